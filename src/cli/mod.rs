@@ -1,0 +1,114 @@
+//! The command line: `autoheal [scan|sim|...]`, parsed with clap, run on tokio.
+//!
+//! Exit status: 0 done, 1 failure, 2 usage or configuration error, 3 refused by policy.
+
+mod scan;
+mod session;
+mod sim;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::forge::RepoRef;
+
+pub use session::{NO_TOKEN_NOTICE, Session};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "autoheal",
+    version,
+    about = "Triage failed GitHub Actions runs and ask Copilot to heal them",
+    long_about = "Triage failed GitHub Actions runs and ask Copilot to heal them.\n\n\
+        Without a command, opens the triage console. With no token (GH_TOKEN, GITHUB_TOKEN or \
+        `gh auth login`) or with --demo, everything runs against a built-in simulated GitHub.",
+    after_help = "Environment: GH_TOKEN / GITHUB_TOKEN (token), GITHUB_API_URL (API address; \
+        GitHub Enterprise: https://HOST/api/v3), GITHUB_REPOSITORY (default repository), \
+        AUTOHEAL_LOG (log filter; the log file is in the data directory)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Repository to watch, OWNER/NAME (repeatable). Default: GITHUB_REPOSITORY, else the
+    /// `origin` remote of the current git checkout.
+    #[arg(long = "repo", value_name = "OWNER/NAME", global = true)]
+    pub repos: Vec<RepoRef>,
+    /// Policy file to use instead of the repository's .github/auto-heal-config.yml.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Use the built-in demo: a simulated GitHub on a loopback port, no token, no network.
+    #[arg(long, global = true)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List failed runs of the monitored workflows, with their failed jobs and steps.
+    Scan(scan::ScanArgs),
+    /// Serve the simulated GitHub on a loopback port (for trying autoheal, and for tests).
+    Sim(sim::SimArgs),
+}
+
+/// Why a command stopped, and the exit status that says so.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+
+    pub fn refused(message: impl Into<String>) -> Self {
+        Failure {
+            code: 3,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<crate::scan::ScanError> for Failure {
+    fn from(e: crate::scan::ScanError) -> Self {
+        match e {
+            crate::scan::ScanError::Config(_) => Failure::usage(e.to_string()),
+            crate::scan::ScanError::Forge { .. } => Failure::internal(e.to_string()),
+        }
+    }
+}
+
+/// Runs the parsed command line.
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Some(Command::Scan(args)) => scan::run(&cli.global, args).await,
+        Some(Command::Sim(args)) => sim::run(args).await,
+        None => {
+            let session = session::open(cli.global.demo, &cli.global.repos).await?;
+            if let Some(notice) = &session.notice {
+                eprintln!("{notice}");
+            }
+            Err(Failure::usage(
+                "the interactive console is not part of this build yet; use `autoheal scan` \
+                 (add --demo for the built-in demo)",
+            ))
+        }
+    }
+}

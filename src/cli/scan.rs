@@ -1,0 +1,122 @@
+//! `autoheal scan`: the failed runs of the monitored workflows, as text or JSON.
+
+use std::io::Write;
+
+use chrono::Utc;
+use clap::Args;
+use serde::Serialize;
+
+use crate::config::PolicySource;
+use crate::humanize;
+use crate::scan::{self, RunReport};
+
+use super::{Failure, GlobalArgs, session};
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Print one JSON document, {"runs": [...]}, instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Failed runs to report per repository (newest first).
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub limit: u32,
+}
+
+#[derive(Serialize)]
+struct ScanDocument {
+    runs: Vec<RunReport>,
+    repositories: Vec<RepositoryReport>,
+}
+
+#[derive(Serialize)]
+struct RepositoryReport {
+    repo: String,
+    policy_source: PolicySource,
+    warnings: Vec<String>,
+    error: Option<String>,
+}
+
+pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
+    let session = session::open(global.demo, &global.repos).await?;
+    if let Some(notice) = &session.notice {
+        eprintln!("{notice}");
+    }
+    let mut runs = Vec::new();
+    let mut repositories = Vec::new();
+    let mut failed = false;
+    for repo in &session.repos {
+        let policy = scan::resolve_policy(session.forge(), repo, global.config.as_deref()).await?;
+        for w in &policy.warnings {
+            eprintln!("warning: {w}");
+        }
+        let mut report = RepositoryReport {
+            repo: repo.to_string(),
+            policy_source: policy.source.clone(),
+            warnings: policy.warnings.clone(),
+            error: None,
+        };
+        match scan::failed_runs(session.forge(), repo, &policy, args.limit as usize).await {
+            Ok(found) => runs.extend(found.iter().map(|f| f.report())),
+            Err(e) => {
+                eprintln!("autoheal: {e}");
+                report.error = Some(e.to_string());
+                failed = true;
+            }
+        }
+        repositories.push(report);
+    }
+    runs.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+
+    let mut out = std::io::stdout().lock();
+    let written = if args.json {
+        let doc = ScanDocument { runs, repositories };
+        serde_json::to_writer_pretty(&mut out, &doc)
+            .map_err(std::io::Error::from)
+            .and_then(|()| writeln!(out))
+    } else {
+        print_text(&mut out, &runs)
+    };
+    // A closed pipe (`| head`) is not an error worth a message.
+    if let Err(e) = written
+        && e.kind() != std::io::ErrorKind::BrokenPipe
+    {
+        return Err(Failure::internal(format!("cannot write the report: {e}")));
+    }
+    if failed {
+        return Err(Failure::internal("some repositories could not be scanned"));
+    }
+    Ok(())
+}
+
+fn print_text(out: &mut impl Write, runs: &[RunReport]) -> std::io::Result<()> {
+    if runs.is_empty() {
+        return writeln!(out, "No failed runs in the monitored workflows.");
+    }
+    let now = Utc::now();
+    for r in runs {
+        let fork = if r.from_fork { " · from a fork" } else { "" };
+        writeln!(
+            out,
+            "{}  {}  run {}  {} · {} · {} ago{fork}",
+            r.repo,
+            r.workflow,
+            r.run_id,
+            r.branch,
+            r.event,
+            humanize::age(r.created_at, now)
+        )?;
+        if !r.title.is_empty() {
+            writeln!(out, "    {}", r.title)?;
+        }
+        for j in &r.jobs {
+            let steps = if j.failed_steps.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", j.failed_steps.join(", "))
+            };
+            writeln!(out, "    ✗ {}{steps}", j.name)?;
+        }
+        writeln!(out, "    {}", r.html_url)?;
+    }
+    Ok(())
+}

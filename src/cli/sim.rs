@@ -1,0 +1,114 @@
+//! `autoheal sim`: the simulated GitHub, standalone, until Ctrl-C.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::sim::{self, Faults, LoadedScenario, SimOptions};
+
+use super::Failure;
+
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Scenario YAML to serve instead of the built-in demo (logs in `logs/` beside it).
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Fraction of API requests answered with a 5xx.
+    #[arg(long, default_value_t = 0.0, value_name = "0..1")]
+    pub error_rate: f64,
+    /// Refuse every Nth request with a rate limit (0: never).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub rate_limit_every: u64,
+    /// Seconds until a simulated rate limit resets.
+    #[arg(long, default_value_t = 2, value_name = "SECS")]
+    pub rate_limit_reset: u64,
+    /// Fraction of requests that stall before being answered.
+    #[arg(long, default_value_t = 0.0, value_name = "0..1")]
+    pub stall_rate: f64,
+    /// Length of a stall in milliseconds.
+    #[arg(long, default_value_t = 5000, value_name = "MS")]
+    pub stall_ms: u64,
+    /// Fraction of answers cut in half.
+    #[arg(long, default_value_t = 0.0, value_name = "0..1")]
+    pub truncate_rate: f64,
+    /// Fraction of connections dropped mid-answer.
+    #[arg(long, default_value_t = 0.0, value_name = "0..1")]
+    pub drop_rate: f64,
+    /// Seed for the fault dice.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Seconds between a Copilot request and its draft PR.
+    #[arg(long, default_value_t = 4.0, value_name = "SECS")]
+    pub copilot_delay: f64,
+    /// Conclusion of the Copilot PR's checks.
+    #[arg(long, default_value = "success", value_parser = ["success", "failure"])]
+    pub copilot_checks: String,
+}
+
+fn fraction(name: &str, v: f64) -> Result<f64, Failure> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(Failure::usage(format!(
+            "--{name} must be between 0 and 1, not {v}"
+        )))
+    }
+}
+
+pub async fn run(args: SimArgs) -> Result<(), Failure> {
+    let scenario = match &args.scenario {
+        Some(path) => LoadedScenario::from_file(path).map_err(Failure::usage)?,
+        None => LoadedScenario::demo().map_err(Failure::internal)?,
+    };
+    if !(0.0..=3600.0).contains(&args.copilot_delay) {
+        return Err(Failure::usage(
+            "--copilot-delay must be between 0 and 3600 seconds",
+        ));
+    }
+    let faults = Faults {
+        error_rate: fraction("error-rate", args.error_rate)?,
+        rate_limit_every: args.rate_limit_every,
+        rate_limit_reset_secs: args.rate_limit_reset,
+        stall_rate: fraction("stall-rate", args.stall_rate)?,
+        stall_ms: args.stall_ms,
+        truncate_rate: fraction("truncate-rate", args.truncate_rate)?,
+        drop_rate: fraction("drop-rate", args.drop_rate)?,
+        fail_next: Vec::new(),
+        seed: args.seed,
+    };
+    let mut options = SimOptions {
+        scenario,
+        world: Default::default(),
+        faults,
+    };
+    options.world.copilot_delay = Duration::from_secs_f64(args.copilot_delay);
+    options.world.copilot_checks_conclusion = args.copilot_checks.clone();
+    let repos: Vec<String> = options
+        .scenario
+        .scenario
+        .repositories
+        .iter()
+        .map(|r| format!("{}/{}", r.owner, r.name))
+        .collect();
+    let running = sim::start(([127, 0, 0, 1], args.port).into(), options)
+        .await
+        .map_err(|e| Failure::internal(format!("cannot listen on 127.0.0.1:{}: {e}", args.port)))?;
+    let url = running.url();
+    println!("autoheal simulator listening on {url}");
+    println!("repositories: {}", repos.join(", "));
+    if let Some(first) = repos.first() {
+        println!();
+        println!("Try, in another terminal:");
+        println!("  GITHUB_API_URL={url} GITHUB_TOKEN=x autoheal scan --repo {first}");
+    }
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| Failure::internal(format!("cannot wait for Ctrl-C: {e}")))?;
+    running.stop();
+    Ok(())
+}

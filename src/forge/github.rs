@@ -1,0 +1,359 @@
+//! [`Forge`] over GitHub's REST API, through [`Transport`] (octocrab, real HTTP).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::Method;
+use serde_json::json;
+
+use super::Forge;
+use super::auth::Secret;
+use super::error::{ForgeError, ForgeResult};
+use super::model::*;
+use super::transport::{ApiStats, RetryPolicy, Transport};
+
+/// Page size for every list: GitHub's maximum, so polling costs as few requests as possible.
+const PER_PAGE: usize = 100;
+
+/// GitHub.com, GitHub Enterprise, or the simulator: whatever answers at the API URL.
+#[derive(Debug)]
+pub struct GitHub {
+    transport: Transport,
+}
+
+impl GitHub {
+    pub fn new(api_url: &str, token: Option<&Secret>, policy: RetryPolicy) -> ForgeResult<Self> {
+        Ok(GitHub {
+            transport: Transport::new(api_url, token, policy)?,
+        })
+    }
+
+    pub fn stats(&self) -> Arc<ApiStats> {
+        self.transport.stats()
+    }
+
+    pub fn api_url(&self) -> String {
+        self.transport.api_url().to_string()
+    }
+}
+
+/// Percent-encodes a query value or a path segment.
+pub fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Encodes a branch or file path, keeping its slashes (GitHub's ref and contents paths take
+/// them literally).
+fn encode_path(value: &str) -> String {
+    value.split('/').map(encode).collect::<Vec<_>>().join("/")
+}
+
+#[async_trait]
+impl Forge for GitHub {
+    async fn repository(&self, repo: &RepoRef) -> ForgeResult<Repository> {
+        self.transport.get_json(&repo.api_path()).await
+    }
+
+    async fn workflows(&self, repo: &RepoRef) -> ForgeResult<Vec<Workflow>> {
+        let path = format!("{}/actions/workflows?per_page={PER_PAGE}", repo.api_path());
+        self.transport
+            .get_pages(&path, Some("workflows"), usize::MAX)
+            .await
+    }
+
+    async fn failed_runs(&self, repo: &RepoRef, limit: usize) -> ForgeResult<Vec<WorkflowRun>> {
+        let per_page = limit.clamp(1, PER_PAGE);
+        let path = format!(
+            "{}/actions/runs?status=failure&per_page={per_page}",
+            repo.api_path()
+        );
+        self.transport
+            .get_pages(&path, Some("workflow_runs"), limit)
+            .await
+    }
+
+    async fn branch_runs(
+        &self,
+        repo: &RepoRef,
+        branch: &str,
+        limit: usize,
+    ) -> ForgeResult<Vec<WorkflowRun>> {
+        let per_page = limit.clamp(1, PER_PAGE);
+        let path = format!(
+            "{}/actions/runs?branch={}&per_page={per_page}",
+            repo.api_path(),
+            encode(branch)
+        );
+        self.transport
+            .get_pages(&path, Some("workflow_runs"), limit)
+            .await
+    }
+
+    async fn run(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<WorkflowRun> {
+        self.transport
+            .get_json(&format!("{}/actions/runs/{run_id}", repo.api_path()))
+            .await
+    }
+
+    async fn jobs(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<Vec<Job>> {
+        let path = format!(
+            "{}/actions/runs/{run_id}/jobs?filter=latest&per_page={PER_PAGE}",
+            repo.api_path()
+        );
+        self.transport
+            .get_pages(&path, Some("jobs"), usize::MAX)
+            .await
+    }
+
+    async fn job_log(&self, repo: &RepoRef, job_id: u64) -> ForgeResult<Bytes> {
+        self.transport
+            .get_redirected_text(&format!("{}/actions/jobs/{job_id}/logs", repo.api_path()))
+            .await
+    }
+
+    async fn annotations(&self, repo: &RepoRef, check_run_id: u64) -> ForgeResult<Vec<Annotation>> {
+        let path = format!(
+            "{}/check-runs/{check_run_id}/annotations?per_page={PER_PAGE}",
+            repo.api_path()
+        );
+        self.transport.get_pages(&path, None, 1000).await
+    }
+
+    async fn issues_with_label(
+        &self,
+        repo: &RepoRef,
+        label: &str,
+        state: &str,
+    ) -> ForgeResult<Vec<Issue>> {
+        let path = format!(
+            "{}/issues?labels={}&state={}&per_page={PER_PAGE}",
+            repo.api_path(),
+            encode(label),
+            encode(state)
+        );
+        let issues: Vec<Issue> = self.transport.get_pages(&path, None, 2000).await?;
+        Ok(issues
+            .into_iter()
+            .filter(|i| i.pull_request.is_none())
+            .collect())
+    }
+
+    async fn issue(&self, repo: &RepoRef, number: u64) -> ForgeResult<Issue> {
+        self.transport
+            .get_json(&format!("{}/issues/{number}", repo.api_path()))
+            .await
+    }
+
+    async fn create_issue(&self, repo: &RepoRef, issue: &NewIssue) -> ForgeResult<Issue> {
+        let body = serde_json::to_value(issue).map_err(|e| ForgeError::Invalid(e.to_string()))?;
+        self.transport
+            .write_json(
+                Method::POST,
+                &format!("{}/issues", repo.api_path()),
+                Some(&body),
+            )
+            .await
+    }
+
+    async fn comments(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Vec<Comment>> {
+        let path = format!(
+            "{}/issues/{issue}/comments?per_page={PER_PAGE}",
+            repo.api_path()
+        );
+        self.transport.get_pages(&path, None, 5000).await
+    }
+
+    async fn create_comment(&self, repo: &RepoRef, issue: u64, body: &str) -> ForgeResult<Comment> {
+        self.transport
+            .write_json(
+                Method::POST,
+                &format!("{}/issues/{issue}/comments", repo.api_path()),
+                Some(&json!({ "body": body })),
+            )
+            .await
+    }
+
+    async fn add_assignees(
+        &self,
+        repo: &RepoRef,
+        issue: u64,
+        logins: &[String],
+    ) -> ForgeResult<Issue> {
+        self.transport
+            .write_json(
+                Method::POST,
+                &format!("{}/issues/{issue}/assignees", repo.api_path()),
+                Some(&json!({ "assignees": logins })),
+            )
+            .await
+    }
+
+    async fn timeline(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Vec<TimelineEvent>> {
+        let path = format!(
+            "{}/issues/{issue}/timeline?per_page={PER_PAGE}",
+            repo.api_path()
+        );
+        self.transport.get_pages(&path, None, 5000).await
+    }
+
+    async fn branch_ref(&self, repo: &RepoRef, branch: &str) -> ForgeResult<Option<GitRef>> {
+        self.transport
+            .get_json_opt(&format!(
+                "{}/git/ref/heads/{}",
+                repo.api_path(),
+                encode_path(branch)
+            ))
+            .await
+    }
+
+    async fn create_branch(&self, repo: &RepoRef, branch: &str, sha: &str) -> ForgeResult<GitRef> {
+        self.transport
+            .write_json(
+                Method::POST,
+                &format!("{}/git/refs", repo.api_path()),
+                Some(&json!({ "ref": format!("refs/heads/{branch}"), "sha": sha })),
+            )
+            .await
+    }
+
+    async fn pulls_for_branch(
+        &self,
+        repo: &RepoRef,
+        branch: &str,
+    ) -> ForgeResult<Vec<PullRequest>> {
+        let path = format!(
+            "{}/pulls?state=all&head={}&per_page={PER_PAGE}",
+            repo.api_path(),
+            encode(&format!("{}:{branch}", repo.owner))
+        );
+        self.transport.get_pages(&path, None, 100).await
+    }
+
+    async fn pull(&self, repo: &RepoRef, number: u64) -> ForgeResult<PullRequest> {
+        self.transport
+            .get_json(&format!("{}/pulls/{number}", repo.api_path()))
+            .await
+    }
+
+    async fn check_runs(&self, repo: &RepoRef, sha: &str) -> ForgeResult<Vec<CheckRun>> {
+        let path = format!(
+            "{}/commits/{}/check-runs?per_page={PER_PAGE}",
+            repo.api_path(),
+            encode(sha)
+        );
+        self.transport
+            .get_pages(&path, Some("check_runs"), 1000)
+            .await
+    }
+
+    async fn file(
+        &self,
+        repo: &RepoRef,
+        path: &str,
+        git_ref: Option<&str>,
+    ) -> ForgeResult<Option<String>> {
+        let mut url = format!("{}/contents/{}", repo.api_path(), encode_path(path));
+        if let Some(r) = git_ref {
+            url.push_str(&format!("?ref={}", encode(r)));
+        }
+        let Some(file) = self.transport.get_json_opt::<ContentFile>(&url).await? else {
+            return Ok(None);
+        };
+        if file.kind != "file" {
+            return Ok(None);
+        }
+        let encoded = file.content.unwrap_or_default();
+        let bytes = match file.encoding.as_deref() {
+            Some("base64") => decode_base64(&encoded).ok_or_else(|| ForgeError::Decode {
+                path: url.clone(),
+                message: "content is not valid base64".into(),
+            })?,
+            _ => encoded.into_bytes(),
+        };
+        Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+    }
+}
+
+/// Standard base64 as the contents API sends it (with line breaks every 60 characters).
+pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let clean: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let trimmed: &[u8] = {
+        let end = clean.iter().rposition(|&b| b != b'=').map_or(0, |p| p + 1);
+        &clean[..end]
+    };
+    let mut out = Vec::with_capacity(trimmed.len() * 3 / 4);
+    for chunk in trimmed.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= value(c)? << (18 - 6 * i);
+        }
+        let bytes = acc.to_be_bytes();
+        match chunk.len() {
+            4 => out.extend_from_slice(&bytes[1..4]),
+            3 => out.extend_from_slice(&bytes[1..3]),
+            2 => out.push(bytes[1]),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Standard base64 with padding, as the contents API expects it.
+pub fn encode_base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let mut buf = [0u8; 3];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        let n = u32::from(buf[0]) << 16 | u32::from(buf[1]) << 8 | u32::from(buf[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_round_trips() {
+        for text in ["", "a", "ab", "abc", "enabled: true\nmax: 3\n", "héllo ✓"] {
+            let encoded = encode_base64(text.as_bytes());
+            assert_eq!(decode_base64(&encoded).unwrap(), text.as_bytes(), "{text}");
+        }
+        assert_eq!(decode_base64("ZW5h\nYmxl\nZA==").unwrap(), b"enabled");
+        assert!(decode_base64("not base64!").is_none());
+    }
+
+    #[test]
+    fn encoding_keeps_what_github_keeps() {
+        assert_eq!(encode("acme:auto-heal/ci-1"), "acme%3Aauto-heal%2Fci-1");
+        assert_eq!(encode_path("auto-heal/ci-1"), "auto-heal/ci-1");
+        assert_eq!(encode("a b&c"), "a%20b%26c");
+    }
+}

@@ -1,0 +1,75 @@
+//! Everything autoheal asks of GitHub, behind one trait.
+//!
+//! [`Forge`] is what the engine calls; [`GitHub`] implements it over real HTTP with octocrab.
+//! The simulator is not another implementation: it is a server speaking GitHub's paths, so the
+//! demo and the tests run this very client.
+
+pub mod auth;
+pub mod error;
+pub mod github;
+pub mod model;
+pub mod transport;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+pub use auth::Secret;
+pub use error::{ForgeError, ForgeResult};
+pub use github::GitHub;
+pub use model::*;
+pub use transport::{ApiStats, RetryPolicy};
+
+/// GitHub, as the engine sees it. Reads are conditional and retried; writes are sent once.
+#[async_trait]
+pub trait Forge: Send + Sync {
+    async fn repository(&self, repo: &RepoRef) -> ForgeResult<Repository>;
+    async fn workflows(&self, repo: &RepoRef) -> ForgeResult<Vec<Workflow>>;
+    /// Completed runs whose conclusion is `failure`, newest first, at most `limit`.
+    async fn failed_runs(&self, repo: &RepoRef, limit: usize) -> ForgeResult<Vec<WorkflowRun>>;
+    /// Runs of one branch (and optionally one workflow), newest first.
+    async fn branch_runs(
+        &self,
+        repo: &RepoRef,
+        branch: &str,
+        limit: usize,
+    ) -> ForgeResult<Vec<WorkflowRun>>;
+    async fn run(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<WorkflowRun>;
+    /// Jobs of the run's latest attempt, with their steps.
+    async fn jobs(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<Vec<Job>>;
+    /// A job's plain-text log (the API redirects to it; the redirect is followed).
+    async fn job_log(&self, repo: &RepoRef, job_id: u64) -> ForgeResult<Bytes>;
+    async fn annotations(&self, repo: &RepoRef, check_run_id: u64) -> ForgeResult<Vec<Annotation>>;
+    /// Issues (not pull requests) carrying `label`; `state` is `open`, `closed` or `all`.
+    async fn issues_with_label(
+        &self,
+        repo: &RepoRef,
+        label: &str,
+        state: &str,
+    ) -> ForgeResult<Vec<Issue>>;
+    async fn issue(&self, repo: &RepoRef, number: u64) -> ForgeResult<Issue>;
+    async fn create_issue(&self, repo: &RepoRef, issue: &NewIssue) -> ForgeResult<Issue>;
+    async fn comments(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Vec<Comment>>;
+    async fn create_comment(&self, repo: &RepoRef, issue: u64, body: &str) -> ForgeResult<Comment>;
+    async fn add_assignees(
+        &self,
+        repo: &RepoRef,
+        issue: u64,
+        logins: &[String],
+    ) -> ForgeResult<Issue>;
+    async fn timeline(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Vec<TimelineEvent>>;
+    /// A branch's ref, `None` when it does not exist.
+    async fn branch_ref(&self, repo: &RepoRef, branch: &str) -> ForgeResult<Option<GitRef>>;
+    async fn create_branch(&self, repo: &RepoRef, branch: &str, sha: &str) -> ForgeResult<GitRef>;
+    /// Pull requests whose head is `branch` in this repository, any state.
+    async fn pulls_for_branch(&self, repo: &RepoRef, branch: &str)
+    -> ForgeResult<Vec<PullRequest>>;
+    async fn pull(&self, repo: &RepoRef, number: u64) -> ForgeResult<PullRequest>;
+    async fn check_runs(&self, repo: &RepoRef, sha: &str) -> ForgeResult<Vec<CheckRun>>;
+    /// A file's text on the default branch (or `git_ref`), `None` when absent.
+    async fn file(
+        &self,
+        repo: &RepoRef,
+        path: &str,
+        git_ref: Option<&str>,
+    ) -> ForgeResult<Option<String>>;
+}

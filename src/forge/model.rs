@@ -1,0 +1,467 @@
+//! GitHub's JSON, as our own serde types.
+//!
+//! These follow GitHub's OpenAPI description rather than octocrab's models: a field the schema
+//! marks required is required here, everything else is an `Option` or has a default, and enums
+//! are plain strings. So an older GitHub Enterprise, or a new enum value, never breaks a scan.
+//! Only the fields autoheal reads are listed; serde ignores the rest.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// `owner/name`, parsed once.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct RepoRef {
+    pub owner: String,
+    pub name: String,
+}
+
+impl RepoRef {
+    pub fn new(owner: &str, name: &str) -> Self {
+        RepoRef {
+            owner: owner.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The REST path prefix `/repos/{owner}/{name}`.
+    pub fn api_path(&self) -> String {
+        format!("/repos/{}/{}", self.owner, self.name)
+    }
+}
+
+impl std::str::FromStr for RepoRef {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let valid = |part: &str| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        };
+        match s.trim().split_once('/') {
+            Some((owner, name)) if valid(owner) && valid(name) => Ok(RepoRef::new(owner, name)),
+            _ => Err(format!(
+                "{s:?} is not a repository: expected OWNER/NAME, e.g. octocat/hello-world"
+            )),
+        }
+    }
+}
+
+impl TryFrom<String> for RepoRef {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl From<RepoRef> for String {
+    fn from(r: RepoRef) -> String {
+        r.to_string()
+    }
+}
+
+impl std::fmt::Display for RepoRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.owner, self.name)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimpleUser {
+    pub login: String,
+    pub id: u64,
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Repository {
+    pub id: u64,
+    pub name: String,
+    pub full_name: String,
+    #[serde(default)]
+    pub private: bool,
+    pub html_url: String,
+    #[serde(default)]
+    pub default_branch: Option<String>,
+    #[serde(default)]
+    pub fork: bool,
+    #[serde(default)]
+    pub owner: Option<SimpleUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workflow {
+    pub id: u64,
+    pub name: String,
+    pub path: String,
+    pub state: String,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowList {
+    pub total_count: u64,
+    pub workflows: Vec<Workflow>,
+}
+
+/// A workflow run (`components.schemas.workflow-run`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowRun {
+    pub id: u64,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub display_title: Option<String>,
+    pub head_branch: Option<String>,
+    pub head_sha: String,
+    #[serde(default)]
+    pub path: String,
+    #[serde(default)]
+    pub run_number: u64,
+    #[serde(default)]
+    pub run_attempt: Option<u32>,
+    pub event: String,
+    pub status: Option<String>,
+    pub conclusion: Option<String>,
+    pub workflow_id: u64,
+    pub html_url: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    #[serde(default)]
+    pub run_started_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub actor: Option<SimpleUser>,
+    #[serde(default)]
+    pub head_repository: Option<MinimalRepository>,
+    #[serde(default)]
+    pub repository: Option<MinimalRepository>,
+}
+
+impl WorkflowRun {
+    /// True when the run's code came from another repository (a pull request from a fork):
+    /// its log is written by whoever opened that pull request.
+    pub fn is_from_fork(&self) -> bool {
+        match (&self.head_repository, &self.repository) {
+            (Some(head), Some(base)) => head.full_name != base.full_name || head.fork,
+            (Some(head), None) => head.fork,
+            _ => false,
+        }
+    }
+
+    pub fn branch(&self) -> &str {
+        self.head_branch.as_deref().unwrap_or("")
+    }
+
+    pub fn workflow_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.path)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MinimalRepository {
+    pub id: u64,
+    pub full_name: String,
+    #[serde(default)]
+    pub fork: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkflowRunList {
+    pub total_count: u64,
+    pub workflow_runs: Vec<WorkflowRun>,
+}
+
+/// A job of a run (`components.schemas.job`). `run_attempt` is optional in the schema.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: u64,
+    pub run_id: u64,
+    #[serde(default)]
+    pub run_attempt: Option<u32>,
+    pub name: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+    #[serde(default)]
+    pub check_run_url: Option<String>,
+    #[serde(default)]
+    pub runner_name: Option<String>,
+}
+
+impl Job {
+    pub fn failed(&self) -> bool {
+        matches!(
+            self.conclusion.as_deref(),
+            Some("failure" | "timed_out" | "startup_failure")
+        )
+    }
+
+    /// The check run behind this job: its id ends the `check_run_url`.
+    pub fn check_run_id(&self) -> Option<u64> {
+        self.check_run_url
+            .as_deref()?
+            .rsplit('/')
+            .next()?
+            .parse()
+            .ok()
+    }
+
+    pub fn failed_steps(&self) -> impl Iterator<Item = &Step> {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.conclusion.as_deref(), Some("failure" | "timed_out")))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub name: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub number: u32,
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobList {
+    pub total_count: u64,
+    pub jobs: Vec<Job>,
+}
+
+/// A check-run annotation: GitHub's parsed `##[error]` lines and problem matchers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Annotation {
+    pub path: String,
+    pub start_line: u64,
+    pub end_line: u64,
+    pub annotation_level: Option<String>,
+    pub message: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// A label: the schema allows a bare string or an object in an issue's `labels`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IssueLabel {
+    Name(String),
+    Object { name: Option<String> },
+}
+
+impl IssueLabel {
+    pub fn name(&self) -> &str {
+        match self {
+            IssueLabel::Name(n) => n,
+            IssueLabel::Object { name } => name.as_deref().unwrap_or(""),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Issue {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    pub state: String,
+    #[serde(default)]
+    pub labels: Vec<IssueLabel>,
+    pub html_url: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub user: Option<SimpleUser>,
+    #[serde(default)]
+    pub assignees: Option<Vec<SimpleUser>>,
+    /// Present when this "issue" is a pull request (the issues list returns both).
+    #[serde(default)]
+    pub pull_request: Option<serde_json::Value>,
+}
+
+impl Issue {
+    pub fn has_label(&self, name: &str) -> bool {
+        self.labels
+            .iter()
+            .any(|l| l.name().eq_ignore_ascii_case(name))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: u64,
+    pub body: Option<String>,
+    pub html_url: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub user: Option<SimpleUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GitRef {
+    #[serde(rename = "ref")]
+    pub name: String,
+    pub object: GitObject,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GitObject {
+    pub sha: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub id: u64,
+    pub number: u64,
+    pub state: String,
+    pub title: String,
+    pub body: Option<String>,
+    #[serde(default)]
+    pub draft: Option<bool>,
+    pub head: BranchTip,
+    pub base: BranchTip,
+    pub html_url: String,
+    pub user: Option<SimpleUser>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub merged_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub changed_files: Option<u64>,
+    #[serde(default)]
+    pub mergeable: Option<bool>,
+    #[serde(default)]
+    pub mergeable_state: Option<String>,
+    #[serde(default)]
+    pub merged: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BranchTip {
+    #[serde(rename = "ref")]
+    pub name: String,
+    pub sha: String,
+    #[serde(default)]
+    pub label: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    pub head_sha: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckRunList {
+    pub total_count: u64,
+    pub check_runs: Vec<CheckRun>,
+}
+
+/// One event of an issue's timeline. Only the shapes autoheal follows are typed; `source`
+/// is set on `cross-referenced` events and names the issue or PR that mentioned this one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    #[serde(default)]
+    pub event: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub source: Option<TimelineSource>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimelineSource {
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub issue: Option<Issue>,
+}
+
+/// A file read through the contents API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentFile {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub path: String,
+    pub sha: String,
+    pub size: u64,
+    #[serde(default)]
+    pub encoding: Option<String>,
+    #[serde(default)]
+    pub content: Option<String>,
+}
+
+/// What to create with `POST /repos/{owner}/{repo}/issues`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewIssue {
+    pub title: String,
+    pub body: String,
+    pub labels: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_refs_parse_and_refuse_nonsense() {
+        let r: RepoRef = "octocat/hello-world".parse().unwrap();
+        assert_eq!(r.api_path(), "/repos/octocat/hello-world");
+        for bad in [
+            "", "octocat", "a/b/c", "/x", "x/", "../etc", "a b/c", "o/..",
+        ] {
+            assert!(bad.parse::<RepoRef>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn labels_may_be_strings_or_objects() {
+        let labels: Vec<IssueLabel> =
+            serde_json::from_str(r#"["bug", {"id": 1, "name": "auto-heal"}]"#).unwrap();
+        assert_eq!(labels[0].name(), "bug");
+        assert_eq!(labels[1].name(), "auto-heal");
+    }
+
+    #[test]
+    fn a_job_without_run_attempt_parses() {
+        let job: Job = serde_json::from_str(
+            r#"{"id":1,"run_id":2,"name":"build","status":"waiting","conclusion":null,
+                "started_at":"2025-01-01T00:00:00Z","completed_at":null}"#,
+        )
+        .unwrap();
+        assert_eq!(job.run_attempt, None);
+        assert!(job.steps.is_empty());
+    }
+
+    #[test]
+    fn the_check_run_id_comes_from_its_url() {
+        let job: Job = serde_json::from_str(
+            r#"{"id":1,"run_id":2,"name":"build","status":"completed","conclusion":"failure",
+                "started_at":"2025-01-01T00:00:00Z","completed_at":null,
+                "check_run_url":"https://api.github.com/repos/o/r/check-runs/399444496"}"#,
+        )
+        .unwrap();
+        assert_eq!(job.check_run_id(), Some(399444496));
+    }
+}

@@ -1,0 +1,773 @@
+//! The one road to GitHub: octocrab over real HTTP, plus what every request needs.
+//!
+//! - **Conditional requests.** Every GET sends `If-None-Match` with the ETag of the last answer
+//!   and reuses the cached body on `304 Not Modified`, which GitHub does not count against the
+//!   rate limit. Polling an unchanged repository is nearly free.
+//! - **Retries.** Reads are retried on 5xx, connection errors, timeouts and bodies that do not
+//!   parse (a truncated answer), with capped exponential backoff. Rate limits (403/429 with
+//!   `retry-after` or `x-ratelimit-remaining: 0`) wait until the reset, up to a bound.
+//! - **Writes happen at most once.** A write is retried only when GitHub certainly did not apply
+//!   it (a rate-limit refusal). A 5xx, a timeout or a dropped connection after a write was sent
+//!   becomes [`ForgeError::Ambiguous`], and the caller looks for the result before trying again.
+//! - **Every request has a timeout**, and the token is never printed or logged.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::header::{ETAG, HeaderName, HeaderValue, IF_NONE_MATCH, LINK, LOCATION};
+use http::{HeaderMap, Method, StatusCode, Uri};
+use http_body_util::BodyExt;
+use octocrab::Octocrab;
+use serde::de::DeserializeOwned;
+
+use super::auth::Secret;
+use super::error::{ForgeError, ForgeResult};
+
+/// How hard to try before giving up. The defaults suit a person at a terminal; tests shrink them.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Further attempts after the first, for reads and rate-limited writes.
+    pub max_retries: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// Longest rate-limit wait we sit through; beyond it the request fails with the reset time.
+    pub max_rate_limit_wait: Duration,
+    /// Whole request (connect, send, read the body).
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 5,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(20),
+            max_rate_limit_wait: Duration::from_secs(90),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32.checked_shl(attempt.min(16)).unwrap_or(u32::MAX));
+        let capped = exp.min(self.max_delay);
+        // Jitter (50–100 %) so many clients hitting one outage do not retry in lockstep.
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        capped.mul_f64(0.5 + f64::from(nanos % 1000) / 2000.0)
+    }
+}
+
+/// Counters the console's status bar and the tests read.
+#[derive(Debug, Default)]
+pub struct ApiStats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub not_modified: AtomicU64,
+    /// `x-ratelimit-remaining` of the last answer, -1 before any.
+    pub rate_limit_remaining: AtomicI64,
+    /// `x-ratelimit-reset` (seconds since the epoch) of the last answer.
+    pub rate_limit_reset: AtomicU64,
+    pub last_error: Mutex<Option<String>>,
+}
+
+impl ApiStats {
+    fn new() -> Self {
+        ApiStats {
+            rate_limit_remaining: AtomicI64::new(-1),
+            ..Default::default()
+        }
+    }
+
+    pub fn remaining(&self) -> Option<u64> {
+        u64::try_from(self.rate_limit_remaining.load(Ordering::Relaxed)).ok()
+    }
+
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().ok().and_then(|e| e.clone())
+    }
+
+    fn set_last_error(&self, e: Option<String>) {
+        if let Ok(mut slot) = self.last_error.lock() {
+            *slot = e;
+        }
+    }
+}
+
+/// An answer, its body already read.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    fn json<T: DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_slice(&self.body).map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Debug, Clone)]
+struct CachedBody {
+    etag: HeaderValue,
+    body: Bytes,
+}
+
+/// Cache entries kept; a poller touches a few per repository, so this is generous.
+const MAX_CACHE_ENTRIES: usize = 4096;
+/// Bodies larger than this (logs) are not kept for conditional requests.
+const MAX_CACHED_BODY: usize = 2 * 1024 * 1024;
+/// Largest log we download; beyond it the log is cut (its end kept).
+pub const MAX_LOG_BYTES: usize = 512 * 1024 * 1024;
+
+/// A GitHub API client: octocrab with conditional requests, retries and counters.
+pub struct Transport {
+    client: Octocrab,
+    api_url: Uri,
+    policy: RetryPolicy,
+    cache: Mutex<HashMap<String, CachedBody>>,
+    stats: Arc<ApiStats>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("api_url", &self.api_url)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Outcome<T> {
+    Done(T),
+    Retry { wait: Duration, why: String },
+    Fail(ForgeError),
+}
+
+impl Transport {
+    /// A client for the API at `api_url` (`https://api.github.com`, an Enterprise
+    /// `https://HOST/api/v3`, or the simulator's loopback address).
+    pub fn new(api_url: &str, token: Option<&Secret>, policy: RetryPolicy) -> ForgeResult<Self> {
+        let api_url: Uri = api_url
+            .trim_end_matches('/')
+            .parse()
+            .map_err(|e| ForgeError::Invalid(format!("GITHUB_API_URL {api_url:?}: {e}")))?;
+        if api_url.scheme().is_none() || api_url.authority().is_none() {
+            return Err(ForgeError::Invalid(format!(
+                "GITHUB_API_URL {api_url} must be an absolute URL such as https://api.github.com"
+            )));
+        }
+        let mut builder = Octocrab::builder()
+            .base_uri(api_url.clone())
+            .map_err(|e| ForgeError::Invalid(format!("GITHUB_API_URL {api_url}: {e}")))?
+            .add_header(
+                HeaderName::from_static("x-github-api-version"),
+                "2022-11-28".into(),
+            )
+            .set_connect_timeout(Some(policy.request_timeout))
+            .set_read_timeout(Some(policy.request_timeout));
+        if let Some(token) = token {
+            builder = builder.personal_token(token.expose().to_string());
+        }
+        let client = builder
+            .build()
+            .map_err(|e| ForgeError::Invalid(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Transport {
+            client,
+            api_url,
+            policy,
+            cache: Mutex::new(HashMap::new()),
+            stats: Arc::new(ApiStats::new()),
+        })
+    }
+
+    pub fn stats(&self) -> Arc<ApiStats> {
+        self.stats.clone()
+    }
+
+    pub fn api_url(&self) -> &Uri {
+        &self.api_url
+    }
+
+    /// GET a JSON document (conditional, retried).
+    pub async fn get_json<T: DeserializeOwned>(&self, path: &str) -> ForgeResult<T> {
+        let reply = self.get(path).await?;
+        Ok(reply.1)
+    }
+
+    /// GET a JSON document; `None` when GitHub answers 404.
+    pub async fn get_json_opt<T: DeserializeOwned>(&self, path: &str) -> ForgeResult<Option<T>> {
+        match self.get_json(path).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// GET every page of a list, up to `limit` items. `key` names the array inside a wrapper
+    /// object (`workflow_runs`, `jobs`); `None` when the answer is the array itself.
+    pub async fn get_pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: Option<&str>,
+        limit: usize,
+    ) -> ForgeResult<Vec<T>> {
+        let mut items = Vec::new();
+        let mut next = Some(path.to_string());
+        while let Some(page_path) = next.take() {
+            let (reply, value): (Reply, serde_json::Value) = self.get(&page_path).await?;
+            let array = match key {
+                Some(k) => value.get(k).cloned().unwrap_or(serde_json::Value::Null),
+                None => value,
+            };
+            let page: Vec<T> = serde_json::from_value(array).map_err(|e| ForgeError::Decode {
+                path: page_path.clone(),
+                message: e.to_string(),
+            })?;
+            let empty = page.is_empty();
+            items.extend(page);
+            if items.len() >= limit || empty {
+                items.truncate(limit);
+                break;
+            }
+            next = next_page(&reply.headers).and_then(|url| self.relative_path(&url));
+        }
+        Ok(items)
+    }
+
+    /// A conditional, retried GET whose body is decoded as JSON inside the retry loop, so a
+    /// truncated body is retried like a dropped connection.
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> ForgeResult<(Reply, T)> {
+        let mut attempt = 0;
+        loop {
+            let cached = self.cached(path);
+            let mut headers = HeaderMap::new();
+            if let Some(c) = &cached {
+                headers.insert(IF_NONE_MATCH, c.etag.clone());
+            }
+            let outcome = match self.send(Method::GET, path, headers, None).await {
+                Ok(mut reply) => {
+                    if reply.status == StatusCode::NOT_MODIFIED
+                        && let Some(c) = cached
+                    {
+                        self.stats.not_modified.fetch_add(1, Ordering::Relaxed);
+                        reply.status = StatusCode::OK;
+                        reply.body = c.body;
+                    }
+                    match self.classify(&Method::GET, path, &reply, true) {
+                        Outcome::Done(()) => match reply.json::<T>() {
+                            Ok(v) => {
+                                self.remember(path, &reply);
+                                Outcome::Done((reply, v))
+                            }
+                            Err(e) => Outcome::Retry {
+                                wait: self.policy.backoff(attempt),
+                                why: format!("unreadable answer: {e}"),
+                            },
+                        },
+                        Outcome::Retry { wait, why } => Outcome::Retry { wait, why },
+                        Outcome::Fail(e) => Outcome::Fail(e),
+                    }
+                }
+                Err(message) => Outcome::Retry {
+                    wait: self.policy.backoff(attempt),
+                    why: message,
+                },
+            };
+            match outcome {
+                Outcome::Done(v) => {
+                    self.stats.set_last_error(None);
+                    return Ok(v);
+                }
+                Outcome::Fail(e) => return Err(self.failed(e)),
+                Outcome::Retry { wait, why } => {
+                    if attempt >= self.policy.max_retries {
+                        return Err(self.failed(self.give_up(&Method::GET, path, wait, why)));
+                    }
+                    self.note_retry(&Method::GET, path, attempt, wait, &why);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// A write (`POST`, `PATCH`, `PUT`, `DELETE`) sent at most once, unless GitHub refused it
+    /// outright for a rate limit. Returns the decoded JSON answer (or `null` for 204).
+    pub async fn write_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> ForgeResult<T> {
+        let mut attempt = 0;
+        loop {
+            let outcome = match self
+                .send(method.clone(), path, HeaderMap::new(), body)
+                .await
+            {
+                Ok(reply) => match self.classify(&method, path, &reply, false) {
+                    Outcome::Done(()) => {
+                        let body: &[u8] = if reply.body.is_empty() {
+                            b"null"
+                        } else {
+                            &reply.body
+                        };
+                        return serde_json::from_slice(body).map_err(|e| {
+                            // It was applied; only our reading of the answer failed.
+                            self.failed(ForgeError::Decode {
+                                path: path.into(),
+                                message: e.to_string(),
+                            })
+                        });
+                    }
+                    other => other,
+                },
+                Err(message) => Outcome::Fail(ForgeError::Ambiguous {
+                    method: method.to_string(),
+                    path: path.into(),
+                    message,
+                }),
+            };
+            match outcome {
+                Outcome::Done(()) => unreachable!("handled above"),
+                Outcome::Fail(e) => return Err(self.failed(e)),
+                Outcome::Retry { wait, why } => {
+                    if attempt >= self.policy.max_retries {
+                        return Err(self.failed(self.give_up(&method, path, wait, why)));
+                    }
+                    self.note_retry(&method, path, attempt, wait, &why);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// Downloads a job log: the API answers 302 with a pre-signed URL to the text, which is
+    /// fetched without our token (it must never travel to another host).
+    pub async fn get_redirected_text(&self, path: &str) -> ForgeResult<Bytes> {
+        let mut attempt = 0;
+        loop {
+            let result = match self.send(Method::GET, path, HeaderMap::new(), None).await {
+                Ok(reply) if reply.status.is_redirection() => {
+                    match reply.headers.get(LOCATION).and_then(|v| v.to_str().ok()) {
+                        Some(location) => self.download(location).await,
+                        None => Err(Outcome::Fail(ForgeError::Decode {
+                            path: path.into(),
+                            message: "redirect without a Location".into(),
+                        })),
+                    }
+                }
+                Ok(reply) => match self.classify(&Method::GET, path, &reply, true) {
+                    Outcome::Done(()) => Ok(reply.body),
+                    other => Err(other),
+                },
+                Err(message) => Err(Outcome::Retry {
+                    wait: self.policy.backoff(attempt),
+                    why: message,
+                }),
+            };
+            match result {
+                Ok(body) => return Ok(body),
+                Err(Outcome::Retry { wait, why }) if attempt < self.policy.max_retries => {
+                    self.note_retry(&Method::GET, path, attempt, wait, &why);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Err(Outcome::Retry { wait, why }) => {
+                    return Err(self.failed(self.give_up(&Method::GET, path, wait, why)));
+                }
+                Err(Outcome::Fail(e)) => return Err(self.failed(e)),
+                Err(Outcome::Done(())) => unreachable!("never constructed as an error"),
+            }
+        }
+    }
+
+    /// Fetches a pre-signed download URL with a client of its own: no token, and no base path
+    /// prepended (octocrab would prefix an Enterprise `/api/v3` to a foreign host's path).
+    async fn download(&self, location: &str) -> Result<Bytes, Outcome<()>> {
+        let uri: Uri = location.parse().map_err(|e| {
+            Outcome::Fail(ForgeError::Decode {
+                path: location.into(),
+                message: format!("bad redirect target: {e}"),
+            })
+        })?;
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+            // A relative Location stays on the API host.
+            return match self
+                .send(Method::GET, location, HeaderMap::new(), None)
+                .await
+            {
+                Ok(r) if r.status.is_success() => Ok(r.body),
+                Ok(r) => Err(Outcome::Retry {
+                    wait: self.policy.backoff(0),
+                    why: format!("download answered {}", r.status),
+                }),
+                Err(why) => Err(Outcome::Retry {
+                    wait: self.policy.backoff(0),
+                    why,
+                }),
+            };
+        };
+        let origin = format!("{scheme}://{authority}");
+        let client = Octocrab::builder()
+            .base_uri(origin.as_str())
+            .and_then(|b| b.build())
+            .map_err(|e| {
+                Outcome::Fail(ForgeError::Invalid(format!(
+                    "cannot build a download client: {e}"
+                )))
+            })?;
+        let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let fetch = async {
+            let response = client
+                ._get(path_and_query)
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = response.status();
+            let body = read_capped(response.into_body(), MAX_LOG_BYTES).await?;
+            Ok::<_, String>((status, body))
+        };
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        match tokio::time::timeout(self.policy.request_timeout * 4, fetch).await {
+            Ok(Ok((status, body))) if status.is_success() => Ok(body),
+            Ok(Ok((status, _))) => Err(Outcome::Retry {
+                wait: self.policy.backoff(0),
+                why: format!("log download answered {status}"),
+            }),
+            Ok(Err(why)) => Err(Outcome::Retry {
+                wait: self.policy.backoff(0),
+                why,
+            }),
+            Err(_) => Err(Outcome::Retry {
+                wait: self.policy.backoff(0),
+                why: "log download timed out".into(),
+            }),
+        }
+    }
+
+    /// One HTTP exchange through octocrab, body read, under the request timeout. `Err` is a
+    /// transport failure (no answer, or an answer cut short).
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: HeaderMap,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Reply, String> {
+        let uri: Uri = path
+            .parse()
+            .map_err(|e| format!("invalid request path {path:?}: {e}"))?;
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(%method, path, "request");
+        let exchange = async {
+            let mut builder = http::Request::builder().method(method.clone()).uri(uri);
+            for (name, value) in &headers {
+                builder = builder.header(name, value);
+            }
+            let request = self
+                .client
+                .build_request(builder, body)
+                .map_err(|e| e.to_string())?;
+            let response = self
+                .client
+                .execute(request)
+                .await
+                .map_err(|e| describe_octocrab_error(&e))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let body = read_capped(response.into_body(), MAX_LOG_BYTES).await?;
+            Ok::<_, String>(Reply {
+                status,
+                headers,
+                body,
+            })
+        };
+        let reply = match tokio::time::timeout(self.policy.request_timeout, exchange).await {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(format!(
+                    "no answer within {}s",
+                    self.policy.request_timeout.as_secs_f32()
+                ));
+            }
+        };
+        self.note_rate_limit(&reply.headers);
+        Ok(reply)
+    }
+
+    /// Decides what an answer means: done, retry later, or a definite failure.
+    fn classify(&self, method: &Method, path: &str, reply: &Reply, is_read: bool) -> Outcome<()> {
+        let status = reply.status;
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            return Outcome::Done(());
+        }
+        if let Some(wait) = rate_limit_wait(status, &reply.headers) {
+            if wait > self.policy.max_rate_limit_wait {
+                return Outcome::Fail(ForgeError::RateLimited {
+                    path: path.into(),
+                    wait,
+                });
+            }
+            return Outcome::Retry {
+                wait,
+                why: format!("rate limited ({status})"),
+            };
+        }
+        let message = error_message(&reply.body);
+        if status.is_server_error() {
+            if is_read {
+                return Outcome::Retry {
+                    wait: Duration::ZERO,
+                    why: format!("{status}: {message}"),
+                };
+            }
+            return Outcome::Fail(ForgeError::Ambiguous {
+                method: method.to_string(),
+                path: path.into(),
+                message: format!("{status}: {message}"),
+            });
+        }
+        Outcome::Fail(ForgeError::Http {
+            method: method.to_string(),
+            path: path.into(),
+            status: status.as_u16(),
+            message,
+        })
+    }
+
+    fn give_up(&self, method: &Method, path: &str, wait: Duration, why: String) -> ForgeError {
+        if why.starts_with("rate limited") {
+            return ForgeError::RateLimited {
+                path: path.into(),
+                wait,
+            };
+        }
+        ForgeError::Network {
+            method: method.to_string(),
+            path: path.into(),
+            message: format!("{why} (after {} retries)", self.policy.max_retries),
+        }
+    }
+
+    fn note_retry(&self, method: &Method, path: &str, attempt: u32, wait: Duration, why: &str) {
+        self.stats.retries.fetch_add(1, Ordering::Relaxed);
+        // A 5xx asks for an immediate retry; space them out all the same.
+        tracing::warn!(%method, path, attempt, wait_ms = wait.as_millis() as u64, why, "retrying");
+    }
+
+    fn failed(&self, e: ForgeError) -> ForgeError {
+        tracing::warn!(error = %e, "request failed");
+        self.stats.set_last_error(Some(e.to_string()));
+        e
+    }
+
+    fn note_rate_limit(&self, headers: &HeaderMap) {
+        if let Some(remaining) = header_u64(headers, "x-ratelimit-remaining") {
+            self.stats
+                .rate_limit_remaining
+                .store(remaining as i64, Ordering::Relaxed);
+        }
+        if let Some(reset) = header_u64(headers, "x-ratelimit-reset") {
+            self.stats.rate_limit_reset.store(reset, Ordering::Relaxed);
+        }
+    }
+
+    fn cached(&self, path: &str) -> Option<CachedBody> {
+        self.cache.lock().ok()?.get(path).cloned()
+    }
+
+    fn remember(&self, path: &str, reply: &Reply) {
+        let Some(etag) = reply.headers.get(ETAG) else {
+            return;
+        };
+        if reply.body.len() > MAX_CACHED_BODY {
+            return;
+        }
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= MAX_CACHE_ENTRIES && !cache.contains_key(path) {
+                cache.clear();
+            }
+            cache.insert(
+                path.to_string(),
+                CachedBody {
+                    etag: etag.clone(),
+                    body: reply.body.clone(),
+                },
+            );
+        }
+    }
+
+    /// Turns an absolute `Link` URL back into a path on our API host, so octocrab attaches the
+    /// token (it only does for relative requests). Links to other hosts are not followed.
+    fn relative_path(&self, url: &str) -> Option<String> {
+        let uri: Uri = url.parse().ok()?;
+        if let Some(authority) = uri.authority()
+            && Some(authority) != self.api_url.authority()
+        {
+            tracing::warn!(url, "pagination link to another host ignored");
+            return None;
+        }
+        uri.path_and_query().map(|p| p.as_str().to_string())
+    }
+}
+
+/// How long a rate-limited answer asks us to wait, or `None` when it is not a rate limit.
+fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
+    if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    if let Some(secs) = header_u64(headers, "retry-after") {
+        return Some(Duration::from_secs(secs));
+    }
+    let exhausted = header_u64(headers, "x-ratelimit-remaining") == Some(0);
+    if exhausted || status == StatusCode::TOO_MANY_REQUESTS {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let wait = header_u64(headers, "x-ratelimit-reset")
+            .map(|reset| reset.saturating_sub(now) + 1)
+            .unwrap_or(60);
+        return Some(Duration::from_secs(wait));
+    }
+    None
+}
+
+fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+/// The `rel="next"` target of a `Link` header.
+fn next_page(headers: &HeaderMap) -> Option<String> {
+    let link = headers.get(LINK)?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, params) = part.split_once(';')?;
+        params
+            .split(';')
+            .any(|p| p.trim() == "rel=\"next\"")
+            .then(|| {
+                url.trim()
+                    .trim_start_matches('<')
+                    .trim_end_matches('>')
+                    .to_string()
+            })
+    })
+}
+
+/// GitHub's error body is `{"message": ..., "documentation_url": ...}`; fall back to the text.
+fn error_message(body: &[u8]) -> String {
+    #[derive(serde::Deserialize)]
+    struct GitHubError {
+        message: String,
+    }
+    match serde_json::from_slice::<GitHubError>(body) {
+        Ok(e) => e.message,
+        Err(_) => {
+            let text = String::from_utf8_lossy(&body[..body.len().min(200)]);
+            let text: String = text.chars().filter(|c| !c.is_control()).collect();
+            if text.trim().is_empty() {
+                "(empty answer)".into()
+            } else {
+                text.trim().to_string()
+            }
+        }
+    }
+}
+
+fn describe_octocrab_error(e: &octocrab::Error) -> String {
+    // octocrab's Display is terse ("Hyper error"); the source chain says what happened.
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+async fn read_capped<B>(body: B, cap: usize) -> Result<Bytes, String>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: std::fmt::Display,
+{
+    let mut body = body;
+    let mut buf = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| format!("answer cut short: {e}"))?;
+        if let Ok(data) = frame.into_data() {
+            buf.extend_from_slice(&data);
+            if buf.len() > cap {
+                // Keep the end: a failing log's evidence is near its end.
+                let excess = buf.len() - cap;
+                let _ = buf.split_to(excess);
+            }
+        }
+    }
+    Ok(buf.freeze())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_links_are_found() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            LINK,
+            HeaderValue::from_static(
+                "<https://api.github.com/repositories/1/issues?page=2>; rel=\"next\", <https://api.github.com/repositories/1/issues?page=5>; rel=\"last\"",
+            ),
+        );
+        assert_eq!(
+            next_page(&h).as_deref(),
+            Some("https://api.github.com/repositories/1/issues?page=2")
+        );
+    }
+
+    #[test]
+    fn rate_limits_are_recognised() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", HeaderValue::from_static("7"));
+        assert_eq!(
+            rate_limit_wait(StatusCode::FORBIDDEN, &h),
+            Some(Duration::from_secs(7))
+        );
+        let plain_forbidden = HeaderMap::new();
+        assert_eq!(
+            rate_limit_wait(StatusCode::FORBIDDEN, &plain_forbidden),
+            None
+        );
+        assert_eq!(rate_limit_wait(StatusCode::NOT_FOUND, &h), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+            ..RetryPolicy::default()
+        };
+        assert!(p.backoff(0) <= Duration::from_millis(100));
+        assert!(p.backoff(10) <= Duration::from_secs(1));
+        assert!(p.backoff(10) >= Duration::from_millis(500));
+    }
+
+    #[test]
+    fn error_bodies_become_messages() {
+        assert_eq!(error_message(br#"{"message":"Not Found"}"#), "Not Found");
+        assert_eq!(error_message(b""), "(empty answer)");
+        assert_eq!(error_message(b"\x1b]52;c;x\x07oops"), "]52;c;xoops");
+    }
+}

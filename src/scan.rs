@@ -1,0 +1,171 @@
+//! Finding what failed: the failed, monitored, non-excluded runs of each repository, with
+//! their failed jobs and steps. Shared by `autoheal scan`, the console's poller and `heal`.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use futures_util::{StreamExt, stream};
+use serde::Serialize;
+
+use crate::config::{self, ConfigError, LoadedPolicy, PolicySource, WorkflowFilter};
+use crate::forge::{Forge, ForgeError, Job, RepoRef, WorkflowRun, auth};
+
+/// Jobs of this many runs are fetched at once; GitHub asks clients not to flood it.
+const CONCURRENT_RUNS: usize = 6;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{repo}: {source}")]
+    Forge {
+        repo: RepoRef,
+        #[source]
+        source: Box<ForgeError>,
+    },
+}
+
+/// The policy in force for a repository: `--config`, else the checkout in the working
+/// directory when it is this repository, else the file on the default branch, else defaults.
+pub async fn resolve_policy(
+    forge: &dyn Forge,
+    repo: &RepoRef,
+    config_flag: Option<&Path>,
+) -> Result<LoadedPolicy, ScanError> {
+    if let Some(path) = config_flag {
+        return Ok(config::load_file(path)?);
+    }
+    let local = Path::new(config::POLICY_PATH);
+    if local.is_file() && auth::origin_repo().as_ref() == Some(repo) {
+        return Ok(config::load_file(local)?);
+    }
+    match forge.file(repo, config::POLICY_PATH, None).await {
+        Ok(Some(text)) => {
+            let origin = format!("{repo}:{}", config::POLICY_PATH);
+            let (policy, warnings) = config::parse_policy(text.as_bytes(), &origin)?;
+            Ok(LoadedPolicy {
+                policy,
+                source: PolicySource::Repository {
+                    repo: repo.to_string(),
+                    path: config::POLICY_PATH.into(),
+                },
+                warnings,
+            })
+        }
+        Ok(None) => Ok(LoadedPolicy::defaults()),
+        Err(source) => Err(ScanError::Forge {
+            repo: repo.clone(),
+            source: Box::new(source),
+        }),
+    }
+}
+
+/// One failed run and what failed in it.
+#[derive(Debug, Clone)]
+pub struct FailedRun {
+    pub repo: RepoRef,
+    pub run: WorkflowRun,
+    /// The failed jobs of the run's latest attempt.
+    pub jobs: Vec<Job>,
+}
+
+/// The JSON shape of `scan --json`: `{"runs": [...]}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub repo: String,
+    pub run_id: u64,
+    pub run_attempt: u32,
+    pub workflow: String,
+    pub workflow_path: String,
+    pub title: String,
+    pub branch: String,
+    pub event: String,
+    pub head_sha: String,
+    pub actor: Option<String>,
+    pub from_fork: bool,
+    pub html_url: String,
+    pub created_at: DateTime<Utc>,
+    pub jobs: Vec<JobReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JobReport {
+    pub job_id: u64,
+    pub name: String,
+    pub conclusion: Option<String>,
+    pub failed_steps: Vec<String>,
+    pub html_url: Option<String>,
+}
+
+impl FailedRun {
+    pub fn report(&self) -> RunReport {
+        let run = &self.run;
+        RunReport {
+            repo: self.repo.to_string(),
+            run_id: run.id,
+            run_attempt: run.run_attempt.unwrap_or(1),
+            workflow: run.workflow_name().to_string(),
+            workflow_path: run.path.clone(),
+            title: run.display_title.clone().unwrap_or_default(),
+            branch: run.branch().to_string(),
+            event: run.event.clone(),
+            head_sha: run.head_sha.clone(),
+            actor: run.actor.as_ref().map(|a| a.login.clone()),
+            from_fork: run.is_from_fork(),
+            html_url: run.html_url.clone(),
+            created_at: run.created_at,
+            jobs: self
+                .jobs
+                .iter()
+                .map(|j| JobReport {
+                    job_id: j.id,
+                    name: j.name.clone(),
+                    conclusion: j.conclusion.clone(),
+                    failed_steps: j.failed_steps().map(|s| s.name.clone()).collect(),
+                    html_url: j.html_url.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The failed runs of one repository that its policy monitors, newest first.
+pub async fn failed_runs(
+    forge: &dyn Forge,
+    repo: &RepoRef,
+    policy: &LoadedPolicy,
+    limit: usize,
+) -> Result<Vec<FailedRun>, ScanError> {
+    let filter = WorkflowFilter::new(&policy.policy).map_err(|message| ConfigError::Invalid {
+        file: policy.source.to_string(),
+        message,
+    })?;
+    let wrap = |source| ScanError::Forge {
+        repo: repo.clone(),
+        source: Box::new(source),
+    };
+    // Ask for more than `limit`: some of them may be filtered out by the policy.
+    let runs = forge
+        .failed_runs(repo, limit.saturating_mul(2).max(limit))
+        .await
+        .map_err(wrap)?;
+    let runs: Vec<WorkflowRun> = runs
+        .into_iter()
+        .filter(|r| r.conclusion.as_deref() == Some("failure"))
+        .filter(|r| filter.accepts(r.workflow_name(), &r.path))
+        .take(limit)
+        .collect();
+    let results: Vec<Result<FailedRun, ForgeError>> = stream::iter(runs)
+        .map(|run| async move {
+            let jobs = forge.jobs(repo, run.id).await?;
+            Ok(FailedRun {
+                repo: repo.clone(),
+                jobs: jobs.into_iter().filter(Job::failed).collect(),
+                run,
+            })
+        })
+        .buffered(CONCURRENT_RUNS)
+        .collect()
+        .await;
+    results.into_iter().map(|r| r.map_err(wrap)).collect()
+}
