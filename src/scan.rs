@@ -25,15 +25,16 @@ pub enum ScanError {
     },
 }
 
-/// The policy in force for a repository: `--config`, else the checkout in the working
-/// directory when it is this repository, else the file on the default branch, else defaults.
+/// The policy in force for a repository: `--config` (already loaded, as `given`), else the
+/// checkout in the working directory when it is this repository, else the file on the
+/// default branch, else defaults.
 pub async fn resolve_policy(
     forge: &dyn Forge,
     repo: &RepoRef,
-    config_flag: Option<&Path>,
+    given: Option<&LoadedPolicy>,
 ) -> Result<LoadedPolicy, ScanError> {
-    if let Some(path) = config_flag {
-        return Ok(config::load_file(path)?);
+    if let Some(policy) = given {
+        return Ok(policy.clone());
     }
     let local = Path::new(config::POLICY_PATH);
     if local.is_file() && auth::origin_repo().as_ref() == Some(repo) {

@@ -37,6 +37,18 @@ struct RepositoryReport {
 }
 
 pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
+    // --config is read once, before anything else happens, and its warnings said once.
+    let given = match &global.config {
+        Some(path) => {
+            let policy =
+                crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?;
+            for w in &policy.warnings {
+                eprintln!("warning: {w}");
+            }
+            Some(policy)
+        }
+        None => None,
+    };
     let session = session::open(global.demo, &global.repos).await?;
     if let Some(notice) = &session.notice {
         eprintln!("{notice}");
@@ -45,9 +57,11 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
     let mut repositories = Vec::new();
     let mut failed = false;
     for repo in &session.repos {
-        let policy = scan::resolve_policy(session.forge(), repo, global.config.as_deref()).await?;
-        for w in &policy.warnings {
-            eprintln!("warning: {w}");
+        let policy = scan::resolve_policy(session.forge(), repo, given.as_ref()).await?;
+        if given.is_none() {
+            for w in &policy.warnings {
+                eprintln!("warning: {w}");
+            }
         }
         let mut report = RepositoryReport {
             repo: repo.to_string(),

@@ -1,5 +1,6 @@
 //! `autoheal sim`: the simulated GitHub, standalone, until Ctrl-C.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -98,14 +99,19 @@ pub async fn run(args: SimArgs) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::internal(format!("cannot listen on 127.0.0.1:{}: {e}", args.port)))?;
     let url = running.url();
-    println!("autoheal simulator listening on {url}");
-    println!("repositories: {}", repos.join(", "));
+    let mut banner = format!(
+        "autoheal simulator listening on {url}\nrepositories: {}\n",
+        repos.join(", ")
+    );
     if let Some(first) = repos.first() {
-        println!();
-        println!("Try, in another terminal:");
-        println!("  GITHUB_API_URL={url} GITHUB_TOKEN=x autoheal scan --repo {first}");
+        banner.push_str(&format!(
+            "\nTry, in another terminal:\n  GITHUB_API_URL={url} GITHUB_TOKEN=x autoheal scan --repo {first}\n"
+        ));
     }
-    println!("Press Ctrl-C to stop.");
+    banner.push_str("Press Ctrl-C to stop.\n");
+    // Whoever started us may have stopped reading: keep serving all the same.
+    let mut out = std::io::stdout();
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| Failure::internal(format!("cannot wait for Ctrl-C: {e}")))?;

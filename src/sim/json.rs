@@ -379,7 +379,7 @@ pub fn pull(base: &str, repo: &RepoState, p: &PullState, full: bool) -> Value {
             "ref": name,
             "sha": sha,
             "user": user(base, &repo.owner),
-            "repo": repository(base, repo, false),
+            "repo": repository(base, repo, true),
         })
     };
     let base_sha = repo.branches.get(&p.base_ref).cloned().unwrap_or_default();

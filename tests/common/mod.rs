@@ -1,0 +1,94 @@
+//! Shared by the integration tests: a simulator on a loopback port and a real client for it.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use autoheal::forge::{GitHub, RepoRef, RetryPolicy, Secret};
+use autoheal::sim::{self, Faults, LoadedScenario, RunningSim, SimOptions, WorldOptions};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The engine tests' small scenario (`tests/fixtures/scenario`).
+pub fn test_scenario() -> LoadedScenario {
+    LoadedScenario::from_file(&fixtures().join("scenario/scenario.yml")).expect("test scenario")
+}
+
+pub fn shop() -> RepoRef {
+    RepoRef::new("octo", "shop")
+}
+
+/// Retries fast, so fault tests take milliseconds, not minutes.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: 6,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(100),
+        max_rate_limit_wait: Duration::from_secs(5),
+        request_timeout: Duration::from_secs(5),
+    }
+}
+
+/// Starts a simulator with the test scenario and quick Copilot timings.
+pub async fn start_sim() -> RunningSim {
+    start_sim_with(test_scenario(), Faults::default()).await
+}
+
+pub async fn start_sim_with(scenario: LoadedScenario, faults: Faults) -> RunningSim {
+    let world = WorldOptions {
+        copilot_delay: Duration::from_millis(200),
+        check_queued: Duration::from_millis(200),
+        check_running: Duration::from_millis(300),
+        ..WorldOptions::default()
+    };
+    sim::start(
+        ([127, 0, 0, 1], 0).into(),
+        SimOptions {
+            scenario,
+            world,
+            faults,
+        },
+    )
+    .await
+    .expect("simulator starts")
+}
+
+pub fn client(sim: &RunningSim) -> GitHub {
+    GitHub::new(&sim.url(), Some(&Secret::new("test-token")), fast_retries()).expect("client")
+}
+
+/// The `autoheal` binary, with an environment that finds no token and writes to `home`.
+pub fn autoheal(home: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_autoheal"));
+    cmd.env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITHUB_API_URL")
+        .env_remove("GITHUB_REPOSITORY")
+        // No `gh` to ask for a token: PATH keeps only git.
+        .env("PATH", git_only_path(home))
+        .env("HOME", home)
+        .env("AUTOHEAL_DATA_DIR", home.join("data"))
+        .env("AUTOHEAL_CACHE_DIR", home.join("cache"))
+        .env("AUTOHEAL_CONFIG_DIR", home.join("config"))
+        .current_dir(home)
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
+fn git_only_path(home: &Path) -> PathBuf {
+    let bin = home.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    for dir in ["/usr/bin", "/usr/local/bin", "/bin"] {
+        let git = Path::new(dir).join("git");
+        if git.exists() {
+            let link = bin.join("git");
+            if !link.exists() {
+                let _ = std::os::unix::fs::symlink(&git, &link);
+            }
+            break;
+        }
+    }
+    bin
+}

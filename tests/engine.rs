@@ -1,0 +1,379 @@
+//! The engine against the simulator, over real HTTP: scanning, conditional polling, retries,
+//! rate limits, writes that show in later reads, and the Copilot player.
+
+mod common;
+
+use std::time::Duration;
+
+use autoheal::config::LoadedPolicy;
+use autoheal::forge::{Forge, ForgeError, NewIssue};
+use autoheal::scan;
+use autoheal::sim::{Faults, ScriptedFault};
+use common::*;
+
+#[tokio::test]
+async fn scan_finds_exactly_the_failed_monitored_non_excluded_runs() {
+    let sim = start_sim().await;
+    let gh = client(&sim);
+    let policy = scan::resolve_policy(&gh, &shop(), None).await.unwrap();
+    assert_eq!(policy.policy.monitored_workflows, ["CI", "Release*"]);
+    let runs = scan::failed_runs(&gh, &shop(), &policy, 20).await.unwrap();
+    let ids: Vec<u64> = runs.iter().map(|r| r.run.id).collect();
+    // 9002 succeeded, 9003 is Lint (not monitored), 9004 is excluded, 9006 was cancelled.
+    assert_eq!(ids, vec![9001, 9005, 9007]);
+    let first = &runs[0];
+    assert_eq!(first.jobs.len(), 1, "only the failed job");
+    assert_eq!(first.jobs[0].name, "test");
+    let steps: Vec<&str> = first.jobs[0]
+        .failed_steps()
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(steps, ["Run pytest"]);
+    assert!(runs[2].run.is_from_fork());
+    assert!(!runs[0].run.is_from_fork());
+}
+
+#[tokio::test]
+async fn the_policy_defaults_when_the_repository_has_none() {
+    let sim = start_sim().await;
+    sim.with_world(|w| w.repos[0].files.clear());
+    let gh = client(&sim);
+    let policy = scan::resolve_policy(&gh, &shop(), None).await.unwrap();
+    assert_eq!(policy.policy, LoadedPolicy::defaults().policy);
+}
+
+#[tokio::test]
+async fn a_repeated_poll_is_answered_304_and_reuses_the_cached_body() {
+    let sim = start_sim().await;
+    let gh = client(&sim);
+    let first = gh.failed_runs(&shop(), 10).await.unwrap();
+    let second = gh.failed_runs(&shop(), 10).await.unwrap();
+    assert_eq!(first, second);
+    let polls: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/actions/runs?"))
+        .collect();
+    assert_eq!(polls.len(), 2, "{polls:?}");
+    assert!(!polls[0].conditional);
+    assert_eq!(polls[0].status, 200);
+    assert!(polls[1].conditional, "the second poll sends If-None-Match");
+    assert_eq!(polls[1].status, 304);
+    assert_eq!(
+        gh.stats()
+            .not_modified
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+}
+
+#[tokio::test]
+async fn server_errors_on_reads_are_retried() {
+    let sim = start_sim().await;
+    sim.set_faults(Faults {
+        fail_next: vec![
+            ScriptedFault {
+                method: "GET".into(),
+                path_contains: "/actions/runs?".into(),
+                status: 502,
+                after_effect: false,
+            },
+            ScriptedFault {
+                method: "GET".into(),
+                path_contains: "/actions/runs?".into(),
+                status: 503,
+                after_effect: false,
+            },
+        ],
+        ..Faults::default()
+    });
+    let gh = client(&sim);
+    let runs = gh.failed_runs(&shop(), 10).await.unwrap();
+    assert!(!runs.is_empty());
+    let statuses: Vec<u16> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/actions/runs?"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, vec![502, 503, 200]);
+    assert_eq!(
+        gh.stats()
+            .retries
+            .load(std::sync::atomic::Ordering::Relaxed),
+        2
+    );
+}
+
+#[tokio::test]
+async fn rate_limits_wait_for_the_reset_and_then_succeed() {
+    let sim = start_sim().await;
+    sim.set_faults(Faults {
+        rate_limit_every: 2,
+        rate_limit_reset_secs: 1,
+        ..Faults::default()
+    });
+    let gh = client(&sim);
+    let started = std::time::Instant::now();
+    gh.repository(&shop()).await.unwrap();
+    gh.workflows(&shop()).await.unwrap();
+    let statuses: Vec<u16> = sim.requests().iter().map(|r| r.status).collect();
+    assert_eq!(statuses, vec![200, 403, 200]);
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited for retry-after"
+    );
+}
+
+#[tokio::test]
+async fn truncated_and_dropped_answers_are_retried() {
+    let sim = start_sim().await;
+    sim.set_faults(Faults {
+        truncate_rate: 0.3,
+        drop_rate: 0.3,
+        seed: 7,
+        ..Faults::default()
+    });
+    let gh = client(&sim);
+    for _ in 0..5 {
+        let runs = gh.failed_runs(&shop(), 100).await.unwrap();
+        assert_eq!(runs.len(), 5);
+    }
+    let faulted = sim.requests().iter().filter(|r| r.fault.is_some()).count();
+    assert!(faulted > 0, "the dice injected no fault");
+}
+
+#[tokio::test]
+async fn a_write_that_fails_with_a_5xx_is_not_sent_twice() {
+    let sim = start_sim().await;
+    sim.set_faults(Faults {
+        fail_next: vec![ScriptedFault {
+            method: "POST".into(),
+            path_contains: "/issues".into(),
+            status: 502,
+            after_effect: true,
+        }],
+        ..Faults::default()
+    });
+    let gh = client(&sim);
+    let issue = NewIssue {
+        title: "t".into(),
+        body: "b".into(),
+        labels: vec!["auto-heal".into()],
+    };
+    let err = gh.create_issue(&shop(), &issue).await.unwrap_err();
+    assert!(err.maybe_applied(), "{err}");
+    let posts = sim.requests().iter().filter(|r| r.method == "POST").count();
+    assert_eq!(posts, 1, "an ambiguous write is never retried blindly");
+    // It was applied: the caller finds it before trying again.
+    let found = gh
+        .issues_with_label(&shop(), "auto-heal", "open")
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+}
+
+#[tokio::test]
+async fn job_logs_follow_the_redirect_without_sending_the_token_along() {
+    let sim = start_sim().await;
+    let gh = client(&sim);
+    let log = gh.job_log(&shop(), 90011).await.unwrap();
+    let text = String::from_utf8(log.to_vec()).unwrap();
+    assert!(text.contains("ModuleNotFoundError: No module named 'requests'"));
+    assert!(
+        !text.contains("2025-11-20"),
+        "timestamps were moved to the run's time"
+    );
+    let requests = sim.requests();
+    let api = requests.iter().find(|r| r.path.ends_with("/logs")).unwrap();
+    assert_eq!(api.status, 302);
+    assert!(api.authorized);
+    let blob = requests
+        .iter()
+        .find(|r| r.path.contains("/_sim/blobs/"))
+        .unwrap();
+    assert!(
+        !blob.authorized,
+        "the token must not travel to the blob host"
+    );
+}
+
+#[tokio::test]
+async fn jobs_carry_step_times_that_match_their_log() {
+    let sim = start_sim().await;
+    let gh = client(&sim);
+    let jobs = gh.jobs(&shop(), 9001).await.unwrap();
+    let job = jobs.iter().find(|j| j.name == "test").unwrap();
+    let pytest = job.steps.iter().find(|s| s.name == "Run pytest").unwrap();
+    let log = String::from_utf8(gh.job_log(&shop(), job.id).await.unwrap().to_vec()).unwrap();
+    let line4 = log.lines().nth(3).unwrap();
+    let started = pytest
+        .started_at
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%S")
+        .to_string();
+    assert!(line4.starts_with(&started), "{line4} vs {started}");
+    assert_eq!(job.check_run_id(), Some(90011));
+    let annotations = gh.annotations(&shop(), 90011).await.unwrap();
+    assert_eq!(annotations.len(), 1);
+    assert_eq!(
+        annotations[0].message.as_deref(),
+        Some("Process completed with exit code 1.")
+    );
+}
+
+#[tokio::test]
+async fn writes_show_in_later_reads() {
+    let sim = start_sim().await;
+    let gh = client(&sim);
+    let repo = shop();
+    let issue = gh
+        .create_issue(
+            &repo,
+            &NewIssue {
+                title: "[auto-heal] CI failed on main (run 9001)".into(),
+                body: "<!-- autoheal:run=9001 -->".into(),
+                labels: vec!["auto-heal".into(), "auto-heal:dependency".into()],
+            },
+        )
+        .await
+        .unwrap();
+    assert!(issue.has_label("auto-heal:dependency"));
+    let listed = gh
+        .issues_with_label(&repo, "auto-heal", "open")
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].number, issue.number);
+    assert!(
+        gh.issues_with_label(&repo, "other", "open")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    gh.create_comment(&repo, issue.number, "hello")
+        .await
+        .unwrap();
+    let comments = gh.comments(&repo, issue.number).await.unwrap();
+    assert_eq!(comments.len(), 1);
+    assert_eq!(comments[0].body.as_deref(), Some("hello"));
+
+    assert!(
+        gh.branch_ref(&repo, "auto-heal/ci-9001")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let sha = "1111111111111111111111111111111111111111";
+    let created = gh
+        .create_branch(&repo, "auto-heal/ci-9001", sha)
+        .await
+        .unwrap();
+    assert_eq!(created.object.sha, sha);
+    let got = gh
+        .branch_ref(&repo, "auto-heal/ci-9001")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.name, "refs/heads/auto-heal/ci-9001");
+    let again = gh
+        .create_branch(&repo, "auto-heal/ci-9001", sha)
+        .await
+        .unwrap_err();
+    assert_eq!(again.status(), Some(422), "{again}");
+}
+
+#[tokio::test]
+async fn a_copilot_request_makes_a_linked_draft_pr_whose_checks_finish() {
+    let sim = start_sim().await;
+    let gh = client(&sim);
+    let repo = shop();
+    let issue = gh
+        .create_issue(
+            &repo,
+            &NewIssue {
+                title: "CI failed".into(),
+                body: "details".into(),
+                labels: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    gh.create_comment(
+        &repo,
+        issue.number,
+        "@github-copilot workspace\n\nPlease fix",
+    )
+    .await
+    .unwrap();
+    gh.add_assignees(&repo, issue.number, &["copilot-swe-agent[bot]".into()])
+        .await
+        .unwrap();
+    let pr_number = autoheal::sim::eventually(Duration::from_secs(5), async || {
+        let events = gh.timeline(&repo, issue.number).await.ok()?;
+        events.iter().find_map(|e| {
+            (e.event.as_deref() == Some("cross-referenced"))
+                .then(|| e.source.as_ref()?.issue.as_ref().map(|i| i.number))
+                .flatten()
+        })
+    })
+    .await
+    .expect("the Copilot PR appears and is cross-referenced");
+    let pr = gh.pull(&repo, pr_number).await.unwrap();
+    assert_eq!(pr.draft, Some(true));
+    assert!(pr.head.name.starts_with("copilot/"));
+    assert!(
+        pr.body
+            .unwrap_or_default()
+            .contains(&format!("Fixes #{}", issue.number))
+    );
+    let by_branch = gh.pulls_for_branch(&repo, &pr.head.name).await.unwrap();
+    assert_eq!(
+        by_branch.len(),
+        1,
+        "one request, one PR, though two triggers"
+    );
+
+    let done = autoheal::sim::eventually(Duration::from_secs(5), async || {
+        let checks = gh.check_runs(&repo, &pr.head.sha).await.ok()?;
+        (checks.len() == 2 && checks.iter().all(|c| c.status == "completed")).then_some(checks)
+    })
+    .await
+    .expect("checks complete");
+    assert!(
+        done.iter()
+            .all(|c| c.conclusion.as_deref() == Some("success"))
+    );
+}
+
+#[tokio::test]
+async fn files_come_from_the_contents_api() {
+    let sim = start_sim().await;
+    let gh = client(&sim);
+    let readme = gh.file(&shop(), "README.md", None).await.unwrap();
+    assert_eq!(readme.as_deref(), Some("# shop\n"));
+    assert_eq!(gh.file(&shop(), "missing.txt", None).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn an_unreachable_api_is_a_clear_network_error() {
+    // Bind and drop a listener to get a port nobody answers on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gh = autoheal::forge::GitHub::new(
+        &format!("http://127.0.0.1:{port}"),
+        None,
+        autoheal::forge::RetryPolicy {
+            max_retries: 2,
+            ..fast_retries()
+        },
+    )
+    .unwrap();
+    let err = gh.repository(&shop()).await.unwrap_err();
+    assert!(matches!(err, ForgeError::Network { .. }), "{err}");
+    assert!(err.to_string().contains("after 2 retries"), "{err}");
+}
