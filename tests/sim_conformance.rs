@@ -32,11 +32,10 @@ fn type_ok(value: &Value, ty: &str) -> bool {
 /// Collects every way `value` falls short of `schema`.
 fn check(value: &Value, schema: &Value, at: &str, errors: &mut Vec<String>) {
     match schema {
-        Value::String(ty) => {
-            if !type_ok(value, ty) {
-                errors.push(format!("{at}: expected {ty}, found {value}"));
-            }
+        Value::String(ty) if !type_ok(value, ty) => {
+            errors.push(format!("{at}: expected {ty}, found {value}"));
         }
+        Value::String(_) => {}
         Value::Array(items) => match value {
             Value::Array(values) => {
                 if let Some(item) = items.first() {
