@@ -5,6 +5,7 @@
 //! `config` reads the repository's policy, `forge` talks to GitHub, `sim` is a GitHub-compatible
 //! server for the demo and the tests, and `scan` finds what failed.
 
+pub mod analysis;
 pub mod cli;
 pub mod config;
 pub mod forge;

@@ -1,0 +1,374 @@
+//! The failure pattern catalog: known failures, what they mean, and what to do about them.
+//!
+//! The built-in catalog is data (`assets/patterns.yml`, compiled into the binary); the
+//! repository's own `failure_patterns` come first and their suggestions win. Every pattern is
+//! compiled once into one `RegexSet`, so a line is matched against all of them in one pass;
+//! the matching pattern's own regex then runs only on that line, for its capture.
+
+use std::collections::BTreeMap;
+
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use serde::{Deserialize, Serialize};
+
+use crate::config::FailurePattern;
+
+/// The built-in catalog's source.
+pub const BUILTIN_YAML: &str = include_str!("../../assets/patterns.yml");
+
+/// Compiled patterns are bounded, so a pathological one fails at load time, clearly.
+const SIZE_LIMIT: usize = 8 << 20;
+
+/// What autoheal recommends doing about a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recommendation {
+    /// Ask Copilot for a fix.
+    Heal,
+    /// A transient failure: re-run the failed jobs first.
+    Rerun,
+    /// A person must look (security, authentication, credentials).
+    ManualReview,
+    /// The policy forbids healing this run.
+    Blocked,
+}
+
+impl Recommendation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recommendation::Heal => "heal",
+            Recommendation::Rerun => "rerun",
+            Recommendation::ManualReview => "manual_review",
+            Recommendation::Blocked => "blocked",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "heal" => Recommendation::Heal,
+            "rerun" => Recommendation::Rerun,
+            "manual_review" => Recommendation::ManualReview,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct CatalogFile {
+    categories: BTreeMap<String, CategoryEntry>,
+    patterns: Vec<PatternEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct CategoryEntry {
+    safe_to_heal: bool,
+    #[serde(default)]
+    description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct PatternEntry {
+    id: String,
+    category: String,
+    regex: String,
+    suggestion: String,
+    #[serde(default)]
+    recommendation: Option<String>,
+    #[serde(default)]
+    examples: Vec<String>,
+    #[serde(default)]
+    subjects: Vec<String>,
+    #[serde(default)]
+    counter_examples: Vec<String>,
+}
+
+/// A failure category and whether the design deems it safe to hand to an AI.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Category {
+    pub name: String,
+    pub safe_to_heal: bool,
+    pub description: String,
+}
+
+/// Where a pattern came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatternSource {
+    Repository,
+    Builtin,
+}
+
+/// One compiled pattern.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub id: String,
+    pub category: String,
+    pub regex: Regex,
+    pub suggestion: String,
+    pub recommendation: Recommendation,
+    pub source: PatternSource,
+    /// Lines that must match, with the expected `subject` capture (built-in only; tested).
+    pub examples: Vec<(String, Option<String>)>,
+    pub counter_examples: Vec<String>,
+}
+
+/// A pattern found on a line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatternMatch {
+    pub pattern: String,
+    pub category: String,
+    pub suggestion: String,
+    pub recommendation: Recommendation,
+    pub source: PatternSource,
+    /// The identifying capture (the missing module, the error code), if the pattern has one.
+    pub subject: Option<String>,
+    /// Byte range of the match in the line's clean text (for emphasis in the console).
+    #[serde(skip)]
+    pub span: (usize, usize),
+    /// Position in the catalog (lower wins): repository patterns, then built-in order.
+    #[serde(skip)]
+    pub priority: usize,
+}
+
+/// Every pattern in force, compiled once.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub patterns: Vec<Pattern>,
+    pub categories: BTreeMap<String, Category>,
+    set: RegexSet,
+}
+
+impl Catalog {
+    /// The built-in catalog alone.
+    pub fn builtin() -> Result<Catalog, String> {
+        Catalog::with_repository_patterns(&[])
+    }
+
+    /// The repository's patterns (first, so their suggestions win), then the built-in ones.
+    pub fn with_repository_patterns(user: &[FailurePattern]) -> Result<Catalog, String> {
+        let file: CatalogFile = serde_yaml::from_str(BUILTIN_YAML)
+            .map_err(|e| format!("built-in pattern catalog: {e}"))?;
+        let mut categories: BTreeMap<String, Category> = file
+            .categories
+            .iter()
+            .map(|(name, c)| {
+                (
+                    name.clone(),
+                    Category {
+                        name: name.clone(),
+                        safe_to_heal: c.safe_to_heal,
+                        description: c.description.clone(),
+                    },
+                )
+            })
+            .collect();
+        categories
+            .entry("configuration".into())
+            .or_insert_with(|| Category {
+                name: "configuration".into(),
+                safe_to_heal: true,
+                description: "Configuration errors".into(),
+            });
+        let mut patterns = Vec::with_capacity(user.len() + file.patterns.len());
+        for (i, p) in user.iter().enumerate() {
+            let regex = crate::config::load::compile_user_pattern(&p.pattern)
+                .map_err(|e| format!("failure_patterns[{i}] {:?}: {e}", p.pattern))?;
+            let category = p.category.clone().unwrap_or_else(|| "configuration".into());
+            let category_safe = categories.get(&category).map(|c| c.safe_to_heal);
+            let recommendation = p
+                .recommendation
+                .as_deref()
+                .and_then(Recommendation::parse)
+                .unwrap_or(match category_safe {
+                    Some(false) => Recommendation::ManualReview,
+                    _ => Recommendation::Heal,
+                });
+            categories
+                .entry(category.clone())
+                .or_insert_with(|| Category {
+                    name: category.clone(),
+                    safe_to_heal: true,
+                    description: "Defined by the repository".into(),
+                });
+            patterns.push(Pattern {
+                id: format!("repo-{}", i + 1),
+                category,
+                regex,
+                suggestion: p.suggestion.clone(),
+                recommendation,
+                source: PatternSource::Repository,
+                examples: Vec::new(),
+                counter_examples: Vec::new(),
+            });
+        }
+        for p in file.patterns {
+            if !categories.contains_key(&p.category) {
+                return Err(format!(
+                    "built-in pattern {} names unknown category {}",
+                    p.id, p.category
+                ));
+            }
+            let regex = RegexBuilder::new(&p.regex)
+                .case_insensitive(true)
+                .size_limit(SIZE_LIMIT)
+                .build()
+                .map_err(|e| format!("built-in pattern {}: {e}", p.id))?;
+            let recommendation = match p.recommendation.as_deref() {
+                Some(r) => Recommendation::parse(r)
+                    .ok_or_else(|| format!("built-in pattern {}: recommendation {r:?}", p.id))?,
+                None => Recommendation::Heal,
+            };
+            let examples = p
+                .examples
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.clone(), p.subjects.get(i).cloned()))
+                .collect();
+            patterns.push(Pattern {
+                id: p.id,
+                category: p.category,
+                regex,
+                suggestion: p.suggestion,
+                recommendation,
+                source: PatternSource::Builtin,
+                examples,
+                counter_examples: p.counter_examples,
+            });
+        }
+        let set = RegexSetBuilder::new(patterns.iter().map(|p| p.regex.as_str()))
+            .case_insensitive(true)
+            .size_limit(SIZE_LIMIT * 4)
+            .dfa_size_limit(SIZE_LIMIT * 4)
+            .build()
+            .map_err(|e| format!("cannot combine the patterns: {e}"))?;
+        Ok(Catalog {
+            patterns,
+            categories,
+            set,
+        })
+    }
+
+    /// The patterns' sources, as the fast line filter needs them.
+    pub fn regex_sources(&self) -> impl Iterator<Item = &str> {
+        self.patterns.iter().map(|p| p.regex.as_str())
+    }
+
+    /// The first (highest-priority) pattern matching `line`, with its capture.
+    pub fn match_line(&self, line: &str) -> Option<PatternMatch> {
+        let index = self.set.matches(line).iter().next()?;
+        let p = &self.patterns[index];
+        let caps = p.regex.captures(line)?;
+        let whole = caps.get(0)?;
+        let subject = caps
+            .name("subject")
+            .map(|m| m.as_str().trim().to_string())
+            .filter(|s| !s.is_empty());
+        let suggestion = match &subject {
+            Some(s) => p.suggestion.replace("{subject}", s),
+            None => p
+                .suggestion
+                .replace("`{subject}`", "it")
+                .replace("{subject}", "it"),
+        };
+        Some(PatternMatch {
+            pattern: p.id.clone(),
+            category: p.category.clone(),
+            suggestion,
+            recommendation: p.recommendation,
+            source: p.source,
+            subject,
+            span: (whole.start(), whole.end()),
+            priority: index,
+        })
+    }
+
+    pub fn category(&self, name: &str) -> Option<&Category> {
+        self.categories.get(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_catalog_loads_and_is_large_enough() {
+        let c = Catalog::builtin().unwrap();
+        assert!(c.patterns.len() >= 60, "{} patterns", c.patterns.len());
+        for needed in [
+            "dependency",
+            "timeout",
+            "resources",
+            "docker",
+            "compile",
+            "test",
+            "workflow_syntax",
+            "network",
+            "rate_limit",
+            "auth",
+            "credentials",
+            "security",
+        ] {
+            assert!(
+                c.patterns.iter().any(|p| p.category == needed),
+                "no pattern of category {needed}"
+            );
+        }
+        let ids: std::collections::HashSet<_> = c.patterns.iter().map(|p| &p.id).collect();
+        assert_eq!(ids.len(), c.patterns.len(), "pattern ids are unique");
+    }
+
+    #[test]
+    fn every_example_matches_its_own_pattern_with_its_subject() {
+        let c = Catalog::builtin().unwrap();
+        for p in &c.patterns {
+            assert!(!p.examples.is_empty(), "{} has no example", p.id);
+            for (example, subject) in &p.examples {
+                let caps = p
+                    .regex
+                    .captures(example)
+                    .unwrap_or_else(|| panic!("{}: example does not match: {example}", p.id));
+                if let Some(expected) = subject {
+                    assert_eq!(
+                        caps.name("subject").map(|m| m.as_str()),
+                        Some(expected.as_str()),
+                        "{}: subject of {example}",
+                        p.id
+                    );
+                }
+            }
+            for counter in &p.counter_examples {
+                assert!(
+                    !p.regex.is_match(counter),
+                    "{}: counter-example matches: {counter}",
+                    p.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn repository_patterns_come_first_and_their_suggestions_win() {
+        let user = vec![FailurePattern::new(
+            "no space left on device",
+            "Add disk cleanup step",
+        )];
+        let c = Catalog::with_repository_patterns(&user).unwrap();
+        let m = c
+            .match_line("OSError: [Errno 28] No space left on device")
+            .unwrap();
+        assert_eq!(m.source, PatternSource::Repository);
+        assert_eq!(m.suggestion, "Add disk cleanup step");
+        assert_eq!(m.category, "configuration");
+    }
+
+    #[test]
+    fn captures_fill_the_suggestion() {
+        let c = Catalog::builtin().unwrap();
+        let m = c
+            .match_line("E   ModuleNotFoundError: No module named 'requests'")
+            .unwrap();
+        assert_eq!(m.category, "dependency");
+        assert_eq!(m.subject.as_deref(), Some("requests"));
+        assert!(m.suggestion.contains("requests"), "{}", m.suggestion);
+    }
+}

@@ -1,0 +1,678 @@
+//! The streaming pass over a log: finds the lines worth a look, fast, in bounded memory.
+//!
+//! Like ripgrep, it does not visit every line in its own loop. One combined regex (every
+//! catalog pattern, every evidence shape, the runner's markers, and the escape byte) searches
+//! the raw bytes of a large buffer; the lines in between are only counted (memchr). Each line
+//! the filter hits is then cleaned and checked precisely. The buffer is refilled in chunks,
+//! keeping a few lines of the previous chunk for context, so memory does not grow with the
+//! log; a line longer than [`MAX_LINE`] is cut.
+
+use std::io::Read;
+
+use chrono::{DateTime, Utc};
+use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
+
+use super::baseline::Baseline;
+use super::catalog::{Catalog, PatternMatch};
+use super::evidence;
+use super::line::{self, LogFormat, Marker};
+use super::sanitize;
+
+/// Bytes read per refill.
+const CHUNK: usize = 4 << 20;
+/// Longest line examined; the rest of a longer line is skipped (and counted as one line).
+pub const MAX_LINE: usize = 64 * 1024;
+/// Lines of the previous chunk kept for context.
+const CARRY_LINES: usize = 16;
+/// Candidate lines kept (the best, by provisional score); plenty for any excerpt.
+const MAX_CANDIDATES: usize = 4_000;
+/// Pattern matches listed in a report; the rest are only counted.
+const MAX_MATCHES: usize = 500;
+
+/// A step of the job, as the jobs API describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepSpan {
+    pub name: String,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub failed: bool,
+}
+
+/// A line of context, cleaned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContextLine {
+    pub line: usize,
+    pub text: String,
+}
+
+/// A line that may explain the failure.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub line: usize,
+    pub text: String,
+    pub marker: Marker,
+    pub evidence: f32,
+    pub pattern: Option<PatternMatch>,
+    pub step: Option<String>,
+    /// `Some(true)` when the line is absent from the baseline (new in the failing log).
+    pub new_vs_baseline: Option<bool>,
+    pub continuation: bool,
+    pub before: Vec<ContextLine>,
+    pub after: Vec<ContextLine>,
+    /// Score before step information is applied.
+    pub provisional: f32,
+}
+
+/// A catalog pattern found on a line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineMatch {
+    pub line: usize,
+    pub step: Option<String>,
+    pub found: PatternMatch,
+}
+
+/// What one pass over a log found.
+#[derive(Debug, Clone)]
+pub struct ScanResult {
+    pub format: LogFormat,
+    pub total_lines: usize,
+    pub bytes: u64,
+    pub candidates: Vec<Candidate>,
+    pub matches: Vec<LineMatch>,
+    pub matches_total: usize,
+    /// The step of the last `##[error]` line (where the failure surfaced).
+    pub last_error_step: Option<String>,
+    pub long_lines_cut: usize,
+}
+
+/// Everything a scan needs besides the bytes.
+pub struct Scanner<'a> {
+    catalog: &'a Catalog,
+    filter: BytesRegex,
+    baseline: Option<&'a Baseline>,
+    steps: &'a [StepSpan],
+    before: usize,
+    after: usize,
+}
+
+static NAMED_GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("valid")
+});
+
+/// Rewrites a pattern for the byte-oriented, ASCII-only filter: non-ASCII characters become
+/// their UTF-8 bytes, and classes holding them become alternations. The result accepts at
+/// least what the original accepts, which is all a filter needs.
+fn asciify(pattern: &str) -> String {
+    fn bytes_of(c: char) -> String {
+        let mut buf = [0u8; 4];
+        c.encode_utf8(&mut buf)
+            .bytes()
+            .map(|b| format!("\\x{b:02X}"))
+            .collect()
+    }
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            out.push(c);
+            if let Some(&n) = chars.get(i + 1) {
+                out.push(n);
+            }
+            i += 2;
+            continue;
+        }
+        if c == '[' {
+            // Find the class's end: a `]` that is not escaped and not its first member.
+            let mut j = i + 1;
+            if chars.get(j) == Some(&'^') {
+                j += 1;
+            }
+            if chars.get(j) == Some(&']') {
+                j += 1;
+            }
+            while j < chars.len() && chars[j] != ']' {
+                j += if chars[j] == '\\' { 2 } else { 1 };
+            }
+            let class: String = chars[i..=j.min(chars.len() - 1)].iter().collect();
+            if class.is_ascii() {
+                out.push_str(&class);
+            } else {
+                let negated = class.starts_with("[^");
+                let inner = &class[if negated { 2 } else { 1 }..class.len() - 1];
+                let ascii: String = inner.chars().filter(char::is_ascii).collect();
+                let wide: Vec<String> = inner
+                    .chars()
+                    .filter(|c| !c.is_ascii())
+                    .map(bytes_of)
+                    .collect();
+                if negated {
+                    // Excluding fewer characters accepts more: fine for a filter.
+                    out.push_str(&format!("[^{ascii}\\n]"));
+                } else if ascii.is_empty() {
+                    out.push_str(&format!("(?:{})", wide.join("|")));
+                } else {
+                    out.push_str(&format!("(?:[{ascii}]|{})", wide.join("|")));
+                }
+            }
+            i = j + 1;
+            continue;
+        }
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("(?:{})", bytes_of(c)));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Builds the combined filter: a superset of what the precise checks accept.
+pub fn build_filter(catalog: &Catalog) -> Result<BytesRegex, String> {
+    let mut alternatives: Vec<String> = Vec::new();
+    let mut sources: Vec<String> = catalog.regex_sources().map(String::from).collect();
+    sources.extend(evidence::sources().map(String::from));
+    for source in &sources {
+        // Anchors refer to the line without its prefix; drop them for the raw-byte filter.
+        let mut s = source.trim_start_matches("(?i)").to_string();
+        while let Some(rest) = s.strip_prefix('^') {
+            s = rest.to_string();
+        }
+        // One combined regex cannot repeat a group name; the filter needs no captures.
+        let s = NAMED_GROUP.replace_all(&s, "(?:");
+        alternatives.push(format!("(?:{})", asciify(&s)));
+    }
+    alternatives.push(r"##\[(?:group|error|endgroup)\]".into());
+    // A coloured line may split a keyword with escape codes: always look at it.
+    alternatives.push(r"\x1b".into());
+    alternatives.push(r"Post job cleanup\.|Cleaning up orphan processes".into());
+    BytesRegexBuilder::new(&alternatives.join("|"))
+        .case_insensitive(true)
+        .unicode(false)
+        .multi_line(true)
+        .size_limit(64 << 20)
+        .dfa_size_limit(64 << 20)
+        .build()
+        .map_err(|e| format!("cannot build the line filter: {e}"))
+}
+
+impl<'a> Scanner<'a> {
+    pub fn new(
+        catalog: &'a Catalog,
+        filter: BytesRegex,
+        baseline: Option<&'a Baseline>,
+        steps: &'a [StepSpan],
+        before: usize,
+        after: usize,
+    ) -> Self {
+        Scanner {
+            catalog,
+            filter,
+            baseline,
+            steps,
+            before,
+            after,
+        }
+    }
+
+    /// Scans a log from a reader, in chunks.
+    pub fn scan(&self, mut reader: impl Read) -> std::io::Result<ScanResult> {
+        let mut state = State::default();
+        let mut buf: Vec<u8> = Vec::with_capacity(CHUNK + MAX_LINE);
+        // Bytes before `done` have been examined; `line_no` is the number of the line there.
+        let mut done = 0usize;
+        let mut line_no = 1usize;
+        let mut eof = false;
+        let mut skipping = false;
+        let mut first = true;
+        while !eof {
+            let start_len = buf.len();
+            buf.resize(start_len + CHUNK, 0);
+            let n = read_full(&mut reader, &mut buf[start_len..])?;
+            buf.truncate(start_len + n);
+            state.bytes += n as u64;
+            eof = n == 0;
+            if skipping {
+                // Inside an over-long line: drop bytes up to its end.
+                match find_break(&buf[done..]) {
+                    Some(p) => {
+                        buf.drain(done..done + p);
+                        skipping = false;
+                    }
+                    None => {
+                        buf.truncate(done);
+                        continue;
+                    }
+                }
+            }
+            if first {
+                state.format = line::detect_format(&buf[..buf.len().min(64 * 1024)]);
+                first = false;
+            }
+            let end = if eof {
+                buf.len()
+            } else {
+                // Leave the last few complete lines (and any partial one) for the next
+                // round, so every examined line has its after-context in the buffer.
+                let mut e = last_line_start(&buf, buf.len());
+                for _ in 0..self.after {
+                    if e <= done {
+                        break;
+                    }
+                    e = last_line_start(&buf, e - 1);
+                }
+                e.max(done)
+            };
+            if end == done && !eof && buf.len() - done > MAX_LINE * 16 {
+                // One line longer than we will ever look at: examine its head, skip the rest.
+                let cut = done + MAX_LINE;
+                self.examine(&buf[..cut], done, cut, line_no, &mut state, true);
+                state.long_lines_cut += 1;
+                line_no += 1;
+                buf.truncate(done);
+                skipping = true;
+                continue;
+            }
+            line_no = self.examine(&buf, done, end, line_no, &mut state, eof);
+            done = end;
+            if !eof {
+                // Keep some lines before `done` as context for the next round.
+                let mut keep = done;
+                for _ in 0..CARRY_LINES {
+                    if keep == 0 {
+                        break;
+                    }
+                    keep = last_line_start(&buf, keep - 1);
+                }
+                buf.drain(..keep);
+                done -= keep;
+            }
+        }
+        state.total_lines = line_no.saturating_sub(1);
+        Ok(state.finish())
+    }
+
+    /// Examines the lines starting in `buf[from..to]`; returns the number of the line at `to`.
+    fn examine(
+        &self,
+        buf: &[u8],
+        from: usize,
+        to: usize,
+        mut line_no: usize,
+        state: &mut State,
+        eof: bool,
+    ) -> usize {
+        let mut pos = from;
+        while pos < to {
+            let Some(m) = self.filter.find_at(&buf[..to], pos) else {
+                line_no += count_lines(&buf[pos..to], eof && to == buf.len());
+                return line_no;
+            };
+            let start = line_start_before(buf, m.start(), pos);
+            line_no += count_lines(&buf[pos..start], false);
+            let end = find_break(&buf[start..]).map_or(buf.len(), |p| start + p);
+            self.consider(buf, start, end.min(start + MAX_LINE), line_no, state);
+            let next = next_line_start(buf, end);
+            line_no += 1;
+            if next >= to {
+                // The line ran past `to` (only possible at the end of the data).
+                return line_no;
+            }
+            pos = next;
+        }
+        line_no
+    }
+
+    /// Looks at one line the filter hit.
+    fn consider(&self, buf: &[u8], start: usize, end: usize, line_no: usize, state: &mut State) {
+        let raw = &buf[start..end];
+        let prefixed = line::split_prefix(raw, state.format);
+        let clean = sanitize::clean(prefixed.body);
+        let (marker, text) = line::marker(&clean);
+
+        let timestamp = prefixed.timestamp.and_then(parse_time);
+        let step = self.step_of(&prefixed, timestamp, marker, text, state);
+        if marker == Marker::Group || marker == Marker::EndGroup {
+            return;
+        }
+        if marker == Marker::Error {
+            state.last_error_step = step.clone();
+        }
+
+        let found = self.catalog.match_line(text);
+        let ev = evidence::weight(text);
+        let error_marker = marker == Marker::Error;
+        if found.is_none() && ev == 0.0 && !error_marker {
+            return;
+        }
+        if let Some(f) = &found {
+            state.matches_total += 1;
+            if state.matches.len() < MAX_MATCHES {
+                state.matches.push(LineMatch {
+                    line: line_no,
+                    step: step.clone(),
+                    found: f.clone(),
+                });
+            }
+        }
+        let new_vs_baseline = self.baseline.map(|b| !b.contains(text));
+        let mut score = ev;
+        if error_marker {
+            let generic = text.starts_with("Process completed with exit code");
+            score = score.max(if generic { 2.0 } else { 4.0 });
+        }
+        if let Some(f) = &found {
+            score += match f.source {
+                super::catalog::PatternSource::Repository => 6.0,
+                super::catalog::PatternSource::Builtin => 5.0,
+            };
+        }
+        match new_vs_baseline {
+            Some(true) => score *= 1.5,
+            Some(false) => score *= 0.25,
+            None => {}
+        }
+        let continuation = evidence::is_continuation(text);
+        if continuation {
+            score *= 0.5;
+        }
+        // Context is only worth keeping for lines that can anchor an excerpt.
+        let anchor = score >= 1.5;
+        let (before, after) = if anchor {
+            (
+                self.context_before(buf, start, state.format, line_no),
+                self.context_after(buf, end, state.format, line_no),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        state.push(Candidate {
+            line: line_no,
+            text: text.to_string(),
+            marker,
+            evidence: ev,
+            pattern: found,
+            step,
+            new_vs_baseline,
+            continuation,
+            before,
+            after,
+            provisional: score,
+        });
+    }
+
+    /// The step a line belongs to: from its prefix (`gh run view --log`), else from the jobs
+    /// API's step times, else from the last `##[group]Run ...` header.
+    fn step_of(
+        &self,
+        prefixed: &line::Prefixed<'_>,
+        timestamp: Option<DateTime<Utc>>,
+        marker: Marker,
+        text: &str,
+        state: &mut State,
+    ) -> Option<String> {
+        if let Some(step) = prefixed.step {
+            return Some(sanitize::clean(step).into_owned());
+        }
+        if marker == Marker::Group && text.starts_with("Run ") {
+            state.current_group = Some(text.trim().to_string());
+        } else if text.starts_with("Post job cleanup.") {
+            state.current_group = Some("Post job cleanup".into());
+        } else if text.starts_with("Cleaning up orphan processes") {
+            state.current_group = Some("Complete job".into());
+        }
+        if let Some(t) = timestamp
+            && !self.steps.is_empty()
+        {
+            // The last step that had started by then (GitHub's step times are whole
+            // seconds, so a line in the same second as a step's start belongs to it).
+            let step = self
+                .steps
+                .iter()
+                .rfind(|s| s.started_at.is_some_and(|st| st <= t));
+            if let Some(s) = step {
+                return Some(s.name.clone());
+            }
+        }
+        state.current_group.clone()
+    }
+
+    fn context_before(
+        &self,
+        buf: &[u8],
+        start: usize,
+        format: LogFormat,
+        line_no: usize,
+    ) -> Vec<ContextLine> {
+        let mut lines = Vec::with_capacity(self.before);
+        let mut s = start;
+        for k in 1..=self.before {
+            if s == 0 {
+                break;
+            }
+            let prev = last_line_start(buf, s - 1);
+            let end = line_content_end(buf, prev, s);
+            lines.push(ContextLine {
+                line: line_no - k,
+                text: context_text(&buf[prev..end.min(prev + MAX_LINE)], format),
+            });
+            s = prev;
+            if line_no - k == 1 {
+                break;
+            }
+        }
+        lines.reverse();
+        lines
+    }
+
+    fn context_after(
+        &self,
+        buf: &[u8],
+        end: usize,
+        format: LogFormat,
+        line_no: usize,
+    ) -> Vec<ContextLine> {
+        let mut lines = Vec::with_capacity(self.after);
+        let mut s = next_line_start(buf, end);
+        for k in 1..=self.after {
+            if s >= buf.len() {
+                break;
+            }
+            let e = find_break(&buf[s..]).map_or(buf.len(), |p| s + p);
+            lines.push(ContextLine {
+                line: line_no + k,
+                text: context_text(&buf[s..e.min(s + MAX_LINE)], format),
+            });
+            s = next_line_start(buf, e);
+        }
+        lines
+    }
+}
+
+fn context_text(raw: &[u8], format: LogFormat) -> String {
+    let body = line::split_prefix(raw, format).body;
+    sanitize::clean(body).into_owned()
+}
+
+fn parse_time(stamp: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(stamp)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+#[derive(Default)]
+struct State {
+    format: LogFormat,
+    bytes: u64,
+    total_lines: usize,
+    candidates: Vec<Candidate>,
+    matches: Vec<LineMatch>,
+    matches_total: usize,
+    current_group: Option<String>,
+    last_error_step: Option<String>,
+    long_lines_cut: usize,
+}
+
+impl State {
+    fn push(&mut self, c: Candidate) {
+        self.candidates.push(c);
+        if self.candidates.len() >= MAX_CANDIDATES * 2 {
+            // Keep the best half; ties keep the later lines (failures surface late).
+            self.candidates.sort_by(|a, b| {
+                b.provisional
+                    .total_cmp(&a.provisional)
+                    .then(b.line.cmp(&a.line))
+            });
+            self.candidates.truncate(MAX_CANDIDATES);
+            self.candidates.sort_by_key(|c| c.line);
+        }
+    }
+
+    fn finish(self) -> ScanResult {
+        ScanResult {
+            format: self.format,
+            total_lines: self.total_lines,
+            bytes: self.bytes,
+            candidates: self.candidates,
+            matches: self.matches,
+            matches_total: self.matches_total,
+            last_error_step: self.last_error_step,
+            long_lines_cut: self.long_lines_cut,
+        }
+    }
+}
+
+// ---- line geometry: a line ends at \n, \r\n or a lone \r ---------------------------------
+
+/// Offset of the first line break in `s` (the `\r` of a `\r\n`).
+fn find_break(s: &[u8]) -> Option<usize> {
+    memchr::memchr2(b'\n', b'\r', s)
+}
+
+/// Where the line after the break at `end` starts.
+fn next_line_start(buf: &[u8], end: usize) -> usize {
+    match buf.get(end) {
+        Some(b'\r') if buf.get(end + 1) == Some(&b'\n') => end + 2,
+        Some(b'\r' | b'\n') => end + 1,
+        _ => end,
+    }
+}
+
+/// Start of the line containing offset `at` (not before `floor`).
+fn line_start_before(buf: &[u8], at: usize, floor: usize) -> usize {
+    match memchr::memrchr2(b'\n', b'\r', &buf[floor..at]) {
+        Some(p) => floor + p + 1,
+        None => floor,
+    }
+}
+
+/// Start of the line that contains offset `at` (a break belongs to the line it ends).
+fn last_line_start(buf: &[u8], at: usize) -> usize {
+    let at = at.min(buf.len());
+    // The `\n` of a `\r\n` belongs to the same line as its `\r`.
+    let limit = if at > 0 && at < buf.len() && buf[at] == b'\n' && buf[at - 1] == b'\r' {
+        at - 1
+    } else {
+        at
+    };
+    memchr::memrchr2(b'\n', b'\r', &buf[..limit]).map_or(0, |q| q + 1)
+}
+
+/// End of the line's content (before its break) for a line starting at `start` and whose
+/// successor starts at `next`.
+fn line_content_end(buf: &[u8], start: usize, next: usize) -> usize {
+    find_break(&buf[start..next]).map_or(next, |p| start + p)
+}
+
+/// Number of line breaks in `s` (`\r\n` counts once); plus one for a final unterminated
+/// line when `final_part`.
+fn count_lines(s: &[u8], final_part: bool) -> usize {
+    let mut n = 0;
+    let mut iter = memchr::memchr2_iter(b'\n', b'\r', s).peekable();
+    while let Some(p) = iter.next() {
+        if s[p] == b'\r' && s.get(p + 1) == Some(&b'\n') {
+            iter.next();
+        }
+        n += 1;
+    }
+    if final_part && !s.is_empty() && !matches!(s[s.len() - 1], b'\n' | b'\r') {
+        n += 1;
+    }
+    n
+}
+
+/// Reads until `buf` is full or the reader is exhausted.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// The lines of an in-memory log, split the same way the scanner counts them.
+pub fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= bytes.len() {
+            return None;
+        }
+        let start = pos;
+        let end = find_break(&bytes[start..]).map_or(bytes.len(), |p| start + p);
+        pos = next_line_start(bytes, end);
+        if pos == end {
+            pos = bytes.len();
+        }
+        Some(&bytes[start..end])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_ascii_patterns_become_byte_patterns_that_still_match() {
+        for (pattern, line) in [
+            ("(?:FAILED|✗)\\s", "  ✗ should add numbers"),
+            ("[│|]\\s*CVE", "│ CVE-2024-1"),
+            ("[│|]\\s*CVE", "| CVE-2024-1"),
+            ("● (?:[^›]+› .+)$", "● Cart › adds"),
+        ] {
+            let rewritten = asciify(pattern);
+            assert!(rewritten.is_ascii(), "{rewritten}");
+            let re = BytesRegexBuilder::new(&rewritten)
+                .unicode(false)
+                .build()
+                .unwrap();
+            assert!(
+                re.is_match(line.as_bytes()),
+                "{pattern} -> {rewritten} on {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn lines_split_on_lf_crlf_and_lone_cr() {
+        let lines: Vec<&[u8]> = split_lines(b"a\nb\r\nc\rd").collect();
+        assert_eq!(lines, vec![&b"a"[..], b"b", b"c", b"d"]);
+        assert_eq!(count_lines(b"a\nb\r\nc\rd", true), 4);
+        assert_eq!(count_lines(b"a\nb\n", true), 2);
+    }
+
+    #[test]
+    fn line_starts_are_found_backwards() {
+        let buf = b"one\r\ntwo\nthree";
+        assert_eq!(last_line_start(buf, buf.len()), 9);
+        assert_eq!(last_line_start(buf, 8), 5);
+        assert_eq!(last_line_start(buf, 4), 0);
+        assert_eq!(last_line_start(buf, 3), 0);
+    }
+}
