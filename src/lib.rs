@@ -14,3 +14,4 @@ pub mod logging;
 pub mod paths;
 pub mod scan;
 pub mod sim;
+pub mod triage;

@@ -87,6 +87,9 @@ pub struct RunReport {
     pub html_url: String,
     pub created_at: DateTime<Utc>,
     pub jobs: Vec<JobReport>,
+    /// Category, safety, policy block and recommendation, once the run is analysed.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<crate::analysis::Verdict>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,6 +99,21 @@ pub struct JobReport {
     pub conclusion: Option<String>,
     pub failed_steps: Vec<String>,
     pub html_url: Option<String>,
+    /// What the job's log says, once analysed.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<JobAnalysisReport>,
+}
+
+/// A job's analysis as reports show it (secrets masked).
+#[derive(Debug, Clone, Serialize)]
+pub struct JobAnalysisReport {
+    pub failed_step: Option<String>,
+    pub category: String,
+    pub safe_to_heal: bool,
+    pub total_lines: usize,
+    pub excerpt: Vec<crate::triage::ExcerptReport>,
+    pub matches: Vec<crate::triage::MatchOut>,
+    pub log_error: Option<String>,
 }
 
 impl FailedRun {
@@ -124,9 +142,33 @@ impl FailedRun {
                     conclusion: j.conclusion.clone(),
                     failed_steps: j.failed_steps().map(|s| s.name.clone()).collect(),
                     html_url: j.html_url.clone(),
+                    analysis: None,
                 })
                 .collect(),
+            verdict: None,
         }
+    }
+}
+
+impl crate::triage::RunAnalysis {
+    /// The full report: the run, each job's excerpt and matches, the verdict. Secrets in
+    /// log text are masked, and so is each of `secrets`.
+    pub fn report(&self, secrets: &[&str]) -> RunReport {
+        let mut report = self.failed.report();
+        for (job, analysed) in report.jobs.iter_mut().zip(&self.jobs) {
+            let a = &analysed.analysis;
+            job.analysis = Some(JobAnalysisReport {
+                failed_step: a.failed_step.clone(),
+                category: a.category.clone(),
+                safe_to_heal: a.safe_to_heal,
+                total_lines: a.total_lines,
+                excerpt: crate::triage::redacted_excerpt(a, secrets),
+                matches: crate::triage::redacted_matches(a, secrets),
+                log_error: analysed.log_error.clone(),
+            });
+        }
+        report.verdict = Some(self.verdict.clone());
+        report
     }
 }
 

@@ -106,6 +106,10 @@ pub struct Pattern {
     pub suggestion: String,
     pub recommendation: Recommendation,
     pub source: PatternSource,
+    /// A repository pattern that named neither its category nor its recommendation takes
+    /// them from the built-in pattern matching the same line (its suggestion still wins).
+    pub inherits_category: bool,
+    pub inherits_recommendation: bool,
     /// Lines that must match, with the expected `subject` capture (built-in only; tested).
     pub examples: Vec<(String, Option<String>)>,
     pub counter_examples: Vec<String>,
@@ -196,6 +200,8 @@ impl Catalog {
                 suggestion: p.suggestion.clone(),
                 recommendation,
                 source: PatternSource::Repository,
+                inherits_category: p.category.is_none(),
+                inherits_recommendation: p.recommendation.is_none(),
                 examples: Vec::new(),
                 counter_examples: Vec::new(),
             });
@@ -230,6 +236,8 @@ impl Catalog {
                 suggestion: p.suggestion,
                 recommendation,
                 source: PatternSource::Builtin,
+                inherits_category: false,
+                inherits_recommendation: false,
                 examples,
                 counter_examples: p.counter_examples,
             });
@@ -254,8 +262,26 @@ impl Catalog {
 
     /// The first (highest-priority) pattern matching `line`, with its capture.
     pub fn match_line(&self, line: &str) -> Option<PatternMatch> {
-        let index = self.set.matches(line).iter().next()?;
+        let matched = self.set.matches(line);
+        let mut indices = matched.iter();
+        let index = indices.next()?;
         let p = &self.patterns[index];
+        let builtin = if p.inherits_category || p.inherits_recommendation {
+            matched
+                .iter()
+                .map(|i| &self.patterns[i])
+                .find(|b| b.source == PatternSource::Builtin)
+        } else {
+            None
+        };
+        let category = match builtin {
+            Some(b) if p.inherits_category => b.category.clone(),
+            _ => p.category.clone(),
+        };
+        let recommendation = match builtin {
+            Some(b) if p.inherits_recommendation => b.recommendation,
+            _ => p.recommendation,
+        };
         let caps = p.regex.captures(line)?;
         let whole = caps.get(0)?;
         let subject = caps
@@ -271,9 +297,9 @@ impl Catalog {
         };
         Some(PatternMatch {
             pattern: p.id.clone(),
-            category: p.category.clone(),
+            category,
             suggestion,
-            recommendation: p.recommendation,
+            recommendation,
             source: p.source,
             subject,
             span: (whole.start(), whole.end()),
@@ -358,7 +384,27 @@ mod tests {
             .unwrap();
         assert_eq!(m.source, PatternSource::Repository);
         assert_eq!(m.suggestion, "Add disk cleanup step");
-        assert_eq!(m.category, "configuration");
+        // No category given: the built-in pattern on the same line lends its own.
+        assert_eq!(m.category, "resources");
+        let plain = c
+            .match_line("no space left on device, said the disk")
+            .unwrap();
+        assert_eq!(plain.source, PatternSource::Repository);
+    }
+
+    #[test]
+    fn a_repository_pattern_cannot_make_a_credentials_failure_safe() {
+        let user = vec![FailurePattern::new(
+            "Could not load credentials",
+            "Set the deploy role secret",
+        )];
+        let c = Catalog::with_repository_patterns(&user).unwrap();
+        let m = c
+            .match_line("Error: Could not load credentials from any providers")
+            .unwrap();
+        assert_eq!(m.suggestion, "Set the deploy role secret");
+        assert_eq!(m.category, "credentials");
+        assert_eq!(m.recommendation, Recommendation::ManualReview);
     }
 
     #[test]

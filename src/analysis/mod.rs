@@ -158,11 +158,21 @@ impl Analyzer {
             .collect();
         let relevant =
             |m: &&MatchReport| failed_step.is_none() || m.step.is_none() || m.step == failed_step;
+        let is_unsafe = |m: &MatchReport| {
+            m.recommendation == Recommendation::ManualReview
+                || self
+                    .catalog
+                    .category(&m.category)
+                    .is_some_and(|c| !c.safe_to_heal && m.recommendation != Recommendation::Rerun)
+        };
+        // What decides safety comes first, then the repository's own patterns, then the
+        // catalog's order, then the latest line.
         let primary = matches
             .iter()
             .filter(relevant)
             .min_by_key(|m| {
                 (
+                    !is_unsafe(m),
                     m.source != catalog::PatternSource::Repository,
                     m.priority,
                     std::cmp::Reverse(m.line),

@@ -334,8 +334,16 @@ impl<'a> Scanner<'a> {
 
         let timestamp = prefixed.timestamp.and_then(parse_time);
         let step = self.step_of(&prefixed, timestamp, marker, text, state);
-        if marker == Marker::Group || marker == Marker::EndGroup {
-            return;
+        match marker {
+            Marker::Group => {
+                state.in_step_header = text.starts_with("Run ");
+                return;
+            }
+            Marker::EndGroup => {
+                state.in_step_header = false;
+                return;
+            }
+            _ => {}
         }
         if marker == Marker::Error {
             state.last_error_step = step.clone();
@@ -377,6 +385,11 @@ impl<'a> Scanner<'a> {
         let continuation = evidence::is_continuation(text);
         if continuation {
             score *= 0.5;
+        }
+        // Between `##[group]Run ...` and `##[endgroup]` the runner echoes the step's script
+        // and inputs: words like "error" there are code, not output.
+        if state.in_step_header && !error_marker {
+            score *= 0.2;
         }
         // Context is only worth keeping for lines that can anchor an excerpt.
         let anchor = score >= 1.5;
@@ -426,12 +439,25 @@ impl<'a> Scanner<'a> {
         if let Some(t) = timestamp
             && !self.steps.is_empty()
         {
-            // The last step that had started by then (GitHub's step times are whole
-            // seconds, so a line in the same second as a step's start belongs to it).
+            // GitHub's step times are whole seconds, so several short steps can contain the
+            // same instant. Among the steps running then, the failed one is the likely home
+            // of a line that looks like a failure; else the latest to have started.
+            let second = chrono::TimeDelta::seconds(1);
+            let running = |s: &&StepSpan| {
+                s.started_at.is_some_and(|st| st <= t)
+                    && s.completed_at.is_none_or(|c| t < c + second)
+            };
             let step = self
                 .steps
                 .iter()
-                .rfind(|s| s.started_at.is_some_and(|st| st <= t));
+                .filter(running)
+                .find(|s| s.failed)
+                .or_else(|| self.steps.iter().rfind(running))
+                .or_else(|| {
+                    self.steps
+                        .iter()
+                        .rfind(|s| s.started_at.is_some_and(|st| st <= t))
+                });
             if let Some(s) = step {
                 return Some(s.name.clone());
             }
@@ -511,6 +537,8 @@ struct State {
     matches: Vec<LineMatch>,
     matches_total: usize,
     current_group: Option<String>,
+    /// Inside the `##[group]Run ...` block where the runner echoes a step's script.
+    in_step_header: bool,
     last_error_step: Option<String>,
     long_lines_cut: usize,
 }

@@ -2,6 +2,7 @@
 //!
 //! Exit status: 0 done, 1 failure, 2 usage or configuration error, 3 refused by policy.
 
+mod analyze;
 mod scan;
 mod session;
 mod sim;
@@ -52,6 +53,8 @@ pub struct GlobalArgs {
 pub enum Command {
     /// List failed runs of the monitored workflows, with their failed jobs and steps.
     Scan(scan::ScanArgs),
+    /// Explain a local log file: the failure excerpt, matched patterns, category and safety.
+    Analyze(analyze::AnalyzeArgs),
     /// Serve the simulated GitHub on a loopback port (for trying autoheal, and for tests).
     Sim(sim::SimArgs),
 }
@@ -100,6 +103,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Scan(args)) => scan::run(&cli.global, args).await,
         Some(Command::Sim(args)) => sim::run(args).await,
+        Some(Command::Analyze(args)) => analyze::run(&cli.global, args),
         None => {
             let session = session::open(cli.global.demo, &cli.global.repos).await?;
             if let Some(notice) = &session.notice {

@@ -6,9 +6,11 @@ use chrono::Utc;
 use clap::Args;
 use serde::Serialize;
 
+use crate::analysis::Analyzer;
 use crate::config::PolicySource;
 use crate::humanize;
 use crate::scan::{self, RunReport};
+use crate::triage::Triage;
 
 use super::{Failure, GlobalArgs, session};
 
@@ -20,6 +22,9 @@ pub struct ScanArgs {
     /// Failed runs to report per repository (newest first).
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub limit: u32,
+    /// Do not compare with the last passing run's log (saves a few requests per run).
+    #[arg(long)]
+    pub no_baseline: bool,
 }
 
 #[derive(Serialize)]
@@ -69,8 +74,22 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
             warnings: policy.warnings.clone(),
             error: None,
         };
+        let analyzer = Analyzer::new(&policy.policy.failure_patterns).map_err(Failure::usage)?;
+        let triage = Triage {
+            forge: session.forge(),
+            analyzer: &analyzer,
+            policy: &policy.policy,
+            use_baseline: !args.no_baseline,
+            // The demo's logs are regenerated on every start: nothing to keep.
+            cache: (!session.is_demo()).then(crate::paths::cache_dir),
+        };
         match scan::failed_runs(session.forge(), repo, &policy, args.limit as usize).await {
-            Ok(found) => runs.extend(found.iter().map(|f| f.report())),
+            Ok(found) => {
+                for failed in found {
+                    let explained = triage.explain(failed).await;
+                    runs.push(explained.report(&session.secrets()));
+                }
+            }
             Err(e) => {
                 eprintln!("autoheal: {e}");
                 report.error = Some(e.to_string());
@@ -122,6 +141,24 @@ fn print_text(out: &mut impl Write, runs: &[RunReport]) -> std::io::Result<()> {
         if !r.title.is_empty() {
             writeln!(out, "    {}", r.title)?;
         }
+        if let Some(v) = &r.verdict {
+            let blocked = v
+                .blocked_reason
+                .as_ref()
+                .map(|b| format!(" — blocked: {b}"))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "    {} · {} · {}{blocked}",
+                v.category,
+                if v.safe_to_heal {
+                    "safe to heal"
+                } else {
+                    "not safe to heal"
+                },
+                v.recommendation.as_str()
+            )?;
+        }
         for j in &r.jobs {
             let steps = if j.failed_steps.is_empty() {
                 String::new()
@@ -129,6 +166,18 @@ fn print_text(out: &mut impl Write, runs: &[RunReport]) -> std::io::Result<()> {
                 format!(": {}", j.failed_steps.join(", "))
             };
             writeln!(out, "    ✗ {}{steps}", j.name)?;
+            if let Some(a) = &j.analysis {
+                if let Some(m) = a.matches.first() {
+                    writeln!(
+                        out,
+                        "      line {}: {} → {}",
+                        m.line, m.pattern, m.suggestion
+                    )?;
+                }
+                if let Some(e) = &a.log_error {
+                    writeln!(out, "      (log unavailable: {e})")?;
+                }
+            }
         }
         writeln!(out, "    {}", r.html_url)?;
     }

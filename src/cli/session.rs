@@ -16,6 +16,7 @@ pub struct Session {
     pub demo: Option<RunningSim>,
     /// Shown once to the user (on stderr, or in the console's status bar).
     pub notice: Option<String>,
+    token: Option<Secret>,
 }
 
 impl Session {
@@ -25,6 +26,14 @@ impl Session {
 
     pub fn is_demo(&self) -> bool {
         self.demo.is_some()
+    }
+
+    /// Secrets to mask in anything written out: the token itself, whatever it looks like.
+    pub fn secrets(&self) -> Vec<&str> {
+        self.token
+            .as_ref()
+            .map(|t| vec![t.expose()])
+            .unwrap_or_default()
     }
 }
 
@@ -58,6 +67,7 @@ pub async fn open(demo: bool, repo_flags: &[RepoRef]) -> Result<Session, Failure
         repos,
         demo: None,
         notice: None,
+        token: Some(token),
     })
 }
 
@@ -87,5 +97,6 @@ async fn open_demo(repo_flags: &[RepoRef], notice: Option<String>) -> Result<Ses
         repos,
         demo: Some(sim),
         notice,
+        token: None,
     })
 }

@@ -98,6 +98,24 @@ impl Forge for GitHub {
             .await
     }
 
+    async fn last_success(
+        &self,
+        repo: &RepoRef,
+        workflow_id: u64,
+        branch: &str,
+    ) -> ForgeResult<Option<WorkflowRun>> {
+        let path = format!(
+            "{}/actions/workflows/{workflow_id}/runs?branch={}&status=success&per_page=1",
+            repo.api_path(),
+            encode(branch)
+        );
+        let runs: Vec<WorkflowRun> = self
+            .transport
+            .get_pages(&path, Some("workflow_runs"), 1)
+            .await?;
+        Ok(runs.into_iter().next())
+    }
+
     async fn run(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<WorkflowRun> {
         self.transport
             .get_json(&format!("{}/actions/runs/{run_id}", repo.api_path()))

@@ -33,6 +33,13 @@ pub trait Forge: Send + Sync {
         branch: &str,
         limit: usize,
     ) -> ForgeResult<Vec<WorkflowRun>>;
+    /// The newest successful run of a workflow on a branch: the baseline for its logs.
+    async fn last_success(
+        &self,
+        repo: &RepoRef,
+        workflow_id: u64,
+        branch: &str,
+    ) -> ForgeResult<Option<WorkflowRun>>;
     async fn run(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<WorkflowRun>;
     /// Jobs of the run's latest attempt, with their steps.
     async fn jobs(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<Vec<Job>>;

@@ -1,0 +1,205 @@
+//! Explaining a failed run: fetch each failed job's log (cached on disk: a finished job's log
+//! never changes), take the last passing run of the same workflow and branch as a baseline,
+//! analyse, and judge. The I/O half of analysis; `analysis` itself stays pure.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::analysis::{
+    Analyzer, Baseline, JobContext, LogAnalysis, RunFacts, StepSpan, Verdict, redact, verdict,
+};
+use crate::config::Policy;
+use crate::forge::{Forge, ForgeError, Job, RepoRef};
+use crate::scan::FailedRun;
+
+/// One failed job, explained.
+#[derive(Debug, Clone)]
+pub struct JobAnalysis {
+    pub job: Job,
+    pub analysis: LogAnalysis,
+    /// The passing job whose log served as the baseline.
+    pub baseline_job: Option<u64>,
+    /// Why the log could not be read, when it could not.
+    pub log_error: Option<String>,
+}
+
+/// A failed run, explained and judged.
+#[derive(Debug, Clone)]
+pub struct RunAnalysis {
+    pub failed: FailedRun,
+    pub jobs: Vec<JobAnalysis>,
+    pub verdict: Verdict,
+}
+
+/// How to explain runs: the client, the compiled catalog, the policy in force.
+pub struct Triage<'a> {
+    pub forge: &'a dyn Forge,
+    pub analyzer: &'a Analyzer,
+    pub policy: &'a Policy,
+    /// Compare with the last passing run's log (costs a few requests per run).
+    pub use_baseline: bool,
+    /// Where downloaded logs are kept; `None` keeps nothing.
+    pub cache: Option<PathBuf>,
+}
+
+impl Triage<'_> {
+    pub async fn explain(&self, failed: FailedRun) -> RunAnalysis {
+        let baseline_jobs = if self.use_baseline {
+            self.baseline_jobs(&failed).await
+        } else {
+            Vec::new()
+        };
+        let mut jobs = Vec::with_capacity(failed.jobs.len());
+        for job in &failed.jobs {
+            let steps: Vec<StepSpan> = job
+                .steps
+                .iter()
+                .map(|s| StepSpan {
+                    name: s.name.clone(),
+                    started_at: s.started_at,
+                    completed_at: s.completed_at,
+                    failed: matches!(s.conclusion.as_deref(), Some("failure" | "timed_out")),
+                })
+                .collect();
+            let (log, log_error) = match self.log(&failed.repo, job.id).await {
+                Ok(bytes) => (bytes, None),
+                Err(e) => (Vec::new(), Some(e.to_string())),
+            };
+            let passing = baseline_jobs.iter().find(|(name, _, _)| *name == job.name);
+            let baseline = passing.map(|(_, _, log)| Baseline::from_log(log));
+            let analysis = self.analyzer.analyze_bytes(
+                &log,
+                &JobContext {
+                    steps: &steps,
+                    baseline: baseline.as_ref(),
+                },
+            );
+            jobs.push(JobAnalysis {
+                job: job.clone(),
+                analysis,
+                baseline_job: passing.map(|(_, id, _)| *id),
+                log_error,
+            });
+        }
+        let run = &failed.run;
+        let head_repo = run.head_repository.as_ref().map(|r| r.full_name.as_str());
+        let facts = RunFacts {
+            workflow_name: run.workflow_name(),
+            workflow_path: &run.path,
+            branch: run.branch(),
+            from_fork: run.is_from_fork(),
+            head_repository: head_repo,
+            run_attempt: run.run_attempt.unwrap_or(1),
+        };
+        let analyses: Vec<&LogAnalysis> = jobs.iter().map(|j| &j.analysis).collect();
+        let verdict = verdict::judge(&analyses, self.policy, &facts);
+        RunAnalysis {
+            failed,
+            jobs,
+            verdict,
+        }
+    }
+
+    /// `(job name, job id, log)` of the last passing run of the same workflow and branch.
+    async fn baseline_jobs(&self, failed: &FailedRun) -> Vec<(String, u64, Vec<u8>)> {
+        let run = &failed.run;
+        let Ok(Some(success)) = self
+            .forge
+            .last_success(&failed.repo, run.workflow_id, run.branch())
+            .await
+        else {
+            return Vec::new();
+        };
+        let Ok(jobs) = self.forge.jobs(&failed.repo, success.id).await else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for job in jobs {
+            if failed.jobs.iter().any(|f| f.name == job.name)
+                && let Ok(log) = self.log(&failed.repo, job.id).await
+            {
+                out.push((job.name, job.id, log));
+            }
+        }
+        out
+    }
+
+    /// A job's log, from the disk cache or downloaded (and then cached).
+    async fn log(&self, repo: &RepoRef, job_id: u64) -> Result<Vec<u8>, ForgeError> {
+        let file = self.cache.as_ref().map(|dir| {
+            dir.join("logs")
+                .join(&repo.owner)
+                .join(&repo.name)
+                .join(format!("{job_id}.log"))
+        });
+        if let Some(f) = &file
+            && let Ok(bytes) = std::fs::read(f)
+        {
+            return Ok(bytes);
+        }
+        let bytes = self.forge.job_log(repo, job_id).await?.to_vec();
+        if let Some(f) = &file
+            && let Some(dir) = f.parent()
+            && std::fs::create_dir_all(dir).is_ok()
+        {
+            // Write-then-rename: a half-written log is never mistaken for a whole one.
+            let tmp = f.with_extension("log.partial");
+            if std::fs::write(&tmp, &bytes).is_ok() {
+                let _ = std::fs::rename(&tmp, f);
+            }
+        }
+        Ok(bytes)
+    }
+}
+
+/// An excerpt line as reports show it: secrets masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExcerptReport {
+    pub line: usize,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeated: Option<usize>,
+}
+
+/// A match as reports show it: secrets masked.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatchOut {
+    pub pattern: String,
+    pub category: String,
+    pub suggestion: String,
+    pub line: usize,
+    pub subject: Option<String>,
+    pub recommendation: crate::analysis::Recommendation,
+    pub step: Option<String>,
+}
+
+/// The excerpt with secrets masked (and any of `secrets`, e.g. the user's token).
+pub fn redacted_excerpt(a: &LogAnalysis, secrets: &[&str]) -> Vec<ExcerptReport> {
+    a.excerpt
+        .iter()
+        .map(|l| ExcerptReport {
+            line: l.line,
+            text: redact::redact(&l.text, secrets).into_owned(),
+            repeated: l.repeated,
+        })
+        .collect()
+}
+
+pub fn redacted_matches(a: &LogAnalysis, secrets: &[&str]) -> Vec<MatchOut> {
+    a.matches
+        .iter()
+        .map(|m| MatchOut {
+            pattern: m.pattern.clone(),
+            category: m.category.clone(),
+            suggestion: redact::redact(&m.suggestion, secrets).into_owned(),
+            line: m.line,
+            subject: m
+                .subject
+                .as_deref()
+                .map(|s| redact::redact(s, secrets).into_owned()),
+            recommendation: m.recommendation,
+            step: m.step.clone(),
+        })
+        .collect()
+}

@@ -1,0 +1,266 @@
+//! The real `autoheal` binary: the README's promises, exit statuses, and the standalone
+//! simulator driven through `GITHUB_API_URL` exactly as a user would.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::*;
+use serde_json::Value;
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("autoheal runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn without_a_token_scan_falls_back_to_the_demo_and_says_how_to_connect() {
+    let home = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(autoheal(home.path()).args(["scan", "--json"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("No GitHub token found"), "{stderr}");
+    assert!(stderr.contains("GH_TOKEN"), "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).expect("stdout is one JSON document");
+    let runs = doc["runs"].as_array().unwrap();
+    assert!(!runs.is_empty(), "the demo has failed runs");
+    for r in runs {
+        for key in [
+            "repo",
+            "run_id",
+            "workflow",
+            "branch",
+            "event",
+            "head_sha",
+            "html_url",
+            "created_at",
+            "jobs",
+        ] {
+            assert!(!r[key].is_null(), "{key} missing in {r}");
+        }
+    }
+}
+
+#[test]
+fn a_malformed_config_is_a_located_error_with_exit_status_2() {
+    let home = tempfile::tempdir().unwrap();
+    let bad = home.path().join("bad.yml");
+    std::fs::write(&bad, "enabled: true\nmax_heal_attempts_per_day: [3\n").unwrap();
+    let (code, stdout, stderr) = run(autoheal(home.path())
+        .args(["scan", "--demo", "--config"])
+        .arg(&bad));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    let expected = format!("{}:", bad.display());
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains(":3:") || l.contains(":2:")),
+        "names the line: {stderr}"
+    );
+}
+
+#[test]
+fn a_bad_pattern_in_the_config_names_the_pattern() {
+    let home = tempfile::tempdir().unwrap();
+    let bad = home.path().join("auto-heal-config.yml");
+    std::fs::write(
+        &bad,
+        "failure_patterns:\n  - pattern: \"npm ERR! (\"\n    suggestion: x\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(autoheal(home.path())
+        .args(["scan", "--demo", "--config"])
+        .arg(&bad));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("failure_patterns[0]") && stderr.contains("npm ERR! ("),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn unknown_config_keys_warn_and_the_scan_goes_on() {
+    let home = tempfile::tempdir().unwrap();
+    let cfg = home.path().join("auto-heal-config.yml");
+    std::fs::write(&cfg, "enabled: true\nmonitored_workflow: [\"CI\"]\n").unwrap();
+    let (code, _, stderr) = run(autoheal(home.path())
+        .args(["scan", "--demo", "--json", "--config"])
+        .arg(&cfg));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("unknown key `monitored_workflow`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["scan", "--help"],
+        vec!["sim", "--help"],
+    ] {
+        let (code, stdout, _) = run(autoheal(home.path()).args(&args));
+        assert_eq!(code, 0, "{args:?}");
+        assert!(stdout.contains("Usage:"), "{args:?}: {stdout}");
+    }
+}
+
+#[test]
+fn a_bad_repository_name_is_a_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    let (code, _, stderr) =
+        run(autoheal(home.path()).args(["scan", "--demo", "--repo", "nonsense"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("OWNER/NAME"), "{stderr}");
+}
+
+/// `autoheal sim` in one process, `scan` against it in another, through GITHUB_API_URL.
+#[test]
+fn the_standalone_simulator_serves_scan_through_the_real_client() {
+    let home = tempfile::tempdir().unwrap();
+    let scenario = fixtures().join("scenario/scenario.yml");
+    let mut sim = autoheal(home.path())
+        .args(["sim", "--port", "0", "--scenario"])
+        .arg(&scenario)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = String::new();
+    let mut banner = BufReader::new(sim.stdout.take().unwrap());
+    banner.read_line(&mut first_line).unwrap();
+    let url = first_line.trim().rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first_line}");
+
+    let (code, stdout, stderr) = run(autoheal(home.path())
+        .env("GITHUB_API_URL", &url)
+        .env("GITHUB_TOKEN", "x")
+        .args(["scan", "--repo", "octo/shop", "--json"]));
+    let _ = sim.kill();
+    let _ = sim.wait();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stderr.contains("demo"),
+        "a token was given: no demo notice: {stderr}"
+    );
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let ids: Vec<u64> = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["run_id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![9001, 9005, 9007]);
+    let first = &doc["runs"][0];
+    assert_eq!(first["jobs"][0]["failed_steps"][0], "Run pytest");
+    assert_eq!(first["branch"], "main");
+    assert_eq!(
+        first["head_sha"],
+        "1111111111111111111111111111111111111111"
+    );
+}
+
+#[test]
+fn analyze_explains_a_local_log_as_json() {
+    let home = tempfile::tempdir().unwrap();
+    let log = fixtures().join("scenario/logs/missing-module.log");
+    let (code, stdout, stderr) = run(autoheal(home.path())
+        .args(["analyze", "--json", "--log"])
+        .arg(&log));
+    assert_eq!(code, 0, "{stderr}");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["category"], "dependency");
+    assert_eq!(doc["safe_to_heal"], true);
+    assert_eq!(doc["format"], "raw_github");
+    let excerpt = doc["excerpt"].as_array().unwrap();
+    let line6 = excerpt
+        .iter()
+        .find(|l| l["line"] == 6)
+        .expect("the failing line is in the excerpt");
+    assert_eq!(
+        line6["text"],
+        "E   ModuleNotFoundError: No module named 'requests'"
+    );
+    let m = &doc["matches"][0];
+    assert_eq!(m["line"], 6);
+    assert_eq!(m["category"], "dependency");
+    assert!(m["suggestion"].as_str().unwrap().contains("requests"));
+    assert!(m["pattern"].is_string());
+}
+
+#[test]
+fn analyze_reads_gh_run_view_and_plain_logs() {
+    let home = tempfile::tempdir().unwrap();
+    let gh = home.path().join("gh.log");
+    std::fs::write(
+        &gh,
+        "build\tSet up job\t2025-01-01T00:00:00.0000000Z Current runner version: '2.321.0'\n\
+         build\tRun tests\t2025-01-01T00:00:01.0000000Z --- FAIL: TestTotal (0.00s)\n\
+         build\tRun tests\t2025-01-01T00:00:01.1000000Z ##[error]Process completed with exit code 1.\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = run(autoheal(home.path())
+        .args(["analyze", "--json", "--log"])
+        .arg(&gh));
+    assert_eq!(code, 0);
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(doc["format"], "gh_run_view");
+    assert_eq!(doc["failed_step"], "Run tests");
+    assert_eq!(doc["category"], "test");
+    assert_eq!(doc["excerpt"][1]["text"], "--- FAIL: TestTotal (0.00s)");
+
+    let plain = home.path().join("jenkins.log");
+    std::fs::write(&plain, "Started by user\r\n[INFO] BUILD FAILURE\r\n[ERROR] Failed to execute goal x: Compilation failure\r\n").unwrap();
+    let (code, stdout, _) = run(autoheal(home.path()).args(["analyze", "--log"]).arg(&plain));
+    assert_eq!(code, 0);
+    assert!(stdout.contains("plain log, 3 lines"), "{stdout}");
+    assert!(stdout.contains("Failed to execute goal"), "{stdout}");
+}
+
+#[test]
+fn analyze_refuses_a_missing_file_with_a_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    let (code, _, stderr) = run(autoheal(home.path()).args(["analyze", "--log", "nope.log"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("nope.log"), "{stderr}");
+}
+
+#[test]
+fn scan_json_explains_each_run_and_masks_secrets_from_logs() {
+    let home = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) =
+        run(autoheal(home.path()).args(["scan", "--demo", "--json", "--repo", "globex/infra"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stdout.contains("AKIAIOSFODNN7EXAMPLE"),
+        "an AWS key leaked"
+    );
+    assert!(!stdout.contains("ghp_"), "a GitHub token leaked");
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    let runs = doc["runs"].as_array().unwrap();
+    for r in runs {
+        assert!(r["category"].is_string(), "{r}");
+        assert!(r["safe_to_heal"].is_boolean());
+        assert!(r.get("blocked_reason").is_some());
+        for j in r["jobs"].as_array().unwrap() {
+            assert!(j["excerpt"].is_array() && j["matches"].is_array(), "{j}");
+        }
+    }
+    let deploy = runs.iter().find(|r| r["workflow"] == "Deploy").unwrap();
+    assert_eq!(deploy["category"], "credentials");
+    assert_eq!(deploy["safe_to_heal"], false);
+    assert_eq!(deploy["recommendation"], "manual_review");
+    let security = runs
+        .iter()
+        .find(|r| r["workflow"] == "Security Scan")
+        .unwrap();
+    assert_eq!(security["category"], "security");
+    assert_eq!(security["safe_to_heal"], false);
+}
