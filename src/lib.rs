@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod cli;
 pub mod config;
 pub mod forge;
+pub mod heal;
 pub mod humanize;
 pub mod logging;
 pub mod paths;

@@ -157,8 +157,8 @@ fn the_standalone_simulator_serves_scan_through_the_real_client() {
         .iter()
         .map(|r| r["run_id"].as_u64().unwrap())
         .collect();
-    assert_eq!(ids, vec![9001, 9005, 9007]);
-    let first = &doc["runs"][0];
+    assert_eq!(ids, vec![9008, 9009, 9001, 9005, 9007]);
+    let first = &doc["runs"][2];
     assert_eq!(first["jobs"][0]["failed_steps"][0], "Run pytest");
     assert_eq!(first["branch"], "main");
     assert_eq!(

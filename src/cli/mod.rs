@@ -3,6 +3,7 @@
 //! Exit status: 0 done, 1 failure, 2 usage or configuration error, 3 refused by policy.
 
 mod analyze;
+mod heal;
 mod scan;
 mod session;
 mod sim;
@@ -55,6 +56,8 @@ pub enum Command {
     Scan(scan::ScanArgs),
     /// Explain a local log file: the failure excerpt, matched patterns, category and safety.
     Analyze(analyze::AnalyzeArgs),
+    /// Heal one failed run: tracking issue, auto-heal branch, Copilot request (exactly once).
+    Heal(heal::HealArgs),
     /// Serve the simulated GitHub on a loopback port (for trying autoheal, and for tests).
     Sim(sim::SimArgs),
 }
@@ -104,6 +107,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Scan(args)) => scan::run(&cli.global, args).await,
         Some(Command::Sim(args)) => sim::run(args).await,
         Some(Command::Analyze(args)) => analyze::run(&cli.global, args),
+        Some(Command::Heal(args)) => heal::run(&cli.global, args).await,
         None => {
             let session = session::open(cli.global.demo, &cli.global.repos).await?;
             if let Some(notice) = &session.notice {

@@ -215,6 +215,54 @@ impl Forge for GitHub {
             .await
     }
 
+    async fn assign_agent(
+        &self,
+        repo: &RepoRef,
+        issue: u64,
+        login: &str,
+        base_branch: &str,
+        instructions: &str,
+    ) -> ForgeResult<Issue> {
+        // The agent reads the issue and its comments; `agent_assignment` adds the target
+        // branch and instructions where the API supports them (and is ignored elsewhere).
+        let body = json!({
+            "assignees": [login],
+            "agent_assignment": {
+                "target_repo": repo.to_string(),
+                "base_branch": base_branch,
+                "custom_instructions": instructions,
+            }
+        });
+        self.transport
+            .write_json(
+                Method::POST,
+                &format!("{}/issues/{issue}/assignees", repo.api_path()),
+                Some(&body),
+            )
+            .await
+    }
+
+    async fn create_agent_task(
+        &self,
+        repo: &RepoRef,
+        task: &NewAgentTask,
+    ) -> ForgeResult<AgentTask> {
+        let body = serde_json::to_value(task).map_err(|e| ForgeError::Invalid(e.to_string()))?;
+        self.transport
+            .write_json(
+                Method::POST,
+                &format!("/agents{}/tasks", repo.api_path()),
+                Some(&body),
+            )
+            .await
+    }
+
+    async fn agent_task(&self, repo: &RepoRef, id: &str) -> ForgeResult<AgentTask> {
+        self.transport
+            .get_json(&format!("/agents{}/tasks/{}", repo.api_path(), encode(id)))
+            .await
+    }
+
     async fn timeline(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Vec<TimelineEvent>> {
         let path = format!(
             "{}/issues/{issue}/timeline?per_page={PER_PAGE}",

@@ -63,6 +63,22 @@ pub trait Forge: Send + Sync {
         issue: u64,
         logins: &[String],
     ) -> ForgeResult<Issue>;
+    /// Assigns the issue to the Copilot coding agent, with the base branch and instructions.
+    async fn assign_agent(
+        &self,
+        repo: &RepoRef,
+        issue: u64,
+        login: &str,
+        base_branch: &str,
+        instructions: &str,
+    ) -> ForgeResult<Issue>;
+    /// Starts a Copilot agent task (`POST /agents/repos/{owner}/{repo}/tasks`).
+    async fn create_agent_task(
+        &self,
+        repo: &RepoRef,
+        task: &NewAgentTask,
+    ) -> ForgeResult<AgentTask>;
+    async fn agent_task(&self, repo: &RepoRef, id: &str) -> ForgeResult<AgentTask>;
     async fn timeline(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Vec<TimelineEvent>>;
     /// A branch's ref, `None` when it does not exist.
     async fn branch_ref(&self, repo: &RepoRef, branch: &str) -> ForgeResult<Option<GitRef>>;

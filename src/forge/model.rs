@@ -412,6 +412,38 @@ pub struct ContentFile {
     pub content: Option<String>,
 }
 
+/// What to send to `POST /agents/repos/{owner}/{repo}/tasks`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAgentTask {
+    pub prompt: String,
+    pub base_ref: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    pub create_pull_request: bool,
+}
+
+/// A Copilot agent task (`components.schemas.agent-task`): `id`, `state`, `created_at` are
+/// required; `artifacts` name the pull request once there is one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentTask {
+    pub id: String,
+    pub state: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub html_url: Option<String>,
+    #[serde(default)]
+    pub artifacts: Vec<TaskArtifact>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskArtifact {
+    pub provider: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
 /// What to create with `POST /repos/{owner}/{repo}/issues`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewIssue {

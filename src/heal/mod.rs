@@ -1,0 +1,102 @@
+//! Healing a failed run: the tracking issue, the auto-heal branch and the Copilot request,
+//! each exactly once, within the repository's policy, with an audit trail.
+//!
+//! `plan` is pure (everything that will be sent, computed up front); `execute` talks to
+//! GitHub and is idempotent; `artifacts` writes the design's four files; `audit` records every
+//! write. [`prepare`] gathers what a plan needs (the run, its analysis, the prompt's inputs):
+//! the console and `autoheal heal` share it.
+
+pub mod artifacts;
+pub mod audit;
+pub mod execute;
+pub mod marker;
+pub mod plan;
+pub mod prompt;
+
+use std::path::PathBuf;
+
+pub use audit::AuditLog;
+pub use execute::{CopilotOutcome, Executor, HealError, HealOutcome};
+pub use plan::HealPlan;
+
+use crate::analysis::Analyzer;
+use crate::config::LoadedPolicy;
+use crate::forge::{Forge, Job, RepoRef};
+use crate::scan::{self, FailedRun, ScanError};
+use crate::triage::{RunAnalysis, Triage};
+
+/// A run ready to be healed: its analysis, the policy in force, and the prompt to start from.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub run: RunAnalysis,
+    pub policy: LoadedPolicy,
+    pub default_prompt: String,
+}
+
+/// Fetches and explains one run, and renders its default prompt (the repository's template
+/// and `copilot.include_context` files are read at the failed commit).
+pub async fn prepare(
+    forge: &dyn Forge,
+    repo: &RepoRef,
+    run_id: u64,
+    given_policy: Option<&LoadedPolicy>,
+    cache: Option<PathBuf>,
+    secrets: &[&str],
+) -> Result<Prepared, ScanError> {
+    let wrap = |source| ScanError::Forge {
+        repo: repo.clone(),
+        source: Box::new(source),
+    };
+    let policy = scan::resolve_policy(forge, repo, given_policy).await?;
+    let run = forge.run(repo, run_id).await.map_err(wrap)?;
+    let jobs: Vec<Job> = forge
+        .jobs(repo, run_id)
+        .await
+        .map_err(wrap)?
+        .into_iter()
+        .filter(Job::failed)
+        .collect();
+    let analyzer = Analyzer::new(&policy.policy.failure_patterns).map_err(|message| {
+        ScanError::Config(crate::config::ConfigError::Invalid {
+            file: policy.source.to_string(),
+            message,
+        })
+    })?;
+    let triage = Triage {
+        forge,
+        analyzer: &analyzer,
+        policy: &policy.policy,
+        use_baseline: true,
+        cache,
+    };
+    let head = run.head_sha.clone();
+    let explained = triage
+        .explain(FailedRun {
+            repo: repo.clone(),
+            run,
+            jobs,
+        })
+        .await;
+    let mut context_files = Vec::new();
+    for path in &policy.policy.copilot.include_context {
+        if let Ok(Some(text)) = forge.file(repo, path, Some(&head)).await {
+            context_files.push((path.clone(), text));
+        }
+    }
+    let template = match &policy.policy.copilot.prompt_template {
+        Some(path) => forge.file(repo, path, Some(&head)).await.ok().flatten(),
+        None => None,
+    };
+    let default_prompt = plan::default_prompt(
+        &explained,
+        &policy.policy,
+        template.as_deref(),
+        &context_files,
+        secrets,
+    );
+    Ok(Prepared {
+        run: explained,
+        policy,
+        default_prompt,
+    })
+}
