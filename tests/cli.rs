@@ -264,3 +264,33 @@ fn scan_json_explains_each_run_and_masks_secrets_from_logs() {
     assert_eq!(security["category"], "security");
     assert_eq!(security["safe_to_heal"], false);
 }
+
+#[test]
+fn init_writes_the_policy_and_the_workflow_and_never_overwrites_without_force() {
+    let home = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(autoheal(home.path()).args(["init"]));
+    assert_eq!(code, 0, "{stderr}");
+    let config = home.path().join(".github/auto-heal-config.yml");
+    let workflow = home.path().join(".github/workflows/auto-heal-failures.yml");
+    assert!(config.is_file() && workflow.is_file(), "{stdout}");
+    std::fs::write(&config, "enabled: false\n").unwrap();
+    let (code, _, stderr) = run(autoheal(home.path()).args(["init"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "enabled: false\n"
+    );
+    let (code, _, _) = run(autoheal(home.path()).args(["init", "--force"]));
+    assert_eq!(code, 0);
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .contains("max_heal_attempts_per_day: 3")
+    );
+    // The written policy is what scan reads.
+    let (code, _, stderr) = run(autoheal(home.path())
+        .args(["scan", "--demo", "--json", "--config"])
+        .arg(&config));
+    assert_eq!(code, 0, "{stderr}");
+}

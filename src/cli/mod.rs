@@ -4,6 +4,7 @@
 
 mod analyze;
 mod heal;
+mod init;
 mod scan;
 mod session;
 mod sim;
@@ -58,6 +59,8 @@ pub enum Command {
     Analyze(analyze::AnalyzeArgs),
     /// Heal one failed run: tracking issue, auto-heal branch, Copilot request (exactly once).
     Heal(heal::HealArgs),
+    /// Write .github/auto-heal-config.yml and the workflow that heals failures.
+    Init(init::InitArgs),
     /// Serve the simulated GitHub on a loopback port (for trying autoheal, and for tests).
     Sim(sim::SimArgs),
 }
@@ -108,6 +111,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Sim(args)) => sim::run(args).await,
         Some(Command::Analyze(args)) => analyze::run(&cli.global, args),
         Some(Command::Heal(args)) => heal::run(&cli.global, args).await,
+        Some(Command::Init(args)) => init::run(args),
         None => {
             let session = session::open(cli.global.demo, &cli.global.repos).await?;
             if let Some(notice) = &session.notice {
