@@ -8,11 +8,14 @@
 pub mod analysis;
 pub mod cli;
 pub mod config;
+pub mod drafts;
 pub mod forge;
 pub mod heal;
 pub mod humanize;
 pub mod logging;
 pub mod paths;
 pub mod scan;
+pub mod settings;
 pub mod sim;
 pub mod triage;
+pub mod tui;

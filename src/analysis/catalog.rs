@@ -373,6 +373,18 @@ mod tests {
     }
 
     #[test]
+    fn every_example_is_won_by_its_own_pattern() {
+        // Order is priority: an earlier, broader pattern must not steal a later one's lines.
+        let c = Catalog::builtin().unwrap();
+        for p in &c.patterns {
+            for (example, _) in &p.examples {
+                let won = c.match_line(example).map(|m| m.pattern);
+                assert_eq!(won.as_deref(), Some(p.id.as_str()), "{example}");
+            }
+        }
+    }
+
+    #[test]
     fn repository_patterns_come_first_and_their_suggestions_win() {
         let user = vec![FailurePattern::new(
             "no space left on device",

@@ -112,15 +112,31 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Analyze(args)) => analyze::run(&cli.global, args),
         Some(Command::Heal(args)) => heal::run(&cli.global, args).await,
         Some(Command::Init(args)) => init::run(args),
-        None => {
-            let session = session::open(cli.global.demo, &cli.global.repos).await?;
-            if let Some(notice) = &session.notice {
-                eprintln!("{notice}");
-            }
-            Err(Failure::usage(
-                "the interactive console is not part of this build yet; use `autoheal scan` \
-                 (add --demo for the built-in demo)",
-            ))
-        }
+        None => console(&cli.global).await,
     }
+}
+
+/// `autoheal` with no command: the triage console.
+async fn console(global: &GlobalArgs) -> Result<(), Failure> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Failure::usage(
+            "the console needs a terminal; for scripts use `autoheal scan --json`",
+        ));
+    }
+    let settings = crate::settings::load().map_err(Failure::usage)?;
+    let given = match &global.config {
+        Some(path) => {
+            Some(crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?)
+        }
+        None => None,
+    };
+    // Repositories: --repo, else the settings file, else GITHUB_REPOSITORY / the checkout.
+    let repos = if global.repos.is_empty() && !global.demo {
+        settings.repos.clone()
+    } else {
+        global.repos.clone()
+    };
+    let session = session::open(global.demo, &repos).await?;
+    crate::tui::run(session, settings, given).await
 }

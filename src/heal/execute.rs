@@ -16,9 +16,42 @@ use super::plan::HealPlan;
 use crate::config::{CopilotMode, Policy};
 use crate::forge::{Forge, ForgeError, Issue, NewAgentTask};
 
+/// Which of the three heal actions to take (the console has a key for each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Steps {
+    pub issue: bool,
+    pub branch: bool,
+    /// Needs the issue: the request is a comment on it.
+    pub copilot: bool,
+}
+
+impl Steps {
+    pub const ALL: Steps = Steps {
+        issue: true,
+        branch: true,
+        copilot: true,
+    };
+    pub const ISSUE: Steps = Steps {
+        issue: true,
+        branch: false,
+        copilot: false,
+    };
+    pub const BRANCH: Steps = Steps {
+        issue: false,
+        branch: true,
+        copilot: false,
+    };
+    pub const COPILOT: Steps = Steps {
+        issue: true,
+        branch: false,
+        copilot: true,
+    };
+}
+
 /// What a heal did, and what it found already done.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HealOutcome {
+    /// 0 when only the branch was asked for and no issue exists yet.
     pub issue_number: u64,
     pub issue_url: String,
     /// `None` when the run joined an existing issue as "failed again".
@@ -66,6 +99,16 @@ impl Executor<'_> {
     /// Executes `plan`. `force` overrides the policy's and the verdict's refusals (not the
     /// daily limit: that one exists to stop loops).
     pub async fn execute(&self, plan: &HealPlan, force: bool) -> Result<HealOutcome, HealError> {
+        self.execute_steps(plan, force, Steps::ALL).await
+    }
+
+    /// Executes some of the plan's actions (the console's `i`, `b`, `c` keys).
+    pub async fn execute_steps(
+        &self,
+        plan: &HealPlan,
+        force: bool,
+        steps: Steps,
+    ) -> Result<HealOutcome, HealError> {
         if let Some(reason) = &plan.refusal
             && !force
         {
@@ -73,7 +116,6 @@ impl Executor<'_> {
                 "{reason} (use --force to override)"
             )));
         }
-        let repo = &plan.repo;
         let tracked = self.tracking_issues(plan).await?;
         let own = tracked.iter().find(|(_, m)| m.run_id == plan.run_id);
 
@@ -90,8 +132,9 @@ impl Executor<'_> {
         let issue = match own {
             Some((issue, _)) => {
                 outcome.existing.push(format!("issue #{}", issue.number));
-                issue.clone()
+                Some(issue.clone())
             }
+            None if !steps.issue => None,
             None => {
                 // The same failure already tracked and still open: say it failed again.
                 let sibling = tracked.iter().find(|(i, m)| {
@@ -105,13 +148,35 @@ impl Executor<'_> {
                 self.check_daily_limit(&tracked)?;
                 let issue = self.create_issue(plan).await?;
                 outcome.created.push(format!("issue #{}", issue.number));
-                issue
+                Some(issue)
             }
         };
-        outcome.issue_number = issue.number;
-        outcome.issue_url = issue.html_url.clone();
+        if let Some(issue) = &issue {
+            outcome.issue_number = issue.number;
+            outcome.issue_url = issue.html_url.clone();
+        }
 
         // The branch, at the failed run's commit.
+        if steps.branch {
+            self.ensure_branch(plan, &mut outcome).await?;
+        }
+        if steps.copilot
+            && let (Some(copilot), Some(issue)) = (&plan.copilot, &issue)
+        {
+            outcome.copilot = Some(
+                self.request_copilot(plan, copilot, issue, &mut outcome)
+                    .await?,
+            );
+        }
+        Ok(outcome)
+    }
+
+    async fn ensure_branch(
+        &self,
+        plan: &HealPlan,
+        outcome: &mut HealOutcome,
+    ) -> Result<(), HealError> {
+        let repo = &plan.repo;
         match self.forge.branch_ref(repo, &plan.heal_branch).await? {
             Some(_) => outcome
                 .existing
@@ -144,14 +209,7 @@ impl Executor<'_> {
             },
         }
         outcome.branch = Some(plan.heal_branch.clone());
-
-        if let Some(copilot) = &plan.copilot {
-            outcome.copilot = Some(
-                self.request_copilot(plan, copilot, &issue, &mut outcome)
-                    .await?,
-            );
-        }
-        Ok(outcome)
+        Ok(())
     }
 
     /// Tracking issues (any state) with their markers.

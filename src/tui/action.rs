@@ -1,0 +1,87 @@
+//! Everything that can happen to the console (`Action`) and everything it can ask for
+//! (`Effect`). Keys, ticks and network results all become actions; `update` turns an action
+//! into state changes and effects; effects run on tokio tasks and come back as actions.
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use crate::forge::{CheckRun, PullRequest, RepoRef, WorkflowRun};
+use crate::heal::execute::Steps;
+use crate::heal::{HealOutcome, Prepared};
+
+/// Identifies a run across repositories.
+pub type RunKey = (RepoRef, u64);
+
+#[derive(Debug)]
+pub enum Action {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
+    Resize(u16, u16),
+    /// Once a second: countdowns, autosave.
+    Tick,
+    /// A repository's failed runs, or why they could not be listed.
+    Polled {
+        repo: RepoRef,
+        result: Result<Vec<WorkflowRun>, String>,
+        rate_limit_remaining: Option<u64>,
+    },
+    /// A run, analysed, with its default prompt.
+    Explained {
+        key: RunKey,
+        result: Result<Box<Prepared>, String>,
+    },
+    /// A heal finished (or failed).
+    Healed {
+        key: RunKey,
+        steps: Steps,
+        result: Result<HealOutcome, String>,
+    },
+    /// A job's whole log, for the full-log view.
+    LogLoaded {
+        key: RunKey,
+        job_id: u64,
+        result: Result<Vec<String>, String>,
+    },
+    /// The heal PR of a run and its checks.
+    PrStatus {
+        key: RunKey,
+        result: Result<Option<PrSnapshot>, String>,
+    },
+}
+
+/// A heal pull request as the console shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrSnapshot {
+    pub pull: PullRequest,
+    pub checks: Vec<CheckRun>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Poll one repository now.
+    Refresh(Option<RepoRef>),
+    Explain(RunKey),
+    Heal {
+        key: RunKey,
+        steps: Steps,
+        prompt: String,
+        force: bool,
+    },
+    LoadLog {
+        key: RunKey,
+        job_id: u64,
+    },
+    WatchPr {
+        key: RunKey,
+        issue: u64,
+    },
+    SaveDraft {
+        key: RunKey,
+        text: String,
+    },
+    RemoveDraft(RunKey),
+    OpenUrl(String),
+    CopyUrl(String),
+    Bell,
+}

@@ -1,0 +1,289 @@
+//! The console's state: plain data that `update` changes and `view` draws. Nothing here does
+//! I/O or waits on anything.
+
+use std::time::Duration;
+
+use tui_textarea::TextArea;
+
+use super::action::{PrSnapshot, RunKey};
+use super::keymap::Keymap;
+use crate::forge::{RepoRef, WorkflowRun};
+use crate::heal::execute::Steps;
+use crate::heal::{CopilotOutcome, Prepared};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Runs,
+    Details,
+    Excerpt,
+    Prompt,
+}
+
+impl Pane {
+    pub const ORDER: [Pane; 4] = [Pane::Runs, Pane::Details, Pane::Excerpt, Pane::Prompt];
+}
+
+/// Where a run's heal stands, as the list's last column shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HealStage {
+    None,
+    Issue,
+    Branch,
+    CopilotAsked,
+    PrOpen,
+    ChecksPassing,
+    Healed,
+}
+
+impl HealStage {
+    pub fn label(self) -> &'static str {
+        match self {
+            HealStage::None => "—",
+            HealStage::Issue => "issue",
+            HealStage::Branch => "branch",
+            HealStage::CopilotAsked => "Copilot asked",
+            HealStage::PrOpen => "PR open",
+            HealStage::ChecksPassing => "checks passing",
+            HealStage::Healed => "healed",
+        }
+    }
+}
+
+/// What the console knows of one run's heal.
+#[derive(Debug, Clone, Default)]
+pub struct HealView {
+    pub issue: Option<(u64, String)>,
+    pub branch: Option<String>,
+    pub copilot: Option<CopilotOutcome>,
+    /// The last heal's result, for the details pane.
+    pub result: Option<String>,
+    /// Set while a request runs: what it is doing.
+    pub busy: Option<String>,
+    pub pr: Option<PrSnapshot>,
+    pub pr_error: Option<String>,
+}
+
+/// One failed run in the list.
+pub struct Row {
+    pub key: RunKey,
+    pub run: WorkflowRun,
+    pub prepared: Option<Box<Prepared>>,
+    pub explain_error: Option<String>,
+    pub prompt: Option<TextArea<'static>>,
+    /// Seconds since the prompt changed without being saved.
+    pub prompt_unsaved: Option<u32>,
+    pub heal: HealView,
+    /// Appeared after the first poll (marked until selected).
+    pub is_new: bool,
+}
+
+impl Row {
+    pub fn new(repo: RepoRef, run: WorkflowRun, is_new: bool) -> Row {
+        Row {
+            key: (repo, run.id),
+            run,
+            prepared: None,
+            explain_error: None,
+            prompt: None,
+            prompt_unsaved: None,
+            heal: HealView::default(),
+            is_new,
+        }
+    }
+
+    pub fn stage(&self) -> HealStage {
+        let h = &self.heal;
+        if let Some(pr) = &h.pr {
+            if pr.pull.merged_at.is_some() {
+                return HealStage::Healed;
+            }
+            let done = !pr.checks.is_empty() && pr.checks.iter().all(|c| c.status == "completed");
+            let green = pr.checks.iter().all(|c| {
+                matches!(
+                    c.conclusion.as_deref(),
+                    Some("success" | "neutral" | "skipped")
+                )
+            });
+            return if done && green {
+                HealStage::ChecksPassing
+            } else {
+                HealStage::PrOpen
+            };
+        }
+        if h.copilot.is_some() {
+            HealStage::CopilotAsked
+        } else if h.branch.is_some() {
+            HealStage::Branch
+        } else if h.issue.is_some() {
+            HealStage::Issue
+        } else {
+            HealStage::None
+        }
+    }
+
+    pub fn category(&self) -> &str {
+        self.prepared
+            .as_ref()
+            .map_or("…", |p| p.run.verdict.category.as_str())
+    }
+
+    /// The most useful link: the heal PR, else the issue, else the run.
+    pub fn best_url(&self) -> &str {
+        if let Some(pr) = &self.heal.pr {
+            return &pr.pull.html_url;
+        }
+        if let Some((_, url)) = &self.heal.issue {
+            return url;
+        }
+        &self.run.html_url
+    }
+
+    pub fn prompt_text(&self) -> Option<String> {
+        self.prompt.as_ref().map(|t| t.lines().join("\n"))
+    }
+
+    /// Does the filter text match this row (repository, workflow, branch, category, title)?
+    pub fn matches(&self, filter: &str) -> bool {
+        if filter.is_empty() {
+            return true;
+        }
+        let hay = format!(
+            "{} {} {} {} {} {}",
+            self.key.0,
+            self.run.workflow_name(),
+            self.run.branch(),
+            self.category(),
+            self.run.display_title.as_deref().unwrap_or(""),
+            self.run.event
+        )
+        .to_lowercase();
+        filter
+            .to_lowercase()
+            .split_whitespace()
+            .all(|word| hay.contains(word))
+    }
+}
+
+/// A pending confirmation before a write to GitHub.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub key: RunKey,
+    pub steps: Steps,
+    /// What will be created, one line each.
+    pub lines: Vec<String>,
+    /// Why the policy blocks it; the user must type `heal` to go ahead.
+    pub blocked: Option<String>,
+    pub typed: String,
+}
+
+/// The full-log view.
+#[derive(Debug, Clone, Default)]
+pub struct LogView {
+    pub key: Option<RunKey>,
+    pub job_id: u64,
+    pub title: String,
+    pub lines: Option<Vec<String>>,
+    pub error: Option<String>,
+    pub top: usize,
+    pub search: String,
+    pub searching: bool,
+    pub hits: Vec<usize>,
+    pub hit: usize,
+}
+
+pub enum Mode {
+    Normal,
+    EditPrompt,
+    Filter,
+    Help,
+    Confirm(Confirm),
+    Log(Box<LogView>),
+}
+
+/// The status bar's facts.
+#[derive(Debug, Clone, Default)]
+pub struct Status {
+    pub last_error: Option<String>,
+    pub message: Option<String>,
+    pub rate_limit_remaining: Option<u64>,
+    pub seconds_to_refresh: u64,
+    pub polling: usize,
+}
+
+pub struct App {
+    pub repos: Vec<RepoRef>,
+    pub rows: Vec<Row>,
+    /// Index into [`App::visible`].
+    pub selected: usize,
+    pub focus: Pane,
+    pub mode: Mode,
+    pub filter: String,
+    pub keymap: Keymap,
+    pub status: Status,
+    pub poll_interval: Duration,
+    pub notice: Option<String>,
+    pub bell: bool,
+    pub size: (u16, u16),
+    pub quit: bool,
+    /// Lines scrolled from where the excerpt opens (its first anchor); may be negative.
+    pub excerpt_offset: i32,
+    pub details_scroll: u16,
+    /// Seconds since start, for things done every few ticks.
+    pub ticks: u64,
+    /// The user has moved the selection (until then the newest run stays selected).
+    pub touched: bool,
+    /// Repositories polled at least once (later arrivals are "new").
+    pub polled_once: Vec<RepoRef>,
+    /// Secrets to mask in anything shown (the token).
+    pub secrets: Vec<String>,
+}
+
+impl App {
+    pub fn new(repos: Vec<RepoRef>, keymap: Keymap, poll_interval: Duration) -> App {
+        App {
+            repos,
+            rows: Vec::new(),
+            selected: 0,
+            focus: Pane::Runs,
+            mode: Mode::Normal,
+            filter: String::new(),
+            keymap,
+            status: Status {
+                seconds_to_refresh: poll_interval.as_secs(),
+                ..Status::default()
+            },
+            poll_interval,
+            notice: None,
+            bell: false,
+            size: (80, 24),
+            quit: false,
+            excerpt_offset: 0,
+            details_scroll: 0,
+            ticks: 0,
+            touched: false,
+            polled_once: Vec::new(),
+            secrets: Vec::new(),
+        }
+    }
+
+    /// Indices into `rows` of the rows the filter lets through, newest first.
+    pub fn visible(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = (0..self.rows.len())
+            .filter(|&i| self.rows[i].matches(&self.filter))
+            .collect();
+        v.sort_by_key(|&i| std::cmp::Reverse((self.rows[i].run.created_at, self.rows[i].run.id)));
+        v
+    }
+
+    pub fn selected_index(&self) -> Option<usize> {
+        self.visible().get(self.selected).copied()
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.selected_index().map(|i| &self.rows[i])
+    }
+
+    pub fn row_mut(&mut self, key: &RunKey) -> Option<&mut Row> {
+        self.rows.iter_mut().find(|r| &r.key == key)
+    }
+}

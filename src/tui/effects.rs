@@ -1,0 +1,250 @@
+//! Running effects: each is a tokio task whose result comes back to the loop as an
+//! [`Action`]. The UI thread never waits on the network.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use tokio::sync::{Notify, Semaphore, mpsc};
+
+use super::action::{Action, Effect, PrSnapshot, RunKey};
+use crate::config::LoadedPolicy;
+use crate::forge::{Forge, GitHub, RepoRef};
+use crate::heal::{self, AuditLog, Executor, HealError};
+
+/// What effects need: the client, the repositories, the policy override, the audit log.
+#[derive(Clone)]
+pub struct Runner {
+    pub github: Arc<GitHub>,
+    pub tx: mpsc::UnboundedSender<Action>,
+    pub given_policy: Option<Arc<LoadedPolicy>>,
+    pub limit: usize,
+    pub cache: Option<std::path::PathBuf>,
+    pub secrets: Arc<Vec<String>>,
+    pub audit: Arc<AuditLog>,
+    /// Wakes the pollers for an immediate refresh.
+    pub refresh: Arc<Notify>,
+    /// At most two analyses at once: they download logs.
+    pub analyses: Arc<Semaphore>,
+}
+
+impl Runner {
+    fn send(&self, action: Action) {
+        // The loop is gone only when the console is quitting.
+        let _ = self.tx.send(action);
+    }
+
+    /// Starts one poller per repository: poll, wait for the interval or a refresh, repeat.
+    pub fn start_pollers(&self, repos: &[RepoRef], interval: std::time::Duration) {
+        for repo in repos {
+            let me = self.clone();
+            let repo = repo.clone();
+            tokio::spawn(async move {
+                loop {
+                    me.poll(&repo).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(interval) => {}
+                        _ = me.refresh.notified() => {}
+                    }
+                }
+            });
+        }
+    }
+
+    async fn poll(&self, repo: &RepoRef) {
+        let forge: &dyn Forge = self.github.as_ref();
+        let result = async {
+            let policy = crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            let runs = crate::scan::failed_runs(forge, repo, &policy, self.limit)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(runs.into_iter().map(|f| f.run).collect())
+        }
+        .await;
+        self.send(Action::Polled {
+            repo: repo.clone(),
+            result,
+            rate_limit_remaining: self.github.stats().remaining(),
+        });
+    }
+
+    pub fn run(&self, effect: Effect) {
+        let me = self.clone();
+        match effect {
+            Effect::Refresh(_) => self.refresh.notify_waiters(),
+            Effect::Explain(key) => {
+                tokio::spawn(async move {
+                    let _permit = me.analyses.acquire().await;
+                    let secrets: Vec<&str> = me.secrets.iter().map(String::as_str).collect();
+                    let result = heal::prepare(
+                        me.github.as_ref(),
+                        &key.0,
+                        key.1,
+                        me.given_policy.as_deref(),
+                        me.cache.clone(),
+                        &secrets,
+                    )
+                    .await
+                    .map(Box::new)
+                    .map_err(|e| e.to_string());
+                    me.send(Action::Explained { key, result });
+                });
+            }
+            Effect::Heal {
+                key,
+                steps,
+                prompt,
+                force,
+            } => {
+                tokio::spawn(async move {
+                    let result = me.heal(&key, steps, &prompt, force).await;
+                    me.send(Action::Healed { key, steps, result });
+                });
+            }
+            Effect::LoadLog { key, job_id } => {
+                tokio::spawn(async move {
+                    let result = me
+                        .github
+                        .job_log(&key.0, job_id)
+                        .await
+                        .map(|bytes| {
+                            crate::analysis::scanner::split_lines(&bytes)
+                                .map(|l| {
+                                    let format = crate::analysis::line::LogFormat::RawGithub;
+                                    let p = crate::analysis::line::split_prefix(l, format);
+                                    crate::analysis::sanitize::clean(p.body).into_owned()
+                                })
+                                .collect()
+                        })
+                        .map_err(|e| e.to_string());
+                    me.send(Action::LogLoaded {
+                        key,
+                        job_id,
+                        result,
+                    });
+                });
+            }
+            Effect::WatchPr { key, issue } => {
+                tokio::spawn(async move {
+                    let result = me.pr_status(&key, issue).await;
+                    me.send(Action::PrStatus { key, result });
+                });
+            }
+            Effect::SaveDraft { key, text } => {
+                if let Err(e) = crate::drafts::save(&key.0, key.1, &text) {
+                    tracing::warn!(error = %e, "cannot save the prompt draft");
+                }
+            }
+            Effect::RemoveDraft(key) => crate::drafts::remove(&key.0, key.1),
+            Effect::OpenUrl(url) => open_url(&url),
+            Effect::CopyUrl(url) => copy_url(&url),
+            Effect::Bell => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+            }
+        }
+    }
+
+    async fn heal(
+        &self,
+        key: &RunKey,
+        steps: heal::execute::Steps,
+        prompt: &str,
+        force: bool,
+    ) -> Result<heal::HealOutcome, String> {
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        let prepared = heal::prepare(
+            self.github.as_ref(),
+            &key.0,
+            key.1,
+            self.given_policy.as_deref(),
+            self.cache.clone(),
+            &secrets,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let plan = heal::plan::plan(&prepared.run, &prepared.policy.policy, prompt, &secrets);
+        let executor = Executor {
+            forge: self.github.as_ref(),
+            policy: &prepared.policy.policy,
+            audit: &self.audit,
+            now: Utc::now(),
+        };
+        let outcome = executor
+            .execute_steps(&plan, force, steps)
+            .await
+            .map_err(|e| match e {
+                HealError::Refused(r) => format!("refused: {r}"),
+                HealError::Forge(e) => e.to_string(),
+            })?;
+        let dir = crate::paths::data_dir()
+            .join("runs")
+            .join(&key.0.owner)
+            .join(&key.0.name)
+            .join(key.1.to_string());
+        if let Err(e) = heal::artifacts::write(
+            &dir,
+            &prepared.run,
+            &plan,
+            &prepared.policy,
+            Some(&outcome),
+            &secrets,
+        ) {
+            tracing::warn!(error = %e, "cannot write the heal artifacts");
+        }
+        Ok(outcome)
+    }
+
+    /// The heal PR of a tracking issue: a PR cross-referencing the issue (Copilot's), else one
+    /// whose head is the heal branch; with its check runs.
+    async fn pr_status(&self, key: &RunKey, issue: u64) -> Result<Option<PrSnapshot>, String> {
+        let forge: &dyn Forge = self.github.as_ref();
+        let repo = &key.0;
+        let events = forge
+            .timeline(repo, issue)
+            .await
+            .map_err(|e| e.to_string())?;
+        let number = events.iter().rev().find_map(|e| {
+            let source = e.source.as_ref()?.issue.as_ref()?;
+            source.pull_request.as_ref().map(|_| source.number)
+        });
+        let Some(number) = number else {
+            return Ok(None);
+        };
+        let pull = forge.pull(repo, number).await.map_err(|e| e.to_string())?;
+        let checks = forge
+            .check_runs(repo, &pull.head.sha)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Some(PrSnapshot { pull, checks }))
+    }
+}
+
+/// Opens a URL with the desktop's opener, detached; nothing is printed to the terminal.
+fn open_url(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let spawned = std::process::Command::new(opener)
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, url, "cannot open the browser");
+    }
+}
+
+/// Copies through the terminal (OSC 52), which works over SSH and in tmux with
+/// `set-clipboard on`. Only our own, known-safe URL is written.
+fn copy_url(url: &str) {
+    use std::io::Write;
+    let encoded = crate::forge::github::encode_base64(url.as_bytes());
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|()| out.flush());
+}

@@ -1,0 +1,139 @@
+//! The triage console: The Elm Architecture over ratatui.
+//!
+//! `App` is the state; every key, tick and network result becomes an [`action::Action`];
+//! [`update::update`] is pure and returns [`action::Effect`]s; effects run on tokio tasks and
+//! come back as actions; [`view::view`] only draws. Input is read on its own thread, so the
+//! loop never blocks on the terminal or the network.
+
+pub mod action;
+pub mod app;
+pub mod effects;
+pub mod highlight;
+pub mod keymap;
+pub mod terminal;
+pub mod update;
+pub mod view;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::Event;
+use tokio::sync::{Notify, Semaphore, mpsc};
+
+use crate::cli::{Failure, Session};
+use crate::config::LoadedPolicy;
+use crate::settings::Settings;
+use action::Action;
+use app::App;
+use highlight::{Highlighter, ThemeChoice};
+
+/// Opens the console on a session (GitHub or the demo) and runs it until the user quits.
+pub async fn run(
+    session: Session,
+    settings: Settings,
+    given: Option<LoadedPolicy>,
+) -> Result<(), Failure> {
+    let (keymap, warnings) = keymap::Keymap::new(&settings.keys);
+    let interval = Duration::from_secs(settings.poll_interval_secs);
+    let mut app = App::new(session.repos.clone(), keymap, interval);
+    app.bell = settings.bell;
+    app.secrets = session.secrets().iter().map(|s| s.to_string()).collect();
+    app.notice = session.is_demo().then(|| {
+        if session.notice.is_some() {
+            "demo: no GitHub token found (set GH_TOKEN or run gh auth login)".to_string()
+        } else {
+            "demo".to_string()
+        }
+    });
+    if let Some(w) = warnings.first() {
+        app.status.last_error = Some(format!("settings: {w}"));
+    }
+    let choice = if settings.theme.eq_ignore_ascii_case("light") {
+        ThemeChoice::Light
+    } else {
+        ThemeChoice::Dark
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let mut hl = Highlighter::new(choice, settings.theme_file.as_deref(), no_color)
+        .map_err(Failure::usage)?;
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
+    let runner = effects::Runner {
+        github: session.github.clone(),
+        tx: tx.clone(),
+        given_policy: given.map(Arc::new),
+        limit: settings.limit,
+        cache: (!session.is_demo()).then(crate::paths::cache_dir),
+        secrets: Arc::new(app.secrets.clone()),
+        audit: Arc::new(crate::heal::AuditLog::in_dir(&crate::paths::data_dir())),
+        refresh: Arc::new(Notify::new()),
+        analyses: Arc::new(Semaphore::new(2)),
+    };
+
+    terminal::set_secrets(app.secrets.clone());
+    terminal::install_panic_hook();
+    let (mut term, _guard) = terminal::enter()
+        .map_err(|e| Failure::internal(format!("cannot open the terminal: {e}")))?;
+    if let Ok(size) = term.size() {
+        app.size = (size.width, size.height);
+    }
+    spawn_input_reader(tx.clone());
+    runner.start_pollers(&session.repos, interval);
+    app.status.polling = session.repos.len();
+
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    tick.tick().await;
+    loop {
+        term.draw(|f| view::view(&app, f, &mut hl))
+            .map_err(|e| Failure::internal(format!("cannot draw: {e}")))?;
+        let action = tokio::select! {
+            Some(a) = rx.recv() => a,
+            _ = tick.tick() => Action::Tick,
+        };
+        let mut effects = update::update(&mut app, action);
+        // Take everything already waiting before drawing again: a burst of results or
+        // key repeats costs one frame, not one each.
+        while !app.quit {
+            let Ok(a) = rx.try_recv() else { break };
+            effects.extend(update::update(&mut app, a));
+        }
+        for e in effects {
+            runner.run(e);
+        }
+        if app.quit {
+            break;
+        }
+    }
+    drop(term);
+    terminal::restore();
+    Ok(())
+}
+
+/// Reads terminal events on a thread of its own and turns them into actions.
+fn spawn_input_reader(tx: mpsc::UnboundedSender<Action>) {
+    std::thread::spawn(move || {
+        loop {
+            let action = match crossterm::event::read() {
+                Ok(Event::Key(k)) => Action::Key(k),
+                Ok(Event::Mouse(m)) => Action::Mouse(m),
+                // Pasted text may hold escape sequences too: clean it line by line.
+                Ok(Event::Paste(p)) => Action::Paste(
+                    p.split('\n')
+                        .map(|l| crate::analysis::sanitize::clean(l.as_bytes()).into_owned())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+                Ok(Event::Resize(w, h)) => Action::Resize(w, h),
+                Ok(_) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the terminal");
+                    break;
+                }
+            };
+            if tx.send(action).is_err() {
+                break;
+            }
+        }
+    });
+}

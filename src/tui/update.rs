@@ -1,0 +1,743 @@
+//! `update(&mut App, Action) -> Vec<Effect>`: every transition of the console, pure and
+//! unit-tested. It never waits, never does I/O; what needs the outside world is returned as
+//! an [`Effect`].
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
+use tui_textarea::TextArea;
+
+use super::action::{Action, Effect, RunKey};
+use super::app::{App, Confirm, LogView, Mode, Pane, Row};
+use super::keymap::Command;
+use crate::heal::execute::Steps;
+use crate::heal::plan;
+
+/// Seconds a prompt edit waits before it is saved (and it is always saved on leaving).
+const AUTOSAVE_AFTER: u32 = 1;
+
+pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
+        Action::Key(_) => Vec::new(),
+        Action::Paste(text) => {
+            if let Mode::EditPrompt = app.mode
+                && let Some(t) = selected_prompt(app)
+            {
+                t.insert_str(text);
+                mark_unsaved(app);
+            } else if let Mode::Filter = app.mode {
+                app.filter.push_str(&text.replace(['\n', '\r'], " "));
+                app.selected = 0;
+            }
+            Vec::new()
+        }
+        Action::Mouse(m) => on_mouse(app, m),
+        Action::Resize(w, h) => {
+            app.size = (w, h);
+            Vec::new()
+        }
+        Action::Tick => on_tick(app),
+        Action::Polled {
+            repo,
+            result,
+            rate_limit_remaining,
+        } => {
+            app.status.polling = app.status.polling.saturating_sub(1);
+            if rate_limit_remaining.is_some() {
+                app.status.rate_limit_remaining = rate_limit_remaining;
+            }
+            match result {
+                Ok(runs) => merge_runs(app, repo, runs),
+                Err(e) => {
+                    app.status.last_error = Some(format!("{repo}: {e}"));
+                    Vec::new()
+                }
+            }
+        }
+        Action::Explained { key, result } => {
+            let mut effects = Vec::new();
+            if let Some(row) = app.row_mut(&key) {
+                match result {
+                    Ok(prepared) => {
+                        if row.prompt.is_none() {
+                            let text = crate::drafts::load(&key.0, key.1)
+                                .unwrap_or_else(|| prepared.default_prompt.clone());
+                            row.prompt = Some(textarea(&text));
+                        }
+                        row.prepared = Some(prepared);
+                        row.explain_error = None;
+                    }
+                    Err(e) => row.explain_error = Some(e),
+                }
+                // An existing tracking issue is found by the heal engine; look for its PR.
+                if let Some((issue, _)) = row.heal.issue {
+                    effects.push(Effect::WatchPr { key, issue });
+                }
+            }
+            effects
+        }
+        Action::Healed { key, steps, result } => {
+            let mut effects = Vec::new();
+            if let Some(row) = app.row_mut(&key) {
+                row.heal.busy = None;
+                match result {
+                    Ok(outcome) => {
+                        if outcome.issue_number != 0 {
+                            row.heal.issue =
+                                Some((outcome.issue_number, outcome.issue_url.clone()));
+                        }
+                        if outcome.branch.is_some() {
+                            row.heal.branch = outcome.branch.clone();
+                        }
+                        if outcome.copilot.is_some() {
+                            row.heal.copilot = outcome.copilot.clone();
+                        }
+                        let mut summary = Vec::new();
+                        if !outcome.created.is_empty() {
+                            summary.push(format!("created {}", outcome.created.join(", ")));
+                        }
+                        if !outcome.existing.is_empty() {
+                            summary.push(format!("already there: {}", outcome.existing.join(", ")));
+                        }
+                        if let Some(note) = outcome.copilot.as_ref().and_then(|c| c.note.clone()) {
+                            summary.push(note);
+                        }
+                        let text = summary.join("; ");
+                        row.heal.result = Some(text.clone());
+                        app.status.message = Some(text);
+                        if steps.copilot && outcome.issue_number != 0 {
+                            effects.push(Effect::WatchPr {
+                                key: key.clone(),
+                                issue: outcome.issue_number,
+                            });
+                        }
+                    }
+                    Err(e) => {
+                        row.heal.result = Some(format!("failed: {e}"));
+                        app.status.last_error = Some(e);
+                    }
+                }
+            }
+            effects
+        }
+        Action::LogLoaded {
+            key,
+            job_id,
+            result,
+        } => {
+            if let Mode::Log(view) = &mut app.mode
+                && view.key.as_ref() == Some(&key)
+                && view.job_id == job_id
+            {
+                match result {
+                    Ok(lines) => view.lines = Some(lines),
+                    Err(e) => view.error = Some(e),
+                }
+            }
+            Vec::new()
+        }
+        Action::PrStatus { key, result } => {
+            if let Some(row) = app.row_mut(&key) {
+                match result {
+                    Ok(pr) => {
+                        row.heal.pr = pr;
+                        row.heal.pr_error = None;
+                    }
+                    Err(e) => row.heal.pr_error = Some(e),
+                }
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn textarea(text: &str) -> TextArea<'static> {
+    let lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut t = TextArea::new(if lines.is_empty() {
+        vec![String::new()]
+    } else {
+        lines
+    });
+    t.set_max_histories(200);
+    t
+}
+
+fn selected_prompt(app: &mut App) -> Option<&mut TextArea<'static>> {
+    let i = app.selected_index()?;
+    app.rows[i].prompt.as_mut()
+}
+
+fn mark_unsaved(app: &mut App) {
+    if let Some(i) = app.selected_index() {
+        app.rows[i].prompt_unsaved = Some(0);
+    }
+}
+
+/// New runs join the list (marked new after the first poll); runs no longer failing leave it
+/// unless a heal touched them.
+fn merge_runs(
+    app: &mut App,
+    repo: crate::forge::RepoRef,
+    runs: Vec<crate::forge::WorkflowRun>,
+) -> Vec<Effect> {
+    let first = !app.polled_once.contains(&repo);
+    if first {
+        app.polled_once.push(repo.clone());
+    }
+    let selected_key = app.selected_row().map(|r| r.key.clone());
+    let ids: Vec<u64> = runs.iter().map(|r| r.id).collect();
+    app.rows.retain(|r| {
+        r.key.0 != repo
+            || ids.contains(&r.key.1)
+            || r.heal.issue.is_some()
+            || r.heal.branch.is_some()
+    });
+    let mut effects = Vec::new();
+    let mut fresh = 0;
+    for run in runs {
+        let key = (repo.clone(), run.id);
+        if let Some(row) = app.row_mut(&key) {
+            row.run = run;
+            continue;
+        }
+        fresh += 1;
+        app.rows.push(Row::new(repo.clone(), run, !first));
+        effects.push(Effect::Explain(key));
+    }
+    if fresh > 0 && !first {
+        app.status.message = Some(format!("{fresh} new failed run(s) in {repo}"));
+        if app.bell {
+            effects.push(Effect::Bell);
+        }
+    }
+    // Keep the same run selected when rows move (once the user has chosen one).
+    if app.touched
+        && let Some(key) = selected_key
+        && let Some(pos) = app.visible().iter().position(|&i| app.rows[i].key == key)
+    {
+        app.selected = pos;
+    }
+    clamp_selection(app);
+    effects
+}
+
+fn clamp_selection(app: &mut App) {
+    let n = app.visible().len();
+    if n == 0 {
+        app.selected = 0;
+    } else if app.selected >= n {
+        app.selected = n - 1;
+    }
+}
+
+/// While a heal PR is awaited or its checks run, the selected run's PR is polled this often.
+const PR_WATCH_EVERY: u64 = 3;
+
+fn on_tick(app: &mut App) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    app.ticks += 1;
+    if app.ticks % PR_WATCH_EVERY == 0
+        && let Some(row) = app.selected_row()
+        && let Some((issue, _)) = row.heal.issue
+        && row.heal.copilot.is_some()
+        && !row
+            .heal
+            .pr
+            .as_ref()
+            .is_some_and(|p| p.pull.merged_at.is_some() || p.pull.state == "closed")
+    {
+        effects.push(Effect::WatchPr {
+            key: row.key.clone(),
+            issue,
+        });
+    }
+    if app.status.seconds_to_refresh == 0 {
+        app.status.seconds_to_refresh = app.poll_interval.as_secs();
+        app.status.polling = app.repos.len();
+        effects.push(Effect::Refresh(None));
+        // The selected run's heal PR is followed at the same pace.
+        if let Some(row) = app.selected_row()
+            && let Some((issue, _)) = row.heal.issue
+        {
+            effects.push(Effect::WatchPr {
+                key: row.key.clone(),
+                issue,
+            });
+        }
+    } else {
+        app.status.seconds_to_refresh -= 1;
+    }
+    let editing = matches!(app.mode, Mode::EditPrompt);
+    for row in &mut app.rows {
+        if let Some(age) = row.prompt_unsaved.as_mut() {
+            *age += 1;
+            if *age > AUTOSAVE_AFTER || !editing {
+                if let Some(text) = row.prompt_text() {
+                    effects.push(Effect::SaveDraft {
+                        key: row.key.clone(),
+                        text,
+                    });
+                }
+                row.prompt_unsaved = None;
+            }
+        }
+    }
+    effects
+}
+
+fn on_mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Vec<Effect> {
+    match m.kind {
+        MouseEventKind::ScrollDown => scroll(app, 3),
+        MouseEventKind::ScrollUp => scroll(app, -3),
+        MouseEventKind::Down(_) => {
+            // The runs list starts two lines below the top (border, header).
+            let list_top = 2u16;
+            if matches!(app.mode, Mode::Normal)
+                && m.row >= list_top
+                && m.column < app.size.0 * 55 / 100
+            {
+                let index = (m.row - list_top) as usize;
+                if index < app.visible().len() {
+                    app.selected = index;
+                    app.focus = Pane::Runs;
+                    return select_changed(app);
+                }
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn scroll(app: &mut App, by: i32) {
+    if let Mode::Log(view) = &mut app.mode {
+        let max = view.lines.as_ref().map_or(0, Vec::len).saturating_sub(1);
+        view.top = (view.top as i64 + i64::from(by)).clamp(0, max as i64) as usize;
+        return;
+    }
+    match app.focus {
+        Pane::Runs => {
+            let n = app.visible().len();
+            if n > 0 {
+                app.selected =
+                    (app.selected as i64 + i64::from(by.signum())).clamp(0, n as i64 - 1) as usize;
+            }
+        }
+        Pane::Details => {
+            app.details_scroll = (i32::from(app.details_scroll) + by).clamp(0, 10_000) as u16
+        }
+        Pane::Excerpt => app.excerpt_offset = (app.excerpt_offset + by).clamp(-10_000, 10_000),
+        Pane::Prompt => {}
+    }
+}
+
+fn select_changed(app: &mut App) -> Vec<Effect> {
+    app.excerpt_offset = 0;
+    app.details_scroll = 0;
+    let Some(i) = app.selected_index() else {
+        return Vec::new();
+    };
+    let row = &mut app.rows[i];
+    row.is_new = false;
+    match row.heal.issue {
+        Some((issue, _)) => vec![Effect::WatchPr {
+            key: row.key.clone(),
+            issue,
+        }],
+        None => Vec::new(),
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    app.touched = true;
+    match &mut app.mode {
+        Mode::Help => {
+            app.mode = Mode::Normal;
+            Vec::new()
+        }
+        Mode::Filter => {
+            match key.code {
+                KeyCode::Esc => {
+                    app.filter.clear();
+                    app.mode = Mode::Normal;
+                }
+                KeyCode::Enter => app.mode = Mode::Normal,
+                KeyCode::Backspace => {
+                    app.filter.pop();
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    app.filter.push(c)
+                }
+                _ => {}
+            }
+            app.selected = 0;
+            clamp_selection(app);
+            Vec::new()
+        }
+        Mode::EditPrompt => {
+            if key.code == KeyCode::Esc {
+                app.mode = Mode::Normal;
+                return save_now(app);
+            }
+            if let Some(t) = selected_prompt(app) {
+                if t.input(key) {
+                    mark_unsaved(app);
+                }
+            }
+            Vec::new()
+        }
+        Mode::Confirm(_) => on_confirm_key(app, key),
+        Mode::Log(_) => on_log_key(app, key),
+        Mode::Normal => match app.keymap.command(&key) {
+            Some(cmd) => on_command(app, cmd),
+            None => Vec::new(),
+        },
+    }
+}
+
+fn save_now(app: &mut App) -> Vec<Effect> {
+    let Some(i) = app.selected_index() else {
+        return Vec::new();
+    };
+    let row = &mut app.rows[i];
+    row.prompt_unsaved = None;
+    match row.prompt_text() {
+        Some(text) => vec![Effect::SaveDraft {
+            key: row.key.clone(),
+            text,
+        }],
+        None => Vec::new(),
+    }
+}
+
+fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
+    let n = app.visible().len();
+    match cmd {
+        Command::Quit => {
+            app.quit = true;
+            save_now(app)
+        }
+        Command::Help => {
+            app.mode = Mode::Help;
+            Vec::new()
+        }
+        Command::Filter => {
+            app.mode = Mode::Filter;
+            Vec::new()
+        }
+        Command::Refresh => {
+            app.status.seconds_to_refresh = app.poll_interval.as_secs();
+            app.status.polling = app.repos.len();
+            app.status.message = Some("refreshing…".into());
+            let mut effects = vec![Effect::Refresh(None)];
+            if let Some(row) = app.selected_row()
+                && let Some((issue, _)) = row.heal.issue
+            {
+                effects.push(Effect::WatchPr {
+                    key: row.key.clone(),
+                    issue,
+                });
+            }
+            effects
+        }
+        Command::Down | Command::Up | Command::Top | Command::Bottom => {
+            if app.focus != Pane::Runs {
+                let by = match cmd {
+                    Command::Down => 1,
+                    Command::Up => -1,
+                    Command::Top => -10_000,
+                    _ => 10_000,
+                };
+                scroll(app, by);
+                return Vec::new();
+            }
+            if n == 0 {
+                return Vec::new();
+            }
+            let before = app.selected;
+            app.selected = match cmd {
+                Command::Down => (app.selected + 1).min(n - 1),
+                Command::Up => app.selected.saturating_sub(1),
+                Command::Top => 0,
+                _ => n - 1,
+            };
+            if app.selected != before {
+                select_changed(app)
+            } else {
+                Vec::new()
+            }
+        }
+        Command::PageDown => {
+            scroll(app, 10);
+            Vec::new()
+        }
+        Command::PageUp => {
+            scroll(app, -10);
+            Vec::new()
+        }
+        Command::NextPane | Command::PrevPane => {
+            let pos = Pane::ORDER
+                .iter()
+                .position(|p| *p == app.focus)
+                .unwrap_or(0);
+            let len = Pane::ORDER.len();
+            let next = if cmd == Command::NextPane {
+                (pos + 1) % len
+            } else {
+                (pos + len - 1) % len
+            };
+            app.focus = Pane::ORDER[next];
+            Vec::new()
+        }
+        Command::Open => {
+            app.focus = Pane::Details;
+            select_changed(app)
+        }
+        Command::EditPrompt => {
+            if app.selected_row().is_some_and(|r| r.prompt.is_some()) {
+                app.mode = Mode::EditPrompt;
+                app.focus = Pane::Prompt;
+            } else {
+                app.status.message =
+                    Some("the prompt is not ready yet: the run is being analysed".into());
+            }
+            Vec::new()
+        }
+        Command::ResetPrompt => {
+            let Some(i) = app.selected_index() else {
+                return Vec::new();
+            };
+            let row = &mut app.rows[i];
+            if let Some(p) = &row.prepared {
+                row.prompt = Some(textarea(&p.default_prompt));
+                row.prompt_unsaved = None;
+                app.status.message = Some("prompt reset to the template".into());
+                return vec![Effect::RemoveDraft(row.key.clone())];
+            }
+            Vec::new()
+        }
+        Command::CreateIssue => confirm(app, Steps::ISSUE),
+        Command::CreateBranch => confirm(app, Steps::BRANCH),
+        Command::RequestCopilot => confirm(app, Steps::COPILOT),
+        Command::HealAll => confirm(app, Steps::ALL),
+        Command::OpenBrowser => match app.selected_row() {
+            Some(r) => vec![Effect::OpenUrl(r.best_url().to_string())],
+            None => Vec::new(),
+        },
+        Command::CopyUrl => match app.selected_row() {
+            Some(r) => {
+                let url = r.best_url().to_string();
+                app.status.message = Some(format!("copied {url}"));
+                vec![Effect::CopyUrl(url)]
+            }
+            None => Vec::new(),
+        },
+        Command::FullLog => {
+            let Some(row) = app.selected_row() else {
+                return Vec::new();
+            };
+            let Some(job) = row.prepared.as_ref().and_then(|p| p.run.jobs.first()) else {
+                app.status.message = Some("the run is still being analysed".into());
+                return Vec::new();
+            };
+            let key = row.key.clone();
+            let job_id = job.job.id;
+            let title = format!(
+                "{} · {} · job {}",
+                key.0,
+                row.run.workflow_name(),
+                job.job.name
+            );
+            let top = job
+                .analysis
+                .excerpt
+                .first()
+                .map_or(0, |l| l.line.saturating_sub(3));
+            app.mode = Mode::Log(Box::new(LogView {
+                key: Some(key.clone()),
+                job_id,
+                title,
+                top,
+                ..LogView::default()
+            }));
+            vec![Effect::LoadLog { key, job_id }]
+        }
+    }
+}
+
+/// Opens the confirmation dialog showing exactly what will be created.
+fn confirm(app: &mut App, steps: Steps) -> Vec<Effect> {
+    let Some(row) = app.selected_row() else {
+        return Vec::new();
+    };
+    if row.heal.busy.is_some() {
+        app.status.message = Some("a request for this run is already running".into());
+        return Vec::new();
+    }
+    let Some(prepared) = &row.prepared else {
+        app.status.message = Some("the run is still being analysed".into());
+        return Vec::new();
+    };
+    let secrets: Vec<&str> = app.secrets.iter().map(String::as_str).collect();
+    let prompt = row
+        .prompt_text()
+        .unwrap_or_else(|| prepared.default_prompt.clone());
+    let p = plan::plan(&prepared.run, &prepared.policy.policy, &prompt, &secrets);
+    let mut lines = Vec::new();
+    if steps.issue {
+        lines.push(format!("Issue   {}", p.issue.title));
+        lines.push(format!("Labels  {}", p.issue.labels.join(", ")));
+    }
+    if steps.branch {
+        lines.push(format!(
+            "Branch  {} at {}",
+            p.heal_branch,
+            &p.head_sha[..p.head_sha.len().min(7)]
+        ));
+    }
+    if steps.copilot {
+        match &p.copilot {
+            Some(c) => {
+                lines.push(format!("Copilot {:?} mode; the comment begins:", c.mode));
+                lines.extend(c.comment.lines().take(4).map(|l| format!("        │ {l}")));
+            }
+            None => lines.push("Copilot disabled by copilot.enabled: false".into()),
+        }
+    }
+    app.mode = Mode::Confirm(Confirm {
+        key: row.key.clone(),
+        steps,
+        lines,
+        blocked: p.refusal.clone(),
+        typed: String::new(),
+    });
+    Vec::new()
+}
+
+fn on_confirm_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let Mode::Confirm(c) = &mut app.mode else {
+        return Vec::new();
+    };
+    let go = match (&c.blocked, key.code) {
+        (_, KeyCode::Esc) => {
+            app.mode = Mode::Normal;
+            app.status.message = Some("cancelled: nothing was sent".into());
+            return Vec::new();
+        }
+        (None, KeyCode::Char('y' | 'Y') | KeyCode::Enter) => true,
+        (None, KeyCode::Char('n' | 'N')) => {
+            app.mode = Mode::Normal;
+            app.status.message = Some("cancelled: nothing was sent".into());
+            return Vec::new();
+        }
+        (Some(_), KeyCode::Enter) => {
+            let ok = c.typed.trim() == "heal";
+            // A wrong word starts over rather than leaving stray letters in the field.
+            c.typed.clear();
+            ok
+        }
+        (Some(_), KeyCode::Backspace) => {
+            c.typed.pop();
+            false
+        }
+        (Some(_), KeyCode::Char(ch)) => {
+            c.typed.push(ch);
+            false
+        }
+        _ => false,
+    };
+    if !go {
+        return Vec::new();
+    }
+    let (key, steps, force) = (c.key.clone(), c.steps, c.blocked.is_some());
+    app.mode = Mode::Normal;
+    start_heal(app, key, steps, force)
+}
+
+fn start_heal(app: &mut App, key: RunKey, steps: Steps, force: bool) -> Vec<Effect> {
+    let Some(row) = app.row_mut(&key) else {
+        return Vec::new();
+    };
+    let Some(prompt) = row
+        .prompt_text()
+        .or_else(|| row.prepared.as_ref().map(|p| p.default_prompt.clone()))
+    else {
+        return Vec::new();
+    };
+    row.heal.busy = Some(match (steps.issue, steps.branch, steps.copilot) {
+        (true, true, true) => "healing: issue, branch, Copilot request…".into(),
+        (_, true, false) => "creating the branch…".into(),
+        (_, false, true) => "sending the Copilot request…".into(),
+        _ => "creating the issue…".into(),
+    });
+    vec![Effect::Heal {
+        key,
+        steps,
+        prompt,
+        force,
+    }]
+}
+
+fn on_log_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let page = app.size.1.saturating_sub(4).max(1) as usize;
+    let Mode::Log(view) = &mut app.mode else {
+        return Vec::new();
+    };
+    if view.searching {
+        match key.code {
+            KeyCode::Esc => view.searching = false,
+            KeyCode::Enter => {
+                view.searching = false;
+                let needle = view.search.to_lowercase();
+                view.hits = view
+                    .lines
+                    .as_ref()
+                    .map(|lines| {
+                        lines
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, l)| {
+                                !needle.is_empty() && l.to_lowercase().contains(&needle)
+                            })
+                            .map(|(i, _)| i)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                view.hit = view.hits.iter().position(|&h| h >= view.top).unwrap_or(0);
+                if let Some(&h) = view.hits.get(view.hit) {
+                    view.top = h.saturating_sub(3);
+                }
+            }
+            KeyCode::Backspace => {
+                view.search.pop();
+            }
+            KeyCode::Char(c) => view.search.push(c),
+            _ => {}
+        }
+        return Vec::new();
+    }
+    let len = view.lines.as_ref().map_or(0, Vec::len);
+    let max = len.saturating_sub(1);
+    match key.code {
+        KeyCode::Esc | KeyCode::Char('q') => app.mode = Mode::Normal,
+        KeyCode::Char('j') | KeyCode::Down => view.top = (view.top + 1).min(max),
+        KeyCode::Char('k') | KeyCode::Up => view.top = view.top.saturating_sub(1),
+        KeyCode::PageDown | KeyCode::Char(' ') => view.top = (view.top + page).min(max),
+        KeyCode::PageUp => view.top = view.top.saturating_sub(page),
+        KeyCode::Char('g') | KeyCode::Home => view.top = 0,
+        KeyCode::Char('G') | KeyCode::End => view.top = len.saturating_sub(page),
+        KeyCode::Char('/') => {
+            view.searching = true;
+            view.search.clear();
+        }
+        KeyCode::Char('n') if !view.hits.is_empty() => {
+            view.hit = (view.hit + 1) % view.hits.len();
+            view.top = view.hits[view.hit].saturating_sub(3);
+        }
+        KeyCode::Char('N') if !view.hits.is_empty() => {
+            view.hit = (view.hit + view.hits.len() - 1) % view.hits.len();
+            view.top = view.hits[view.hit].saturating_sub(3);
+        }
+        _ => {}
+    }
+    Vec::new()
+}

@@ -1,0 +1,132 @@
+//! The selected run's details: jobs and steps, matched patterns, verdict, heal state, PR.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::pane_block;
+use crate::analysis::redact;
+use crate::tui::app::{App, Pane};
+
+fn label(text: &str) -> Span<'static> {
+    Span::styled(
+        format!("{text:<10}"),
+        Style::default()
+            .fg(Color::Gray)
+            .add_modifier(Modifier::BOLD),
+    )
+}
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let block = pane_block("Details", Pane::Details, app);
+    let Some(row) = app.selected_row() else {
+        frame.render_widget(Paragraph::new("Select a run.").block(block), area);
+        return;
+    };
+    let secrets: Vec<&str> = app.secrets.iter().map(String::as_str).collect();
+    let r = &row.run;
+    let mut lines: Vec<Line> = vec![
+        Line::from(vec![
+            label("Run"),
+            Span::raw(format!(
+                "{} · {} #{} · attempt {}",
+                row.key.0,
+                r.workflow_name(),
+                r.id,
+                r.run_attempt.unwrap_or(1)
+            )),
+        ]),
+        Line::from(vec![
+            label("Commit"),
+            Span::raw(format!(
+                "{} on {} ({})",
+                &r.head_sha[..r.head_sha.len().min(7)],
+                r.branch(),
+                r.event
+            )),
+        ]),
+    ];
+    if let Some(title) = &r.display_title {
+        lines.push(Line::from(vec![label("Title"), Span::raw(title.clone())]));
+    }
+    match (&row.prepared, &row.explain_error) {
+        (Some(p), _) => {
+            let v = &p.run.verdict;
+            let safety = if v.safe_to_heal {
+                Span::styled("safe to heal", Style::default().fg(Color::Green))
+            } else {
+                Span::styled("not safe to heal", Style::default().fg(Color::Magenta))
+            };
+            lines.push(Line::from(vec![
+                label("Verdict"),
+                Span::raw(format!("{} · ", v.category)),
+                safety,
+                Span::raw(format!(" · {}", v.recommendation.as_str())),
+            ]));
+            lines.push(Line::from(vec![
+                label("Why"),
+                Span::raw(redact::redact(&v.recommendation_reason, &secrets).into_owned()),
+            ]));
+            if let Some(b) = &v.blocked_reason {
+                lines.push(Line::from(vec![
+                    label("Blocked"),
+                    Span::styled(b.clone(), Style::default().fg(Color::Red)),
+                ]));
+            }
+            for j in &p.run.jobs {
+                let step = j.analysis.failed_step.as_deref().unwrap_or("?");
+                lines.push(Line::from(vec![
+                    label("Failed"),
+                    Span::styled(
+                        format!("{} › {step}", j.job.name),
+                        Style::default().fg(Color::Red),
+                    ),
+                ]));
+                for m in j.analysis.matches.iter().take(4) {
+                    lines.push(Line::from(vec![
+                        Span::raw("  "),
+                        Span::styled(
+                            format!("{} ", m.pattern),
+                            Style::default().fg(Color::Yellow),
+                        ),
+                        Span::styled(
+                            format!("[{}] line {}", m.category, m.line),
+                            Style::default().fg(Color::DarkGray),
+                        ),
+                    ]));
+                    lines.push(Line::from(Span::raw(format!(
+                        "    → {}",
+                        redact::redact(&m.suggestion, &secrets)
+                    ))));
+                }
+                if let Some(e) = &j.log_error {
+                    lines.push(Line::from(Span::styled(
+                        format!("  log unavailable: {e}"),
+                        Style::default().fg(Color::Red),
+                    )));
+                }
+            }
+        }
+        (None, Some(e)) => lines.push(Line::from(vec![
+            label("Error"),
+            Span::styled(e.clone(), Style::default().fg(Color::Red)),
+        ])),
+        (None, None) => lines.push(Line::from(Span::styled(
+            "Analysing the failed jobs' logs…",
+            Style::default().fg(Color::DarkGray),
+        ))),
+    }
+    lines.push(Line::from(vec![
+        label("Link"),
+        Span::styled(r.html_url.clone(), Style::default().fg(Color::Blue)),
+    ]));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false })
+            .scroll((app.details_scroll, 0)),
+        area,
+    );
+}

@@ -1,0 +1,119 @@
+//! Drawing: `view(&App, &mut Frame, &mut Highlighter)` only draws. It never changes the app,
+//! never waits, and highlights only the lines it shows (the highlighter caches them).
+//!
+//! Layout, on a terminal of at least [`MIN_WIDTH`]×[`MIN_HEIGHT`]:
+//!
+//! ```text
+//! ┌ Failed runs ───────────────────────┐┌ Details ─────────────────┐
+//! │                                    ││                          │
+//! ├ Failure excerpt ───────────────────┤├ Copilot prompt ──────────┤
+//! │                                    ││                          │
+//! └────────────────────────────────────┘└──────────────────────────┘
+//!  status bar
+//! ```
+
+mod details;
+mod excerpt;
+mod overlays;
+mod pr;
+mod prompt;
+mod runs;
+mod status;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::{Block, BorderType, Borders};
+
+use super::app::{App, Mode, Pane};
+use super::highlight::Highlighter;
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 20;
+
+pub fn view(app: &App, frame: &mut Frame, hl: &mut Highlighter) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        overlays::too_small(frame, area);
+        return;
+    }
+    if let Mode::Log(log) = &app.mode {
+        overlays::full_log(frame, area, log, hl);
+        return;
+    }
+    let [main, bar] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+    let [list, excerpt_area] =
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(left);
+    let [details_area, pr_area, prompt_area] = Layout::vertical([
+        Constraint::Percentage(40),
+        Constraint::Percentage(25),
+        Constraint::Percentage(35),
+    ])
+    .areas(right);
+
+    runs::draw(app, frame, list);
+    details::draw(app, frame, details_area);
+    pr::draw(app, frame, pr_area);
+    excerpt::draw(app, frame, excerpt_area, hl);
+    prompt::draw(app, frame, prompt_area);
+    status::draw(app, frame, bar);
+
+    match &app.mode {
+        Mode::Help => overlays::help(app, frame, area),
+        Mode::Confirm(c) => overlays::confirm(frame, area, c),
+        _ => {}
+    }
+}
+
+/// A pane's frame: highlighted when it has the focus.
+pub(crate) fn pane_block(title: &str, pane: Pane, app: &App) -> Block<'static> {
+    let focused = app.focus == pane && matches!(app.mode, Mode::Normal | Mode::EditPrompt);
+    let style = if focused {
+        Style::default().fg(Color::Cyan)
+    } else {
+        Style::default().fg(Color::DarkGray)
+    };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(style)
+        .title(ratatui::text::Span::styled(
+            format!(" {title} "),
+            if focused {
+                Style::default()
+                    .fg(Color::Cyan)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                Style::default()
+            },
+        ))
+}
+
+/// A rectangle of `w`×`h` centred in `area` (clamped to it).
+pub(crate) fn centred(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    let [_, middle, _] = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([
+            Constraint::Length((area.height - h) / 2),
+            Constraint::Length(h),
+            Constraint::Min(0),
+        ])
+        .areas(area);
+    let [_, centre, _] = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([
+            Constraint::Length((area.width - w) / 2),
+            Constraint::Length(w),
+            Constraint::Min(0),
+        ])
+        .areas(middle);
+    centre
+}

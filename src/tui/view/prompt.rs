@@ -1,0 +1,45 @@
+//! The Copilot prompt pane: a tui-textarea editor; `e` edits, Esc leaves.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::widgets::Paragraph;
+
+use super::pane_block;
+use crate::tui::app::{App, Mode, Pane};
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let editing = matches!(app.mode, Mode::EditPrompt);
+    let Some(row) = app.selected_row() else {
+        frame.render_widget(
+            Paragraph::new("").block(pane_block("Copilot prompt", Pane::Prompt, app)),
+            area,
+        );
+        return;
+    };
+    let title = match (editing, row.prompt_unsaved.is_some()) {
+        (true, true) => "Copilot prompt · editing · unsaved (Esc leaves)",
+        (true, false) => "Copilot prompt · editing · saved (Esc leaves)",
+        (false, _) => "Copilot prompt · e edits",
+    };
+    let block = pane_block(title, Pane::Prompt, app);
+    match &row.prompt {
+        Some(textarea) => {
+            let mut t = textarea.clone();
+            t.set_block(block);
+            t.set_cursor_line_style(Style::default());
+            if editing {
+                t.set_cursor_style(Style::default().add_modifier(Modifier::REVERSED));
+            } else {
+                t.set_cursor_style(Style::default());
+            }
+            frame.render_widget(&t, area);
+        }
+        None => frame.render_widget(
+            Paragraph::new("The prompt is written once the run is analysed…")
+                .style(Style::default().fg(Color::DarkGray))
+                .block(block),
+            area,
+        ),
+    }
+}

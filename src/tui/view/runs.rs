@@ -1,0 +1,128 @@
+//! The failed runs list: newest first, one row per run.
+
+use chrono::Utc;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
+
+use super::pane_block;
+use crate::analysis::Recommendation;
+use crate::humanize;
+use crate::tui::app::{App, HealStage, Pane, Row};
+
+/// The verdict badge: what autoheal recommends, coloured.
+pub fn badge(row: &Row) -> Span<'static> {
+    let Some(p) = &row.prepared else {
+        return if row.explain_error.is_some() {
+            Span::styled("error", Style::default().fg(Color::Red))
+        } else {
+            Span::styled("…", Style::default().fg(Color::DarkGray))
+        };
+    };
+    let (text, color) = match p.run.verdict.recommendation {
+        Recommendation::Heal => ("heal", Color::Green),
+        Recommendation::Rerun => ("rerun", Color::Yellow),
+        Recommendation::ManualReview => ("manual", Color::Magenta),
+        Recommendation::Blocked => ("blocked", Color::Red),
+    };
+    Span::styled(
+        text,
+        Style::default().fg(color).add_modifier(Modifier::BOLD),
+    )
+}
+
+fn stage_style(stage: HealStage) -> Style {
+    match stage {
+        HealStage::None => Style::default().fg(Color::DarkGray),
+        HealStage::ChecksPassing | HealStage::Healed => Style::default().fg(Color::Green),
+        _ => Style::default().fg(Color::Cyan),
+    }
+}
+
+pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+    let visible = app.visible();
+    let title = if app.filter.is_empty() {
+        format!("Failed runs ({})", visible.len())
+    } else {
+        format!(
+            "Failed runs ({} of {}) · filter: {}",
+            visible.len(),
+            app.rows.len(),
+            app.filter
+        )
+    };
+    let block = pane_block(&title, Pane::Runs, app);
+    if visible.is_empty() {
+        let text = if app.rows.is_empty()
+            && !app.repos.is_empty()
+            && app.polled_once.len() < app.repos.len()
+        {
+            "Looking for failed runs…".to_string()
+        } else if app.rows.is_empty() {
+            "No failed runs in the monitored workflows. 🎉".to_string()
+        } else {
+            format!(
+                "No run matches \"{}\" (Esc in the filter clears it).",
+                app.filter
+            )
+        };
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let now = Utc::now();
+    let rows: Vec<TableRow> = visible
+        .iter()
+        .map(|&i| {
+            let r = &app.rows[i];
+            let new = if r.is_new { "●" } else { " " };
+            let busy = if r.heal.busy.is_some() { "⟳ " } else { "" };
+            let stage = r.stage();
+            TableRow::new(vec![
+                Cell::from(Span::styled(new, Style::default().fg(Color::Yellow))),
+                Cell::from(r.key.0.name.clone()),
+                Cell::from(r.run.workflow_name().to_string()),
+                Cell::from(r.run.branch().to_string()),
+                Cell::from(humanize::age(r.run.created_at, now)),
+                Cell::from(r.category().to_string()),
+                Cell::from(badge(r)),
+                Cell::from(Line::from(vec![
+                    Span::raw(busy),
+                    Span::styled(stage.label(), stage_style(stage)),
+                ])),
+            ])
+        })
+        .collect();
+    let header = TableRow::new(vec![
+        "", "repo", "workflow", "branch", "age", "category", "verdict", "heal",
+    ])
+    .style(
+        Style::default()
+            .add_modifier(Modifier::BOLD)
+            .fg(Color::Gray),
+    );
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Length(1),
+            Constraint::Fill(2),
+            Constraint::Fill(3),
+            Constraint::Fill(3),
+            Constraint::Length(4),
+            Constraint::Length(11),
+            Constraint::Length(7),
+            Constraint::Length(14),
+        ],
+    )
+    .header(header)
+    .block(block)
+    .row_highlight_style(
+        Style::default()
+            .bg(Color::DarkGray)
+            .add_modifier(Modifier::BOLD),
+    )
+    .highlight_symbol("▶");
+    let mut state = TableState::default().with_selected(Some(app.selected));
+    frame.render_stateful_widget(table, area, &mut state);
+}

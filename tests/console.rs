@@ -1,0 +1,405 @@
+//! The console's state transitions and screens, driven with real data from the simulator:
+//! `update` is called with the actions the effects would deliver, and `view` renders into
+//! ratatui's TestBackend for snapshot tests.
+
+mod common;
+
+use std::time::Duration;
+
+use autoheal::forge::Forge;
+use autoheal::tui::action::{Action, Effect};
+use autoheal::tui::app::{App, HealStage, Mode};
+use autoheal::tui::highlight::{Highlighter, ThemeChoice};
+use autoheal::tui::keymap::Keymap;
+use autoheal::tui::update::update;
+use autoheal::tui::view::view;
+use common::*;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn key(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+}
+
+fn code(c: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(c, KeyModifiers::NONE))
+}
+
+/// An app holding the test scenario's failed runs, analysed.
+async fn loaded_app(sim: &autoheal::sim::RunningSim) -> App {
+    let gh = client(sim);
+    let (keymap, _) = Keymap::new(&Default::default());
+    let mut app = App::new(vec![shop()], keymap, Duration::from_secs(30));
+    app.size = (120, 40);
+    let policy = autoheal::scan::resolve_policy(&gh, &shop(), None)
+        .await
+        .unwrap();
+    let runs = autoheal::scan::failed_runs(&gh, &shop(), &policy, 20)
+        .await
+        .unwrap();
+    let effects = update(
+        &mut app,
+        Action::Polled {
+            repo: shop(),
+            result: Ok(runs.into_iter().map(|f| f.run).collect()),
+            rate_limit_remaining: Some(4999),
+        },
+    );
+    for e in effects {
+        if let Effect::Explain(k) = e {
+            let prepared = autoheal::heal::prepare(&gh, &k.0, k.1, None, None, &[])
+                .await
+                .unwrap();
+            update(
+                &mut app,
+                Action::Explained {
+                    key: k,
+                    result: Ok(Box::new(prepared)),
+                },
+            );
+        }
+    }
+    app
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let mut hl = Highlighter::new(ThemeChoice::Dark, None, true).unwrap();
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal.draw(|f| view(app, f, &mut hl)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        for x in 0..buffer.area.width {
+            out.push_str(buffer[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    // The simulator's port changes on every run.
+    regex::Regex::new(r"127\.0\.0\.1:\d+")
+        .unwrap()
+        .replace_all(&out, "127.0.0.1:PORT")
+        .into_owned()
+}
+
+#[tokio::test]
+async fn the_main_screen_lists_runs_and_explains_the_selected_one() {
+    let sim = start_sim().await;
+    let app = loaded_app(&sim).await;
+    assert_eq!(app.rows.len(), 5);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("Failed runs (5)"), "{screen}");
+    assert!(
+        screen.contains("ModuleNotFoundError"),
+        "the excerpt shows the failure"
+    );
+    assert!(screen.contains("dependency"));
+    insta::assert_snapshot!("main_screen", screen);
+}
+
+#[tokio::test]
+async fn navigation_filter_and_help() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    assert_eq!(app.selected, 0);
+    update(&mut app, key('j'));
+    assert_eq!(app.selected, 1);
+    update(&mut app, key('G'));
+    assert_eq!(app.selected, 4);
+    update(&mut app, key('g'));
+    assert_eq!(app.selected, 0);
+
+    update(&mut app, key('/'));
+    for c in "release".chars() {
+        update(&mut app, key(c));
+    }
+    update(&mut app, code(KeyCode::Enter));
+    assert!(matches!(app.mode, Mode::Normal));
+    assert_eq!(app.visible().len(), 1);
+    assert_eq!(app.selected_row().unwrap().run.id, 9005);
+    update(&mut app, key('/'));
+    update(&mut app, code(KeyCode::Esc));
+    assert_eq!(app.visible().len(), 5);
+
+    update(&mut app, key('?'));
+    assert!(matches!(app.mode, Mode::Help));
+    insta::assert_snapshot!("help_overlay", render(&app, 120, 40));
+    update(&mut app, key('x'));
+    assert!(matches!(app.mode, Mode::Normal));
+
+    let effects = update(&mut app, key('q'));
+    assert!(app.quit);
+    assert!(
+        effects
+            .iter()
+            .all(|e| matches!(e, Effect::SaveDraft { .. }))
+    );
+}
+
+#[tokio::test]
+async fn healing_asks_first_shows_what_will_be_created_and_reports_the_result() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    // Select run 9001 (CI on main, a missing module).
+    let pos = app
+        .visible()
+        .iter()
+        .position(|&i| app.rows[i].key.1 == 9001)
+        .unwrap();
+    app.selected = pos;
+    let effects = update(&mut app, key('H'));
+    assert!(
+        effects.is_empty(),
+        "nothing is sent before the confirmation"
+    );
+    let Mode::Confirm(c) = &app.mode else {
+        panic!("no confirmation dialog")
+    };
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("[auto-heal] CI failed on main (run 9001)"))
+    );
+    assert!(c.lines.iter().any(|l| l.contains("auto-heal/ci-9001")));
+    assert!(c.blocked.is_none());
+    insta::assert_snapshot!("confirm_dialog", render(&app, 120, 40));
+
+    let effects = update(&mut app, key('y'));
+    let [
+        Effect::Heal {
+            key,
+            steps,
+            prompt,
+            force,
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("expected one heal effect: {effects:?}")
+    };
+    assert!(steps.issue && steps.branch && steps.copilot && !force);
+    assert_eq!(
+        Some(prompt.clone()),
+        app.selected_row().unwrap().prompt_text()
+    );
+    assert!(app.selected_row().unwrap().heal.busy.is_some());
+
+    // The effect's result comes back as an action.
+    let gh = client(&sim);
+    let prepared = autoheal::heal::prepare(&gh, &key.0, key.1, None, None, &[])
+        .await
+        .unwrap();
+    let plan = autoheal::heal::plan::plan(&prepared.run, &prepared.policy.policy, prompt, &[]);
+    let audit = autoheal::heal::AuditLog::disabled();
+    let outcome = autoheal::heal::Executor {
+        forge: &gh,
+        policy: &prepared.policy.policy,
+        audit: &audit,
+        now: chrono::Utc::now(),
+    }
+    .execute_steps(&plan, false, *steps)
+    .await
+    .map_err(|e| e.to_string());
+    let effects = update(
+        &mut app,
+        Action::Healed {
+            key: key.clone(),
+            steps: *steps,
+            result: outcome,
+        },
+    );
+    let row = app.selected_row().unwrap();
+    assert_eq!(row.stage(), HealStage::CopilotAsked);
+    assert!(row.heal.busy.is_none());
+    assert!(
+        app.status
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("created issue #")
+    );
+    let watch = effects.iter().find_map(|e| match e {
+        Effect::WatchPr { issue, .. } => Some(*issue),
+        _ => None,
+    });
+    assert!(watch.is_some(), "the heal PR is watched next");
+
+    // The simulated Copilot PR shows up in the PR pane with its checks.
+    let issue = watch.unwrap();
+    let pr = autoheal::sim::eventually(Duration::from_secs(5), async || {
+        let events = gh.timeline(&shop(), issue).await.ok()?;
+        events
+            .iter()
+            .find_map(|e| e.source.as_ref()?.issue.as_ref().map(|i| i.number))
+    })
+    .await
+    .unwrap();
+    let pull = gh.pull(&shop(), pr).await.unwrap();
+    let checks = gh.check_runs(&shop(), &pull.head.sha).await.unwrap();
+    update(
+        &mut app,
+        Action::PrStatus {
+            key: key.clone(),
+            result: Ok(Some(autoheal::tui::action::PrSnapshot { pull, checks })),
+        },
+    );
+    assert!(matches!(
+        app.selected_row().unwrap().stage(),
+        HealStage::PrOpen | HealStage::ChecksPassing
+    ));
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("PR        #"), "{screen}");
+}
+
+#[tokio::test]
+async fn a_blocked_heal_needs_a_typed_confirmation_and_says_why() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let pos = app
+        .visible()
+        .iter()
+        .position(|&i| app.rows[i].key.1 == 9007)
+        .unwrap();
+    app.selected = pos;
+    update(&mut app, key('i'));
+    let Mode::Confirm(c) = &app.mode else {
+        panic!()
+    };
+    assert!(c.blocked.as_deref().unwrap().contains("fork"));
+    assert!(
+        update(&mut app, key('y')).is_empty(),
+        "y alone does not override a block"
+    );
+    assert!(
+        update(&mut app, code(KeyCode::Enter)).is_empty(),
+        "nor does a wrong word"
+    );
+    for c in "heal".chars() {
+        update(&mut app, key(c));
+    }
+    let effects = update(&mut app, code(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Heal { force: true, .. }]),
+        "{effects:?}"
+    );
+}
+
+#[tokio::test]
+async fn editing_the_prompt_changes_what_is_sent_and_is_autosaved() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let before = app.selected_row().unwrap().prompt_text().unwrap();
+    update(&mut app, key('e'));
+    assert!(matches!(app.mode, Mode::EditPrompt));
+    for c in "Please keep the fix minimal. ".chars() {
+        update(&mut app, key(c));
+    }
+    update(&mut app, Action::Paste("Pasted line".into()));
+    // Typing is not a command: `q` in the editor is text, not quit.
+    update(&mut app, key('q'));
+    assert!(!app.quit);
+    let effects = update(&mut app, code(KeyCode::Esc));
+    assert!(matches!(app.mode, Mode::Normal));
+    let saved = effects.iter().find_map(|e| match e {
+        Effect::SaveDraft { text, .. } => Some(text.clone()),
+        _ => None,
+    });
+    let after = app.selected_row().unwrap().prompt_text().unwrap();
+    assert_ne!(before, after);
+    assert!(
+        after.starts_with("Please keep the fix minimal. Pasted lineq"),
+        "{after}"
+    );
+    assert_eq!(
+        saved.as_deref(),
+        Some(after.as_str()),
+        "leaving the editor saves the draft"
+    );
+    // ctrl-r resets to the template and forgets the draft.
+    let effects = update(
+        &mut app,
+        Action::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)),
+    );
+    assert!(matches!(effects.as_slice(), [Effect::RemoveDraft(_)]));
+    assert_eq!(app.selected_row().unwrap().prompt_text().unwrap(), before);
+}
+
+#[tokio::test]
+async fn new_failures_appear_marked_without_a_keypress() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    app.bell = true;
+    let gh = client(&sim);
+    let mut runs: Vec<_> = gh.failed_runs(&shop(), 20).await.unwrap();
+    let mut extra = runs[0].clone();
+    extra.id = 12345;
+    extra.created_at = chrono::Utc::now();
+    runs.push(extra);
+    let effects = update(
+        &mut app,
+        Action::Polled {
+            repo: shop(),
+            result: Ok(runs),
+            rate_limit_remaining: None,
+        },
+    );
+    assert!(effects.contains(&Effect::Bell));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Explain(k) if k.1 == 12345))
+    );
+    let row = app.rows.iter().find(|r| r.key.1 == 12345).unwrap();
+    assert!(row.is_new);
+    // Errors show in the status bar and change nothing else.
+    let n = app.rows.len();
+    update(
+        &mut app,
+        Action::Polled {
+            repo: shop(),
+            result: Err("GitHub answered 502".into()),
+            rate_limit_remaining: None,
+        },
+    );
+    assert_eq!(app.rows.len(), n);
+    assert!(render(&app, 120, 40).contains("GitHub answered 502"));
+}
+
+#[tokio::test]
+async fn a_small_terminal_says_so_instead_of_garbling() {
+    let sim = start_sim().await;
+    let app = loaded_app(&sim).await;
+    insta::assert_snapshot!("too_small", render(&app, 60, 15));
+}
+
+#[tokio::test]
+async fn the_full_log_view_scrolls_and_searches() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let effects = update(&mut app, key('L'));
+    let [Effect::LoadLog { key: run, job_id }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let lines: Vec<String> = (1..=100_000)
+        .map(|i| format!("line {i} of the log"))
+        .collect();
+    update(
+        &mut app,
+        Action::LogLoaded {
+            key: run.clone(),
+            job_id: *job_id,
+            result: Ok(lines),
+        },
+    );
+    update(&mut app, key('/'));
+    for c in "line 99999 ".chars() {
+        update(&mut app, key(c));
+    }
+    update(&mut app, code(KeyCode::Enter));
+    let Mode::Log(view) = &app.mode else { panic!() };
+    assert_eq!(view.hits, vec![99_998]);
+    assert_eq!(view.top, 99_995);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("line 99999 of the log"));
+    update(&mut app, code(KeyCode::Esc));
+    assert!(matches!(app.mode, Mode::Normal));
+}
