@@ -19,3 +19,4 @@ pub mod settings;
 pub mod sim;
 pub mod triage;
 pub mod tui;
+pub mod watch;

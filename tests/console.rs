@@ -198,6 +198,7 @@ async fn healing_asks_first_shows_what_will_be_created_and_reports_the_result() 
     }
     .execute_steps(&plan, false, *steps)
     .await
+    .map(Box::new)
     .map_err(|e| e.to_string());
     let effects = update(
         &mut app,
@@ -239,7 +240,10 @@ async fn healing_asks_first_shows_what_will_be_created_and_reports_the_result() 
         &mut app,
         Action::PrStatus {
             key: key.clone(),
-            result: Ok(Some(autoheal::tui::action::PrSnapshot { pull, checks })),
+            result: Ok(Some(Box::new(autoheal::tui::action::PrSnapshot {
+                pull,
+                checks,
+            }))),
         },
     );
     assert!(matches!(

@@ -8,6 +8,7 @@ mod init;
 mod scan;
 mod session;
 mod sim;
+mod status;
 
 use std::path::PathBuf;
 
@@ -61,6 +62,10 @@ pub enum Command {
     Heal(heal::HealArgs),
     /// Write .github/auto-heal-config.yml and the workflow that heals failures.
     Init(init::InitArgs),
+    /// Every tracking issue with its heal PR and checks; --bookkeep keeps the books on GitHub.
+    Status(status::StatusArgs),
+    /// How healing went: failures, heals, PRs, merges, success rate, time to merge.
+    Stats(status::StatsArgs),
     /// Serve the simulated GitHub on a loopback port (for trying autoheal, and for tests).
     Sim(sim::SimArgs),
 }
@@ -112,6 +117,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Analyze(args)) => analyze::run(&cli.global, args),
         Some(Command::Heal(args)) => heal::run(&cli.global, args).await,
         Some(Command::Init(args)) => init::run(args),
+        Some(Command::Status(args)) => status::status(&cli.global, args).await,
+        Some(Command::Stats(args)) => status::stats(&cli.global, args).await,
         None => console(&cli.global).await,
     }
 }

@@ -200,6 +200,63 @@ impl Forge for GitHub {
             .await
     }
 
+    async fn add_labels(&self, repo: &RepoRef, issue: u64, labels: &[String]) -> ForgeResult<()> {
+        let _: serde_json::Value = self
+            .transport
+            .write_json(
+                Method::POST,
+                &format!("{}/issues/{issue}/labels", repo.api_path()),
+                Some(&json!({ "labels": labels })),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn close_issue(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Issue> {
+        self.transport
+            .write_json(
+                Method::PATCH,
+                &format!("{}/issues/{issue}", repo.api_path()),
+                Some(&json!({ "state": "closed", "state_reason": "completed" })),
+            )
+            .await
+    }
+
+    async fn reviews(&self, repo: &RepoRef, pull: u64) -> ForgeResult<Vec<Review>> {
+        let path = format!(
+            "{}/pulls/{pull}/reviews?per_page={PER_PAGE}",
+            repo.api_path()
+        );
+        self.transport.get_pages(&path, None, 1000).await
+    }
+
+    async fn mark_ready(&self, pull_node_id: &str) -> ForgeResult<()> {
+        // GitHub has no REST endpoint for this; GraphQL is at /graphql on github.com (and on
+        // the simulator). On Enterprise Server it is /api/graphql, outside the REST base.
+        let body = json!({
+            "query": "mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id}) { pullRequest { isDraft } } }",
+            "variables": { "id": pull_node_id },
+        });
+        let answer: serde_json::Value = self
+            .transport
+            .write_json(Method::POST, "/graphql", Some(&body))
+            .await?;
+        if let Some(errors) = answer.get("errors").and_then(|e| e.as_array())
+            && let Some(first) = errors.first()
+        {
+            return Err(ForgeError::Http {
+                method: "POST".into(),
+                path: "/graphql".into(),
+                status: 200,
+                message: first["message"]
+                    .as_str()
+                    .unwrap_or("GraphQL error")
+                    .to_string(),
+            });
+        }
+        Ok(())
+    }
+
     async fn add_assignees(
         &self,
         repo: &RepoRef,

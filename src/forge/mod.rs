@@ -56,6 +56,14 @@ pub trait Forge: Send + Sync {
     async fn issue(&self, repo: &RepoRef, number: u64) -> ForgeResult<Issue>;
     async fn create_issue(&self, repo: &RepoRef, issue: &NewIssue) -> ForgeResult<Issue>;
     async fn comments(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Vec<Comment>>;
+    /// Adds labels to an issue or pull request.
+    async fn add_labels(&self, repo: &RepoRef, issue: u64, labels: &[String]) -> ForgeResult<()>;
+    /// Closes an issue as completed.
+    async fn close_issue(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Issue>;
+    /// Reviews of a pull request, oldest first.
+    async fn reviews(&self, repo: &RepoRef, pull: u64) -> ForgeResult<Vec<Review>>;
+    /// Marks a draft pull request ready for review (GraphQL `markPullRequestReadyForReview`).
+    async fn mark_ready(&self, pull_node_id: &str) -> ForgeResult<()>;
     async fn create_comment(&self, repo: &RepoRef, issue: u64, body: &str) -> ForgeResult<Comment>;
     async fn add_assignees(
         &self,

@@ -327,6 +327,8 @@ pub struct GitObject {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PullRequest {
     pub id: u64,
+    #[serde(default)]
+    pub node_id: String,
     pub number: u64,
     pub state: String,
     pub title: String,
@@ -348,6 +350,17 @@ pub struct PullRequest {
     pub mergeable_state: Option<String>,
     #[serde(default)]
     pub merged: Option<bool>,
+}
+
+/// A pull request review (`components.schemas.pull-request-review`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub id: u64,
+    pub state: String,
+    #[serde(default)]
+    pub user: Option<SimpleUser>,
+    #[serde(default)]
+    pub submitted_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -106,6 +106,7 @@ fn open_pull(world: &mut World, r: usize, q: usize, at: DateTime<Utc>) -> u64 {
         merged_at: None,
         changed_files,
         labels: Vec::new(),
+        reviews: Vec::new(),
     });
     for (id, name) in check_ids.into_iter().zip(["build", "test"]) {
         repo.check_runs.push(CheckRunState {

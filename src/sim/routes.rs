@@ -89,6 +89,11 @@ pub fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/repos/{owner}/{repo}/pulls", get(list_pulls))
         .route("/repos/{owner}/{repo}/pulls/{number}", get(get_pull))
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/reviews",
+            get(list_reviews),
+        )
+        .route("/graphql", post(graphql))
         .route("/repos/{owner}/{repo}/contents/{*path}", get(get_content))
         .route("/agents/repos/{owner}/{repo}/tasks", post(create_task))
         .route(
@@ -1154,6 +1159,70 @@ async fn get_content(
             None => not_found(),
         }
     })
+}
+
+async fn list_reviews(
+    State(sim): Sim,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Query(q): Params,
+) -> Response {
+    with_repo(&sim, &owner, &repo, |r, base| {
+        let Some(p) = r.pulls.iter().find(|p| p.number == number) else {
+            return not_found();
+        };
+        let items = p
+            .reviews
+            .iter()
+            .enumerate()
+            .map(|(i, (login, state))| {
+                json!({
+                    "id": p.id * 10 + i as u64,
+                    "node_id": format!("PRR_{}", p.id * 10 + i as u64),
+                    "user": json::user(base, login),
+                    "body": "",
+                    "state": state,
+                    "html_url": format!("{base}/{}/pull/{number}#review", r.full_name()),
+                    "pull_request_url": format!("{base}/repos/{}/pulls/{number}", r.full_name()),
+                    "_links": {"html": {"href": ""}, "pull_request": {"href": ""}},
+                    "submitted_at": p.updated_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                    "commit_id": p.head_sha,
+                    "author_association": "MEMBER",
+                })
+            })
+            .collect();
+        paged(
+            items,
+            &q,
+            &format!("/repos/{owner}/{repo}/pulls/{number}/reviews"),
+            base,
+            None,
+        )
+    })
+}
+
+/// The one GraphQL mutation autoheal uses: `markPullRequestReadyForReview`.
+async fn graphql(State(sim): Sim, body: Option<Json<Value>>) -> Response {
+    let Some(Json(body)) = body else {
+        return error(StatusCode::BAD_REQUEST, "Problems parsing JSON");
+    };
+    let query = body.get("query").and_then(Value::as_str).unwrap_or("");
+    if !query.contains("markPullRequestReadyForReview") {
+        return Json(json!({"errors": [{"message": "the simulator only knows markPullRequestReadyForReview"}]})).into_response();
+    }
+    let id = body["variables"]["id"].as_str().unwrap_or("").to_string();
+    let mut world = sim.world();
+    for r in &mut world.repos {
+        if let Some(p) = r
+            .pulls
+            .iter_mut()
+            .find(|p| format!("PR_kwDO{}", p.id) == id)
+        {
+            p.draft = false;
+            p.updated_at = Utc::now();
+            return Json(json!({"data": {"markPullRequestReadyForReview": {"pullRequest": {"isDraft": false}}}})).into_response();
+        }
+    }
+    Json(json!({"data": null, "errors": [{"type": "NOT_FOUND", "message": format!("Could not resolve to a node with the global id of '{id}'")}]})).into_response()
 }
 
 // ---- Copilot agent tasks -------------------------------------------------------------------

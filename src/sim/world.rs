@@ -201,6 +201,8 @@ pub struct PullState {
     pub merged_at: Option<DateTime<Utc>>,
     pub changed_files: u64,
     pub labels: Vec<String>,
+    /// `(reviewer, state)`: `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`.
+    pub reviews: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]

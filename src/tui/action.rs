@@ -35,7 +35,7 @@ pub enum Action {
     Healed {
         key: RunKey,
         steps: Steps,
-        result: Result<HealOutcome, String>,
+        result: Result<Box<HealOutcome>, String>,
     },
     /// A job's whole log, for the full-log view.
     LogLoaded {
@@ -46,7 +46,7 @@ pub enum Action {
     /// The heal PR of a run and its checks.
     PrStatus {
         key: RunKey,
-        result: Result<Option<PrSnapshot>, String>,
+        result: Result<Option<Box<PrSnapshot>>, String>,
     },
 }
 

@@ -98,7 +98,7 @@ impl Runner {
                 force,
             } => {
                 tokio::spawn(async move {
-                    let result = me.heal(&key, steps, &prompt, force).await;
+                    let result = me.heal(&key, steps, &prompt, force).await.map(Box::new);
                     me.send(Action::Healed { key, steps, result });
                 });
             }
@@ -199,7 +199,7 @@ impl Runner {
 
     /// The heal PR of a tracking issue: a PR cross-referencing the issue (Copilot's), else one
     /// whose head is the heal branch; with its check runs.
-    async fn pr_status(&self, key: &RunKey, issue: u64) -> Result<Option<PrSnapshot>, String> {
+    async fn pr_status(&self, key: &RunKey, issue: u64) -> Result<Option<Box<PrSnapshot>>, String> {
         let forge: &dyn Forge = self.github.as_ref();
         let repo = &key.0;
         let events = forge
@@ -218,7 +218,7 @@ impl Runner {
             .check_runs(repo, &pull.head.sha)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(Some(PrSnapshot { pull, checks }))
+        Ok(Some(Box::new(PrSnapshot { pull, checks })))
     }
 }
 

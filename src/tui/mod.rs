@@ -54,8 +54,14 @@ pub async fn run(
         ThemeChoice::Dark
     };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let mut hl = Highlighter::new(choice, settings.theme_file.as_deref(), no_color)
-        .map_err(Failure::usage)?;
+    // A broken theme file is reported, not fatal: the built-in theme takes over.
+    let mut hl = match Highlighter::new(choice, settings.theme_file.as_deref(), no_color) {
+        Ok(h) => h,
+        Err(e) => {
+            app.status.last_error = Some(format!("theme_file: {e}"));
+            Highlighter::new(choice, None, no_color).map_err(Failure::internal)?
+        }
+    };
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let runner = effects::Runner {

@@ -139,7 +139,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if let Some(row) = app.row_mut(&key) {
                 match result {
                     Ok(pr) => {
-                        row.heal.pr = pr;
+                        row.heal.pr = pr.map(|p| *p);
                         row.heal.pr_error = None;
                     }
                     Err(e) => row.heal.pr_error = Some(e),

@@ -37,12 +37,22 @@ pub async fn start_sim() -> RunningSim {
 }
 
 pub async fn start_sim_with(scenario: LoadedScenario, faults: Faults) -> RunningSim {
-    let world = WorldOptions {
+    start_sim_world(scenario, faults, |_| {}).await
+}
+
+/// Quick Copilot timings, adjusted by `adjust` (e.g. failing checks).
+pub async fn start_sim_world(
+    scenario: LoadedScenario,
+    faults: Faults,
+    adjust: impl FnOnce(&mut WorldOptions),
+) -> RunningSim {
+    let mut world = WorldOptions {
         copilot_delay: Duration::from_millis(200),
         check_queued: Duration::from_millis(200),
         check_running: Duration::from_millis(300),
         ..WorldOptions::default()
     };
+    adjust(&mut world);
     sim::start(
         ([127, 0, 0, 1], 0).into(),
         SimOptions {
