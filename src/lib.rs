@@ -6,6 +6,7 @@
 //! server for the demo and the tests, and `scan` finds what failed.
 
 pub mod analysis;
+pub mod cleanup;
 pub mod cli;
 pub mod config;
 pub mod drafts;

@@ -87,6 +87,9 @@ pub struct RunReport {
     pub html_url: String,
     pub created_at: DateTime<Utc>,
     pub jobs: Vec<JobReport>,
+    /// The failure's identity across runs (pattern, capture, workflow, job; never ids or times).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
     /// Category, safety, policy block and recommendation, once the run is analysed.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<crate::analysis::Verdict>,
@@ -145,6 +148,7 @@ impl FailedRun {
                     analysis: None,
                 })
                 .collect(),
+            fingerprint: None,
             verdict: None,
         }
     }
@@ -168,6 +172,7 @@ impl crate::triage::RunAnalysis {
             });
         }
         report.verdict = Some(self.verdict.clone());
+        report.fingerprint = Some(crate::heal::marker::fingerprint(self));
         report
     }
 }

@@ -157,8 +157,8 @@ fn the_standalone_simulator_serves_scan_through_the_real_client() {
         .iter()
         .map(|r| r["run_id"].as_u64().unwrap())
         .collect();
-    assert_eq!(ids, vec![9008, 9009, 9001, 9005, 9007]);
-    let first = &doc["runs"][2];
+    assert_eq!(ids, vec![9010, 9008, 9009, 9001, 9005, 9007, 9011]);
+    let first = &doc["runs"][3];
     assert_eq!(first["jobs"][0]["failed_steps"][0], "Run pytest");
     assert_eq!(first["branch"], "main");
     assert_eq!(
@@ -273,6 +273,11 @@ fn init_writes_the_policy_and_the_workflow_and_never_overwrites_without_force() 
     let config = home.path().join(".github/auto-heal-config.yml");
     let workflow = home.path().join(".github/workflows/auto-heal-failures.yml");
     assert!(config.is_file() && workflow.is_file(), "{stdout}");
+    assert!(
+        home.path()
+            .join(".github/workflows/auto-heal-cleanup.yml")
+            .is_file()
+    );
     std::fs::write(&config, "enabled: false\n").unwrap();
     let (code, _, stderr) = run(autoheal(home.path()).args(["init"]));
     assert_eq!(code, 2);

@@ -99,12 +99,13 @@ fn a_user_finds_a_failure_edits_the_prompt_creates_the_issue_and_quits_cleanly()
     ]);
     let result = std::panic::catch_unwind(|| {
         // The runs appear and are analysed without a keypress.
-        wait_for(&session, "Failed runs (5)");
-        wait_for(&session, "ModuleNotFoundError");
-        // Open the run on main with the missing module (third, by age).
-        keys(&session, &["j", "j", "Enter"]);
+        wait_for(&session, "Failed runs (7)");
+        wait_for(&session, "Could not resolve host");
+        // Open the run on main with the missing module (fourth, by age).
+        keys(&session, &["j", "j", "j", "Enter"]);
         let s = wait_for(&session, "#9001");
         assert!(s.contains("dependency"), "{s}");
+        wait_for(&session, "ModuleNotFoundError");
         // Edit the prompt.
         keys(&session, &["e"]);
         wait_for(&session, "editing");

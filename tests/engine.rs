@@ -21,8 +21,8 @@ async fn scan_finds_exactly_the_failed_monitored_non_excluded_runs() {
     let ids: Vec<u64> = runs.iter().map(|r| r.run.id).collect();
     // Newest first. 9002 succeeded, 9003 is Lint (not monitored), 9004 is excluded, 9006 was
     // cancelled.
-    assert_eq!(ids, vec![9008, 9009, 9001, 9005, 9007]);
-    let first = &runs[0];
+    assert_eq!(ids, vec![9010, 9008, 9009, 9001, 9005, 9007, 9011]);
+    let first = &runs[3];
     assert_eq!(first.jobs.len(), 1, "only the failed job");
     assert_eq!(first.jobs[0].name, "test");
     let steps: Vec<&str> = first.jobs[0]
@@ -30,8 +30,8 @@ async fn scan_finds_exactly_the_failed_monitored_non_excluded_runs() {
         .map(|s| s.name.as_str())
         .collect();
     assert_eq!(steps, ["Run pytest"]);
-    assert!(runs[4].run.is_from_fork());
-    assert!(!runs[0].run.is_from_fork());
+    assert!(runs[5].run.is_from_fork());
+    assert!(!runs[3].run.is_from_fork());
 }
 
 #[tokio::test]
@@ -98,7 +98,7 @@ async fn server_errors_on_reads_are_retried() {
         .map(|r| r.status)
         .collect();
     assert_eq!(statuses, vec![502, 503, 200]);
-    assert_eq!(runs.len(), 7);
+    assert_eq!(runs.len(), 9);
     assert_eq!(
         gh.stats()
             .retries
@@ -139,7 +139,7 @@ async fn truncated_and_dropped_answers_are_retried() {
     let gh = client(&sim);
     for _ in 0..5 {
         let runs = gh.failed_runs(&shop(), 100).await.unwrap();
-        assert_eq!(runs.len(), 7);
+        assert_eq!(runs.len(), 9);
     }
     let faulted = sim.requests().iter().filter(|r| r.fault.is_some()).count();
     assert!(faulted > 0, "the dice injected no fault");

@@ -47,6 +47,14 @@ async fn settled(gh: &GitHub, policy: &Policy) -> HealStatus {
     .expect("the heal PR's checks finish")
 }
 
+/// The pull request the simulated Copilot opened (the scenario has others).
+fn copilot_pr(repo: &mut autoheal::sim::world::RepoState) -> &mut autoheal::sim::world::PullState {
+    repo.pulls
+        .iter_mut()
+        .find(|p| p.head_ref.starts_with("copilot/"))
+        .expect("a Copilot PR")
+}
+
 fn policy() -> Policy {
     Policy {
         monitored_workflows: vec!["*".into()],
@@ -146,7 +154,7 @@ async fn a_pr_over_the_file_limit_is_labelled_and_noted_once() {
     watch::bookkeep(&gh, &shop(), &policy, &s, false, &audit)
         .await
         .unwrap();
-    let labels = sim.with_world(|w| w.repos[0].pulls[0].labels.clone());
+    let labels = sim.with_world(|w| copilot_pr(&mut w.repos[0]).labels.clone());
     assert_eq!(labels, vec!["needs-manual-review"]);
     let notes = gh
         .comments(&shop(), issue)
@@ -168,7 +176,7 @@ async fn a_merged_pr_and_a_green_run_close_the_issue_as_healed() {
     let audit = AuditLog::disabled();
     // Someone merges the PR; nothing happens until the workflow passes again.
     sim.with_world(|w| {
-        let pr = &mut w.repos[0].pulls[0];
+        let pr = copilot_pr(&mut w.repos[0]);
         pr.merged_at = Some(Utc::now() - chrono::TimeDelta::seconds(30));
         pr.state = "closed".into();
     });

@@ -149,6 +149,22 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
                 .unwrap_or("none yet")
         )));
     }
+    // Inside Actions: a transient failure is re-run first, while attempts remain.
+    if args.from_event
+        && prepared.run.verdict.recommendation == crate::analysis::Recommendation::Rerun
+        && crate::heal::rerun::refusal(&prepared.policy.policy, &prepared.run.failed.run).is_none()
+    {
+        let audit = AuditLog::in_dir(&crate::paths::data_dir());
+        let attempt =
+            crate::heal::rerun::rerun(session.forge(), &repo, &prepared.run.failed.run, &audit)
+                .await
+                .map_err(|e| Failure::internal(e.to_string()))?;
+        println!(
+            "run {run_id}: {}; re-running its failed jobs (attempt {attempt}) instead of healing",
+            prepared.run.verdict.recommendation_reason
+        );
+        return Ok(());
+    }
     let prompt = match &args.prompt_file {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?,

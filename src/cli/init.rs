@@ -10,6 +10,8 @@ use super::Failure;
 pub const CONFIG_TEMPLATE: &str = include_str!("../../assets/init/auto-heal-config.yml");
 /// The `workflow_run` workflow.
 pub const WORKFLOW_TEMPLATE: &str = include_str!("../../assets/init/auto-heal-failures.yml");
+/// The weekly stale-branch cleanup.
+pub const CLEANUP_TEMPLATE: &str = include_str!("../../assets/init/auto-heal-cleanup.yml");
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -28,6 +30,10 @@ pub fn run(args: InitArgs) -> Result<(), Failure> {
             Path::new(".github/workflows/auto-heal-failures.yml"),
             WORKFLOW_TEMPLATE,
         ),
+        (
+            Path::new(".github/workflows/auto-heal-cleanup.yml"),
+            CLEANUP_TEMPLATE,
+        ),
     ];
     // Check everything first: write all or nothing.
     let existing: Vec<String> = files
@@ -39,7 +45,7 @@ pub fn run(args: InitArgs) -> Result<(), Failure> {
     if !existing.is_empty() && !args.force {
         return Err(Failure::usage(format!(
             "{} already exist{}; pass --force to overwrite",
-            existing.join(" and "),
+            existing.join(", "),
             if existing.len() == 1 { "s" } else { "" }
         )));
     }
@@ -72,6 +78,15 @@ mod tests {
             crate::config::parse_policy(CONFIG_TEMPLATE.as_bytes(), "template").unwrap();
         assert_eq!(policy, crate::config::Policy::default());
         assert!(warnings.is_empty(), "{warnings:?}");
+    }
+
+    #[test]
+    fn the_cleanup_workflow_is_weekly_with_the_permissions_it_needs() {
+        let w: serde_yaml::Value = serde_yaml::from_str(CLEANUP_TEMPLATE).unwrap();
+        assert!(w["on"]["schedule"][0]["cron"].is_string());
+        assert_eq!(w["permissions"]["contents"], "write");
+        assert_eq!(w["permissions"]["pull-requests"], "read");
+        assert!(CLEANUP_TEMPLATE.contains("autoheal cleanup --yes"));
     }
 
     #[test]

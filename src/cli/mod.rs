@@ -2,6 +2,7 @@
 //!
 //! Exit status: 0 done, 1 failure, 2 usage or configuration error, 3 refused by policy.
 
+mod actions;
 mod analyze;
 mod heal;
 mod init;
@@ -66,6 +67,12 @@ pub enum Command {
     Status(status::StatusArgs),
     /// How healing went: failures, heals, PRs, merges, success rate, time to merge.
     Stats(status::StatsArgs),
+    /// Re-run a failed run's failed jobs (bounded by rerun.max_attempts).
+    Rerun(actions::RerunArgs),
+    /// Approve the workflow runs of a heal PR that wait for a maintainer.
+    Approve(actions::ApproveArgs),
+    /// Delete stale heal branches (old, no open PR, under the heal prefix).
+    Cleanup(actions::CleanupArgs),
     /// Serve the simulated GitHub on a loopback port (for trying autoheal, and for tests).
     Sim(sim::SimArgs),
 }
@@ -118,6 +125,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Heal(args)) => heal::run(&cli.global, args).await,
         Some(Command::Init(args)) => init::run(args),
         Some(Command::Status(args)) => status::status(&cli.global, args).await,
+        Some(Command::Rerun(args)) => actions::rerun(&cli.global, args).await,
+        Some(Command::Approve(args)) => actions::approve(&cli.global, args).await,
+        Some(Command::Cleanup(args)) => actions::cleanup(&cli.global, args).await,
         Some(Command::Stats(args)) => status::stats(&cli.global, args).await,
         None => console(&cli.global).await,
     }

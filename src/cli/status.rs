@@ -175,6 +175,9 @@ fn state_words(state: HealState) -> &'static str {
     match state {
         HealState::WaitingForPr => "waiting for the PR",
         HealState::NoChecks => "no checks yet",
+        HealState::AwaitingApproval => {
+            "awaiting approval: its workflows wait for a maintainer (autoheal approve)"
+        }
         HealState::ChecksPending => "checks running",
         HealState::ChecksFailed => "checks failed",
         HealState::ChecksPassed => "checks passed",

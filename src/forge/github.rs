@@ -116,6 +116,84 @@ impl Forge for GitHub {
         Ok(runs.into_iter().next())
     }
 
+    async fn rerun_failed_jobs(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<()> {
+        let _: serde_json::Value = self
+            .transport
+            .write_json(
+                Method::POST,
+                &format!(
+                    "{}/actions/runs/{run_id}/rerun-failed-jobs",
+                    repo.api_path()
+                ),
+                Some(&json!({})),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn approve_run(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<()> {
+        let _: serde_json::Value = self
+            .transport
+            .write_json(
+                Method::POST,
+                &format!("{}/actions/runs/{run_id}/approve", repo.api_path()),
+                None,
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn runs_for_sha(&self, repo: &RepoRef, sha: &str) -> ForgeResult<Vec<WorkflowRun>> {
+        let path = format!(
+            "{}/actions/runs?head_sha={}&per_page={PER_PAGE}",
+            repo.api_path(),
+            encode(sha)
+        );
+        self.transport
+            .get_pages(&path, Some("workflow_runs"), 100)
+            .await
+    }
+
+    async fn branches_with_prefix(&self, repo: &RepoRef, prefix: &str) -> ForgeResult<Vec<GitRef>> {
+        let path = format!(
+            "{}/git/matching-refs/heads/{}",
+            repo.api_path(),
+            encode_path(prefix)
+        );
+        self.transport.get_pages(&path, None, 10_000).await
+    }
+
+    async fn commit_date(
+        &self,
+        repo: &RepoRef,
+        sha: &str,
+    ) -> ForgeResult<Option<chrono::DateTime<chrono::Utc>>> {
+        let commit: Option<serde_json::Value> = self
+            .transport
+            .get_json_opt(&format!("{}/commits/{}", repo.api_path(), encode(sha)))
+            .await?;
+        Ok(commit.and_then(|c| {
+            let date = c["commit"]["committer"]["date"]
+                .as_str()
+                .or_else(|| c["commit"]["author"]["date"].as_str())?;
+            chrono::DateTime::parse_from_rfc3339(date)
+                .ok()
+                .map(|d| d.with_timezone(&chrono::Utc))
+        }))
+    }
+
+    async fn delete_branch(&self, repo: &RepoRef, branch: &str) -> ForgeResult<()> {
+        let _: serde_json::Value = self
+            .transport
+            .write_json(
+                Method::DELETE,
+                &format!("{}/git/refs/heads/{}", repo.api_path(), encode_path(branch)),
+                None,
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn run(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<WorkflowRun> {
         self.transport
             .get_json(&format!("{}/actions/runs/{run_id}", repo.api_path()))

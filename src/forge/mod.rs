@@ -41,6 +41,21 @@ pub trait Forge: Send + Sync {
         branch: &str,
     ) -> ForgeResult<Option<WorkflowRun>>;
     async fn run(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<WorkflowRun>;
+    /// Re-runs a run's failed jobs (a new attempt of the same run).
+    async fn rerun_failed_jobs(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<()>;
+    /// Approves a workflow run waiting for a maintainer (runs on pull requests).
+    async fn approve_run(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<()>;
+    /// Runs for a commit, newest first.
+    async fn runs_for_sha(&self, repo: &RepoRef, sha: &str) -> ForgeResult<Vec<WorkflowRun>>;
+    /// Branches whose names start with `prefix`.
+    async fn branches_with_prefix(&self, repo: &RepoRef, prefix: &str) -> ForgeResult<Vec<GitRef>>;
+    /// The committer date of a commit.
+    async fn commit_date(
+        &self,
+        repo: &RepoRef,
+        sha: &str,
+    ) -> ForgeResult<Option<chrono::DateTime<chrono::Utc>>>;
+    async fn delete_branch(&self, repo: &RepoRef, branch: &str) -> ForgeResult<()>;
     /// Jobs of the run's latest attempt, with their steps.
     async fn jobs(&self, repo: &RepoRef, run_id: u64) -> ForgeResult<Vec<Job>>;
     /// A job's plain-text log (the API redirects to it; the redirect is followed).

@@ -12,6 +12,7 @@ pub mod execute;
 pub mod marker;
 pub mod plan;
 pub mod prompt;
+pub mod rerun;
 
 use std::path::PathBuf;
 

@@ -46,6 +46,8 @@ pub fn advance(world: &mut World, now: DateTime<Utc>) {
 fn open_pull(world: &mut World, r: usize, q: usize, at: DateTime<Utc>) -> u64 {
     let pull_id = world.next_id();
     let check_ids = [world.next_id(), world.next_id()];
+    let gated_run_id = world.next_id();
+    let require_approval = world.options.require_approval || world.repos[r].require_approval;
     let conclusion = world.options.copilot_checks_conclusion.clone();
     let changed_files = world.options.copilot_changed_files;
     let repo = &mut world.repos[r];
@@ -97,7 +99,7 @@ fn open_pull(world: &mut World, r: usize, q: usize, at: DateTime<Utc>) -> u64 {
         body,
         state: "open".into(),
         draft: true,
-        head_ref,
+        head_ref: head_ref.clone(),
         head_sha: head_sha.clone(),
         base_ref: request.base_ref.clone(),
         user: COPILOT_LOGIN.into(),
@@ -108,14 +110,42 @@ fn open_pull(world: &mut World, r: usize, q: usize, at: DateTime<Utc>) -> u64 {
         labels: Vec::new(),
         reviews: Vec::new(),
     });
-    for (id, name) in check_ids.into_iter().zip(["build", "test"]) {
-        repo.check_runs.push(CheckRunState {
-            id,
-            name: name.into(),
-            head_sha: head_sha.clone(),
-            created_at: at,
-            conclusion: conclusion.clone(),
-        });
+    if require_approval {
+        // The PR's workflow run waits for a maintainer; no check runs until approved.
+        if let Some(w) = repo.workflows.first().cloned() {
+            let run_number = repo.runs.len() as u64 + 500;
+            repo.runs.push(RunState {
+                id: gated_run_id,
+                run_number,
+                workflow_id: w.id,
+                name: w.name.clone(),
+                path: w.path.clone(),
+                display_title: format!("Fix for #{}", request.issue_number.unwrap_or(0)),
+                event: "pull_request".into(),
+                head_branch: head_ref.clone(),
+                head_sha: head_sha.clone(),
+                actor: COPILOT_LOGIN.into(),
+                status: "completed".into(),
+                conclusion: Some("action_required".into()),
+                run_attempt: 1,
+                created_at: at,
+                updated_at: at,
+                fork: false,
+                jobs: Vec::new(),
+                pending: None,
+                rerun_conclusion: conclusion.clone(),
+            });
+        }
+    } else {
+        for (id, name) in check_ids.into_iter().zip(["build", "test"]) {
+            repo.check_runs.push(CheckRunState {
+                id,
+                name: name.into(),
+                head_sha: head_sha.clone(),
+                created_at: at,
+                conclusion: conclusion.clone(),
+            });
+        }
     }
     if let Some(issue) = request
         .issue_number

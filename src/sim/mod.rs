@@ -254,7 +254,11 @@ async fn github_behaviour(State(sim): State<Arc<Shared>>, req: Request, next: Ne
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let authorized = req.headers().contains_key(header::AUTHORIZATION);
     let n = sim.counter.fetch_add(1, Ordering::Relaxed) + 1;
-    copilot::advance(&mut sim.world(), Utc::now());
+    {
+        let mut world = sim.world();
+        copilot::advance(&mut world, Utc::now());
+        world::advance_runs(&mut world, Utc::now());
+    }
 
     let (action, stall) = {
         let mut guard = sim.faults();

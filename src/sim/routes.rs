@@ -38,6 +38,14 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
             get(list_jobs),
         )
+        .route(
+            "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs",
+            post(rerun_failed_jobs),
+        )
+        .route(
+            "/repos/{owner}/{repo}/actions/runs/{run_id}/approve",
+            post(approve_run),
+        )
         .route("/repos/{owner}/{repo}/actions/jobs/{job_id}", get(get_job))
         .route(
             "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs",
@@ -364,6 +372,71 @@ async fn list_jobs(
             }
             None => not_found(),
         }
+    })
+}
+
+/// A new attempt of the run's failed jobs: queued, in progress, then its scenario's
+/// `rerun_conclusion`.
+async fn rerun_failed_jobs(
+    State(sim): Sim,
+    Path((owner, repo, run_id)): Path<(String, String, u64)>,
+) -> Response {
+    with_repo_mut(&sim, &owner, &repo, |world, ri, _| {
+        let Some(run) = world.repos[ri].runs.iter_mut().find(|r| r.id == run_id) else {
+            return not_found();
+        };
+        if run.status != "completed" {
+            return error(StatusCode::FORBIDDEN, "This workflow is already running");
+        }
+        if run.conclusion.as_deref() == Some("success") {
+            return error(
+                StatusCode::FORBIDDEN,
+                "This workflow run has no failed jobs to re-run",
+            );
+        }
+        let now = Utc::now();
+        run.run_attempt += 1;
+        run.status = "queued".into();
+        run.conclusion = None;
+        run.updated_at = now;
+        run.pending = Some((now, run.rerun_conclusion.clone()));
+        created(json!({}))
+    })
+}
+
+/// Approves a run waiting for a maintainer: it runs, and its check runs start.
+async fn approve_run(
+    State(sim): Sim,
+    Path((owner, repo, run_id)): Path<(String, String, u64)>,
+) -> Response {
+    with_repo_mut(&sim, &owner, &repo, |world, ri, _| {
+        let ids = [world.next_id(), world.next_id()];
+        let conclusion = world.options.copilot_checks_conclusion.clone();
+        let r = &mut world.repos[ri];
+        let Some(run) = r.runs.iter_mut().find(|x| x.id == run_id) else {
+            return not_found();
+        };
+        if run.conclusion.as_deref() != Some("action_required") {
+            return error(
+                StatusCode::FORBIDDEN,
+                "This run is not waiting for approval",
+            );
+        }
+        let now = Utc::now();
+        run.status = "queued".into();
+        run.conclusion = None;
+        run.pending = Some((now, conclusion.clone()));
+        let sha = run.head_sha.clone();
+        for (id, name) in ids.into_iter().zip(["build", "test"]) {
+            r.check_runs.push(CheckRunState {
+                id,
+                name: name.into(),
+                head_sha: sha.clone(),
+                created_at: now,
+                conclusion: conclusion.clone(),
+            });
+        }
+        created(json!({}))
     })
 }
 

@@ -38,6 +38,10 @@ pub struct ScenarioRepo {
     /// Extra branches (e.g. old heal branches for `cleanup`).
     #[serde(default)]
     pub branches: Vec<ScenarioBranch>,
+    /// Pull requests' workflow runs wait for a maintainer's approval (as for Copilot's PRs
+    /// under the "require approval for all outside collaborators" setting).
+    #[serde(default)]
+    pub require_approval: bool,
 }
 
 fn default_branch() -> String {
@@ -71,6 +75,13 @@ pub struct ScenarioRun {
     pub fork: bool,
     #[serde(default)]
     pub jobs: Vec<ScenarioJob>,
+    /// How a re-run of this run ends (`success` by default: most transient failures pass).
+    #[serde(default = "success")]
+    pub rerun_conclusion: String,
+}
+
+fn success() -> String {
+    "success".into()
 }
 
 fn default_event() -> String {
@@ -117,6 +128,9 @@ pub struct ScenarioBranch {
     pub sha: String,
     /// Age of the branch's head commit.
     pub age_days: f64,
+    /// An open pull request has this branch as its head.
+    #[serde(default)]
+    pub open_pull: bool,
 }
 
 /// A scenario with its logs, ready to build a world from.

@@ -73,6 +73,8 @@ pub struct RepoState {
     pub tasks: Vec<TaskState>,
     /// Issues and pull requests share one sequence of numbers.
     pub next_number: u64,
+    /// PR workflow runs wait for approval in this repository.
+    pub require_approval: bool,
 }
 
 impl RepoState {
@@ -108,6 +110,10 @@ pub struct RunState {
     pub updated_at: DateTime<Utc>,
     pub fork: bool,
     pub jobs: Vec<JobState>,
+    /// A re-run or an approval in progress: when it started and how it will end.
+    pub pending: Option<(DateTime<Utc>, String)>,
+    /// How a re-run of this run ends (the scenario's `rerun_conclusion`).
+    pub rerun_conclusion: String,
 }
 
 #[derive(Debug, Clone)]
@@ -287,6 +293,7 @@ impl World {
                 copilot: Vec::new(),
                 tasks: Vec::new(),
                 next_number: 1 + (index as u64 * 7 + 11) * 3,
+                require_approval: repo.require_approval,
             };
             let default_sha = fake_sha(&format!("{}/{}@default", repo.owner, repo.name));
             state
@@ -299,10 +306,31 @@ impl World {
                 state
                     .branches
                     .insert(branch.name.clone(), branch.sha.clone());
-                state.commits.insert(
-                    branch.sha.clone(),
-                    started - TimeDelta::seconds((branch.age_days * 86_400.0) as i64),
-                );
+                let committed = started - TimeDelta::seconds((branch.age_days * 86_400.0) as i64);
+                state.commits.insert(branch.sha.clone(), committed);
+                if branch.open_pull {
+                    let id = world.next_id();
+                    let number = state.next_number;
+                    state.next_number += 1;
+                    state.pulls.push(PullState {
+                        id,
+                        number,
+                        title: format!("Fix from {}", branch.name),
+                        body: "Work in progress.".into(),
+                        state: "open".into(),
+                        draft: true,
+                        head_ref: branch.name.clone(),
+                        head_sha: branch.sha.clone(),
+                        base_ref: repo.default_branch.clone(),
+                        user: "Copilot".into(),
+                        created_at: committed,
+                        updated_at: committed,
+                        merged_at: None,
+                        changed_files: 1,
+                        labels: Vec::new(),
+                        reviews: Vec::new(),
+                    });
+                }
             }
             let mut runs: Vec<&ScenarioRun> = repo.runs.iter().collect();
             runs.sort_by(|a, b| b.ago_minutes.total_cmp(&a.ago_minutes));
@@ -348,6 +376,8 @@ impl World {
                     updated_at,
                     fork: run.fork,
                     jobs,
+                    pending: None,
+                    rerun_conclusion: run.rerun_conclusion.clone(),
                 });
             }
             world.repos.push(state);
@@ -381,6 +411,46 @@ impl World {
                     .map(|job| (repo, run, job))
             })
         })
+    }
+}
+
+/// How long a re-run (or an approved run) stays queued, then in progress.
+const RUN_QUEUED: TimeDelta = TimeDelta::seconds(1);
+const RUN_RUNNING: TimeDelta = TimeDelta::seconds(4);
+
+/// Brings re-runs and approved runs up to `now`: queued → in progress → completed.
+pub fn advance_runs(world: &mut World, now: DateTime<Utc>) {
+    for repo in &mut world.repos {
+        for run in &mut repo.runs {
+            let Some((started, conclusion)) = run.pending.clone() else {
+                continue;
+            };
+            if now < started + RUN_QUEUED {
+                run.status = "queued".into();
+                run.conclusion = None;
+            } else if now < started + RUN_QUEUED + RUN_RUNNING {
+                run.status = "in_progress".into();
+                run.conclusion = None;
+            } else {
+                run.status = "completed".into();
+                run.conclusion = Some(conclusion.clone());
+                run.updated_at = started + RUN_QUEUED + RUN_RUNNING;
+                for job in run
+                    .jobs
+                    .iter_mut()
+                    .filter(|j| j.conclusion.as_deref() == Some("failure"))
+                {
+                    job.conclusion = Some(conclusion.clone());
+                    job.run_attempt = run.run_attempt;
+                    for step in &mut job.steps {
+                        if step.conclusion.as_deref() == Some("failure") {
+                            step.conclusion = Some(conclusion.clone());
+                        }
+                    }
+                }
+                run.pending = None;
+            }
+        }
     }
 }
 

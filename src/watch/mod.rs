@@ -28,6 +28,9 @@ pub enum HealState {
     WaitingForPr,
     /// The PR has no check runs yet.
     NoChecks,
+    /// The PR's workflow runs wait for a maintainer's approval ("Approve and run workflows").
+    #[serde(rename = "action_required")]
+    AwaitingApproval,
     ChecksPending,
     ChecksFailed,
     ChecksPassed,
@@ -71,6 +74,8 @@ pub struct HealStatus {
     pub mergeable_state: Option<String>,
     pub merged_at: Option<DateTime<Utc>>,
     pub checks: Vec<CheckState>,
+    /// Workflow runs of the PR waiting for approval.
+    pub waiting_runs: Vec<u64>,
     pub state: HealState,
     /// Only a person merges (`security.require_code_review`).
     pub requires_review: bool,
@@ -272,6 +277,7 @@ async fn status_of(
         mergeable_state: None,
         merged_at: None,
         checks: Vec::new(),
+        waiting_runs: Vec::new(),
         state: HealState::WaitingForPr,
         requires_review: policy.security.require_code_review,
     };
@@ -322,6 +328,20 @@ async fn status_of(
         } else {
             checks_state(&checks)
         };
+        // No checks may mean the PR's runs wait for a maintainer: say so, not "no checks".
+        if status.state == HealState::NoChecks {
+            let waiting: Vec<u64> = forge
+                .runs_for_sha(repo, &pull.head.sha)
+                .await?
+                .into_iter()
+                .filter(|r| r.conclusion.as_deref() == Some("action_required"))
+                .map(|r| r.id)
+                .collect();
+            if !waiting.is_empty() {
+                status.state = HealState::AwaitingApproval;
+                status.waiting_runs = waiting;
+            }
+        }
     }
     if healed {
         status.state = HealState::Healed;
