@@ -243,6 +243,7 @@ async fn healing_asks_first_shows_what_will_be_created_and_reports_the_result() 
             result: Ok(Some(Box::new(autoheal::tui::action::PrSnapshot {
                 pull,
                 checks,
+                waiting_runs: Vec::new(),
             }))),
         },
     );
@@ -406,4 +407,100 @@ async fn the_full_log_view_scrolls_and_searches() {
     assert!(screen.contains("line 99999 of the log"));
     update(&mut app, code(KeyCode::Esc));
     assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[tokio::test]
+async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    // 9001 and 9008 are the same missing module on main.
+    update(&mut app, key('f'));
+    assert!(app.grouped);
+    assert_eq!(app.visible().len(), 6);
+    let screen = render(&app, 120, 40);
+    assert!(screen.contains("CI ×2"), "{screen}");
+    let pos = app
+        .visible()
+        .iter()
+        .position(|&i| app.rows[i].key.1 == 9008)
+        .unwrap();
+    app.selected = pos;
+    assert!(render(&app, 120, 40).contains("Seen      2 times"));
+    update(&mut app, key('f'));
+    assert_eq!(app.visible().len(), 7);
+
+    // x on the flaky run: a confirmation, then exactly one re-run effect.
+    let pos = app
+        .visible()
+        .iter()
+        .position(|&i| app.rows[i].key.1 == 9010)
+        .unwrap();
+    app.selected = pos;
+    assert!(update(&mut app, key('x')).is_empty());
+    let Mode::Confirm(c) = &app.mode else {
+        panic!("no confirmation")
+    };
+    assert!(c.lines[0].contains("attempt 2 of 3"), "{:?}", c.lines);
+    let effects = update(&mut app, key('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Rerun(k)] if k.1 == 9010),
+        "{effects:?}"
+    );
+    // The new attempt is followed on the same row until it finishes.
+    let gh = client(&sim);
+    gh.rerun_failed_jobs(&shop(), 9010).await.unwrap();
+    let run = gh.run(&shop(), 9010).await.unwrap();
+    update(
+        &mut app,
+        Action::Reran {
+            key: (shop(), 9010),
+            result: Ok(Box::new(run.clone())),
+        },
+    );
+    let polled: Vec<_> = gh.failed_runs(&shop(), 20).await.unwrap();
+    assert!(
+        polled.iter().all(|r| r.id != 9010),
+        "no longer a failed run"
+    );
+    update(
+        &mut app,
+        Action::Polled {
+            repo: shop(),
+            result: Ok(polled),
+            rate_limit_remaining: None,
+        },
+    );
+    assert!(
+        app.rows.iter().any(|r| r.key.1 == 9010),
+        "the re-run row stays"
+    );
+    let mut refreshed = false;
+    for _ in 0..3 {
+        refreshed |= update(&mut app, Action::Tick)
+            .iter()
+            .any(|e| matches!(e, Effect::RefreshRun(k) if k.1 == 9010));
+    }
+    assert!(refreshed, "the new attempt is followed");
+    let done = autoheal::sim::eventually(Duration::from_secs(10), async || {
+        let r = gh.run(&shop(), 9010).await.ok()?;
+        (r.status.as_deref() == Some("completed")).then_some(r)
+    })
+    .await
+    .unwrap();
+    update(
+        &mut app,
+        Action::RunUpdated {
+            key: (shop(), 9010),
+            run: Box::new(done),
+        },
+    );
+    let row = app.rows.iter().find(|r| r.key.1 == 9010).unwrap();
+    assert_eq!(row.run.conclusion.as_deref(), Some("success"));
+    assert!(
+        row.heal
+            .result
+            .as_deref()
+            .unwrap()
+            .contains("attempt 2 finished: success")
+    );
 }

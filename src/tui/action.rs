@@ -43,6 +43,21 @@ pub enum Action {
         job_id: u64,
         result: Result<Vec<String>, String>,
     },
+    /// A re-run was sent (or refused), with the run as it now stands.
+    Reran {
+        key: RunKey,
+        result: Result<Box<WorkflowRun>, String>,
+    },
+    /// A run re-read while its new attempt runs.
+    RunUpdated {
+        key: RunKey,
+        run: Box<WorkflowRun>,
+    },
+    /// The heal PR's waiting workflow runs were approved (or not).
+    Approved {
+        key: RunKey,
+        result: Result<usize, String>,
+    },
     /// The heal PR of a run and its checks.
     PrStatus {
         key: RunKey,
@@ -55,6 +70,8 @@ pub enum Action {
 pub struct PrSnapshot {
     pub pull: PullRequest,
     pub checks: Vec<CheckRun>,
+    /// The PR's workflow runs waiting for a maintainer's approval.
+    pub waiting_runs: Vec<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +92,12 @@ pub enum Effect {
     WatchPr {
         key: RunKey,
         issue: u64,
+    },
+    Rerun(RunKey),
+    RefreshRun(RunKey),
+    Approve {
+        key: RunKey,
+        runs: Vec<u64>,
     },
     SaveDraft {
         key: RunKey,

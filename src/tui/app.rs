@@ -31,6 +31,7 @@ pub enum HealStage {
     Branch,
     CopilotAsked,
     PrOpen,
+    AwaitingApproval,
     ChecksPassing,
     Healed,
 }
@@ -43,6 +44,7 @@ impl HealStage {
             HealStage::Branch => "branch",
             HealStage::CopilotAsked => "Copilot asked",
             HealStage::PrOpen => "PR open",
+            HealStage::AwaitingApproval => "awaiting approval",
             HealStage::ChecksPassing => "checks passing",
             HealStage::Healed => "healed",
         }
@@ -61,6 +63,8 @@ pub struct HealView {
     pub busy: Option<String>,
     pub pr: Option<PrSnapshot>,
     pub pr_error: Option<String>,
+    /// A re-run was sent: the row follows the new attempt even once it is no longer failed.
+    pub rerun: bool,
 }
 
 /// One failed run in the list.
@@ -75,6 +79,8 @@ pub struct Row {
     pub heal: HealView,
     /// Appeared after the first poll (marked until selected).
     pub is_new: bool,
+    /// The failure's identity across runs, once analysed.
+    pub fingerprint: Option<String>,
 }
 
 impl Row {
@@ -88,6 +94,7 @@ impl Row {
             prompt_unsaved: None,
             heal: HealView::default(),
             is_new,
+            fingerprint: None,
         }
     }
 
@@ -96,6 +103,9 @@ impl Row {
         if let Some(pr) = &h.pr {
             if pr.pull.merged_at.is_some() {
                 return HealStage::Healed;
+            }
+            if !pr.waiting_runs.is_empty() {
+                return HealStage::AwaitingApproval;
             }
             let done = !pr.checks.is_empty() && pr.checks.iter().all(|c| c.status == "completed");
             let green = pr.checks.iter().all(|c| {
@@ -164,11 +174,19 @@ impl Row {
     }
 }
 
+/// What a confirmation is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConfirmAction {
+    Heal(Steps),
+    Rerun,
+    Approve,
+}
+
 /// A pending confirmation before a write to GitHub.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
     pub key: RunKey,
-    pub steps: Steps,
+    pub action: ConfirmAction,
     /// What will be created, one line each.
     pub lines: Vec<String>,
     /// Why the policy blocks it; the user must type `heal` to go ahead.
@@ -234,6 +252,8 @@ pub struct App {
     pub touched: bool,
     /// Repositories polled at least once (later arrivals are "new").
     pub polled_once: Vec<RepoRef>,
+    /// One row per failure fingerprint instead of one per run.
+    pub grouped: bool,
     /// Secrets to mask in anything shown (the token).
     pub secrets: Vec<String>,
 }
@@ -262,17 +282,44 @@ impl App {
             ticks: 0,
             touched: false,
             polled_once: Vec::new(),
+            grouped: false,
             secrets: Vec::new(),
         }
     }
 
-    /// Indices into `rows` of the rows the filter lets through, newest first.
+    /// Indices into `rows` of the rows the filter lets through, newest first; when grouped,
+    /// only the newest run of each fingerprint.
     pub fn visible(&self) -> Vec<usize> {
         let mut v: Vec<usize> = (0..self.rows.len())
             .filter(|&i| self.rows[i].matches(&self.filter))
             .collect();
         v.sort_by_key(|&i| std::cmp::Reverse((self.rows[i].run.created_at, self.rows[i].run.id)));
+        if self.grouped {
+            let mut seen = Vec::new();
+            v.retain(|&i| match &self.rows[i].fingerprint {
+                Some(f) if seen.contains(f) => false,
+                Some(f) => {
+                    seen.push(f.clone());
+                    true
+                }
+                None => true,
+            });
+        }
         v
+    }
+
+    /// The rows sharing `row`'s fingerprint (itself included), newest first.
+    pub fn group_of<'a>(&'a self, row: &'a Row) -> Vec<&'a Row> {
+        let mut g: Vec<&Row> = match &row.fingerprint {
+            Some(f) => self
+                .rows
+                .iter()
+                .filter(|r| r.fingerprint.as_ref() == Some(f))
+                .collect(),
+            None => vec![row],
+        };
+        g.sort_by_key(|r| std::cmp::Reverse(r.run.created_at));
+        g
     }
 
     pub fn selected_index(&self) -> Option<usize> {

@@ -131,6 +131,47 @@ impl Runner {
                     me.send(Action::PrStatus { key, result });
                 });
             }
+            Effect::Rerun(key) => {
+                tokio::spawn(async move {
+                    let result = me.rerun(&key).await.map(Box::new);
+                    me.send(Action::Reran { key, result });
+                });
+            }
+            Effect::RefreshRun(key) => {
+                tokio::spawn(async move {
+                    if let Ok(run) = me.github.run(&key.0, key.1).await {
+                        me.send(Action::RunUpdated {
+                            key,
+                            run: Box::new(run),
+                        });
+                    }
+                });
+            }
+            Effect::Approve { key, runs } => {
+                tokio::spawn(async move {
+                    let mut approved = 0;
+                    let mut result = Ok(0);
+                    for id in runs {
+                        match me.github.approve_run(&key.0, id).await {
+                            Ok(()) => {
+                                me.audit.record(
+                                    &key.0.to_string(),
+                                    "approve_run",
+                                    &id.to_string(),
+                                    "approved",
+                                );
+                                approved += 1;
+                                result = Ok(approved);
+                            }
+                            Err(e) => {
+                                result = Err(format!("GitHub refused to approve run {id}: {e}"));
+                                break;
+                            }
+                        }
+                    }
+                    me.send(Action::Approved { key, result });
+                });
+            }
             Effect::SaveDraft { key, text } => {
                 if let Err(e) = crate::drafts::save(&key.0, key.1, &text) {
                     tracing::warn!(error = %e, "cannot save the prompt draft");
@@ -145,6 +186,21 @@ impl Runner {
                 let _ = out.write_all(b"\x07").and_then(|()| out.flush());
             }
         }
+    }
+
+    async fn rerun(&self, key: &RunKey) -> Result<crate::forge::WorkflowRun, String> {
+        let forge: &dyn Forge = self.github.as_ref();
+        let policy = crate::scan::resolve_policy(forge, &key.0, self.given_policy.as_deref())
+            .await
+            .map_err(|e| e.to_string())?;
+        let run = forge.run(&key.0, key.1).await.map_err(|e| e.to_string())?;
+        if let Some(reason) = crate::heal::rerun::refusal(&policy.policy, &run) {
+            return Err(format!("refused: {reason}"));
+        }
+        crate::heal::rerun::rerun(forge, &key.0, &run, &self.audit)
+            .await
+            .map_err(|e| e.to_string())?;
+        forge.run(&key.0, key.1).await.map_err(|e| e.to_string())
     }
 
     async fn heal(
@@ -218,7 +274,24 @@ impl Runner {
             .check_runs(repo, &pull.head.sha)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(Some(Box::new(PrSnapshot { pull, checks })))
+        // No checks may mean the PR's runs wait for a maintainer.
+        let waiting_runs = if checks.is_empty() {
+            forge
+                .runs_for_sha(repo, &pull.head.sha)
+                .await
+                .map_err(|e| e.to_string())?
+                .into_iter()
+                .filter(|r| r.conclusion.as_deref() == Some("action_required"))
+                .map(|r| r.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Some(Box::new(PrSnapshot {
+            pull,
+            checks,
+            waiting_runs,
+        })))
     }
 }
 

@@ -29,6 +29,9 @@ pub enum Command {
     CopyUrl,
     FullLog,
     Refresh,
+    Rerun,
+    Approve,
+    Group,
     Quit,
 }
 
@@ -118,6 +121,24 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
         "full_log",
         &["L"],
         "the failed job's full log (/ searches)",
+    ),
+    (
+        Command::Rerun,
+        "rerun",
+        &["x"],
+        "re-run the failed jobs (transient failures)",
+    ),
+    (
+        Command::Approve,
+        "approve",
+        &["A"],
+        "approve the heal PR's waiting workflow runs",
+    ),
+    (
+        Command::Group,
+        "group",
+        &["f"],
+        "group repeated failures by fingerprint",
     ),
     (Command::Refresh, "refresh", &["r"], "refresh now"),
     (Command::Quit, "quit", &["q", "ctrl-c"], "quit"),

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 use tui_textarea::TextArea;
 
 use super::action::{Action, Effect, RunKey};
-use super::app::{App, Confirm, LogView, Mode, Pane, Row};
+use super::app::{App, Confirm, ConfirmAction, LogView, Mode, Pane, Row};
 use super::keymap::Command;
 use crate::heal::execute::Steps;
 use crate::heal::plan;
@@ -58,6 +58,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             if let Some(row) = app.row_mut(&key) {
                 match result {
                     Ok(prepared) => {
+                        row.fingerprint = Some(crate::heal::marker::fingerprint(&prepared.run));
                         if row.prompt.is_none() {
                             let text = crate::drafts::load(&key.0, key.1)
                                 .unwrap_or_else(|| prepared.default_prompt.clone());
@@ -135,6 +136,75 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::Reran { key, result } => {
+            if let Some(row) = app.row_mut(&key) {
+                row.heal.busy = None;
+                match result {
+                    Ok(run) => {
+                        row.heal.result = Some(format!(
+                            "re-running the failed jobs: attempt {}",
+                            run.run_attempt.unwrap_or(1)
+                        ));
+                        row.heal.rerun = true;
+                        row.run = *run;
+                        app.status.message = row.heal.result.clone();
+                    }
+                    Err(e) => {
+                        row.heal.result = Some(e.clone());
+                        app.status.last_error = Some(e);
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Action::RunUpdated { key, run } => {
+            if let Some(row) = app.row_mut(&key) {
+                if run.status.as_deref() == Some("completed")
+                    && row.run.status.as_deref() != Some("completed")
+                {
+                    let how = run.conclusion.clone().unwrap_or_default();
+                    row.heal.result = Some(format!(
+                        "attempt {} finished: {how}",
+                        run.run_attempt.unwrap_or(1)
+                    ));
+                }
+                row.run = *run;
+            }
+            Vec::new()
+        }
+        Action::Approved { key, result } => {
+            let Some(row) = app.row_mut(&key) else {
+                return Vec::new();
+            };
+            row.heal.busy = None;
+            let (text, error) = match result {
+                Ok(n) => {
+                    if let Some(pr) = row.heal.pr.as_mut() {
+                        pr.waiting_runs.clear();
+                    }
+                    (
+                        format!("approved {n} workflow run(s): the heal PR's checks run now"),
+                        false,
+                    )
+                }
+                Err(e) => {
+                    let url = row
+                        .heal
+                        .pr
+                        .as_ref()
+                        .map(|p| p.pull.html_url.clone())
+                        .unwrap_or_default();
+                    (format!("{e}; approve it on the PR: {url}"), true)
+                }
+            };
+            row.heal.result = Some(text.clone());
+            if error {
+                app.status.last_error = Some(text);
+            } else {
+                app.status.message = Some(text);
+            }
+            Vec::new()
+        }
         Action::PrStatus { key, result } => {
             if let Some(row) = app.row_mut(&key) {
                 match result {
@@ -190,6 +260,7 @@ fn merge_runs(
             || ids.contains(&r.key.1)
             || r.heal.issue.is_some()
             || r.heal.branch.is_some()
+            || r.heal.rerun
     });
     let mut effects = Vec::new();
     let mut fresh = 0;
@@ -265,6 +336,15 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
         }
     } else {
         app.status.seconds_to_refresh -= 1;
+    }
+    if app.ticks % PR_WATCH_EVERY == 0 {
+        for row in app
+            .rows
+            .iter()
+            .filter(|r| r.heal.rerun && r.run.status.as_deref() != Some("completed"))
+        {
+            effects.push(Effect::RefreshRun(row.key.clone()));
+        }
     }
     let editing = matches!(app.mode, Mode::EditPrompt);
     for row in &mut app.rows {
@@ -515,6 +595,83 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Command::Group => {
+            app.grouped = !app.grouped;
+            app.selected = 0;
+            app.status.message = Some(if app.grouped {
+                "grouped by failure fingerprint (f lists every run)".into()
+            } else {
+                "every run listed".into()
+            });
+            Vec::new()
+        }
+        Command::Rerun => {
+            let Some(row) = app.selected_row() else {
+                return Vec::new();
+            };
+            let attempt = row.run.run_attempt.unwrap_or(1);
+            let max = row
+                .prepared
+                .as_ref()
+                .map_or(3, |p| p.policy.policy.rerun.max_attempts);
+            let mut lines = vec![format!(
+                "Re-run the failed jobs of run {} ({} on {}): attempt {} of {max}.",
+                row.run.id,
+                row.run.workflow_name(),
+                row.run.branch(),
+                attempt + 1
+            )];
+            if let Some(p) = &row.prepared {
+                lines.push(format!(
+                    "Recommendation: {} — {}",
+                    p.run.verdict.recommendation.as_str(),
+                    p.run.verdict.recommendation_reason
+                ));
+            }
+            app.mode = Mode::Confirm(Confirm {
+                key: row.key.clone(),
+                action: ConfirmAction::Rerun,
+                lines,
+                blocked: None,
+                typed: String::new(),
+            });
+            Vec::new()
+        }
+        Command::Approve => {
+            let Some(row) = app.selected_row() else {
+                return Vec::new();
+            };
+            let Some(pr) = row.heal.pr.as_ref().filter(|p| !p.waiting_runs.is_empty()) else {
+                app.status.message =
+                    Some("no heal PR run of this failure waits for approval".into());
+                return Vec::new();
+            };
+            let author = pr
+                .pull
+                .user
+                .as_ref()
+                .map_or("someone".to_string(), |u| u.login.clone());
+            let files = pr
+                .pull
+                .changed_files
+                .map_or("an unknown number of".to_string(), |n| n.to_string());
+            app.mode = Mode::Confirm(Confirm {
+                key: row.key.clone(),
+                action: ConfirmAction::Approve,
+                lines: vec![
+                    format!(
+                        "Approve {} workflow run(s) of PR #{} by {author}, which changes {files} files.",
+                        pr.waiting_runs.len(),
+                        pr.pull.number
+                    ),
+                    "Approving runs that PR's code with this repository's secrets.".into(),
+                    pr.pull.html_url.clone(),
+                ],
+                blocked: None,
+                typed: String::new(),
+            });
+            Vec::new()
+        }
         Command::CreateIssue => confirm(app, Steps::ISSUE),
         Command::CreateBranch => confirm(app, Steps::BRANCH),
         Command::RequestCopilot => confirm(app, Steps::COPILOT),
@@ -605,7 +762,7 @@ fn confirm(app: &mut App, steps: Steps) -> Vec<Effect> {
     }
     app.mode = Mode::Confirm(Confirm {
         key: row.key.clone(),
-        steps,
+        action: ConfirmAction::Heal(steps),
         lines,
         blocked: p.refusal.clone(),
         typed: String::new(),
@@ -648,9 +805,30 @@ fn on_confirm_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     if !go {
         return Vec::new();
     }
-    let (key, steps, force) = (c.key.clone(), c.steps, c.blocked.is_some());
+    let (key, action, force) = (c.key.clone(), c.action, c.blocked.is_some());
     app.mode = Mode::Normal;
-    start_heal(app, key, steps, force)
+    match action {
+        ConfirmAction::Heal(steps) => start_heal(app, key, steps, force),
+        ConfirmAction::Rerun => {
+            if let Some(row) = app.row_mut(&key) {
+                row.heal.busy = Some("re-running the failed jobs…".into());
+            }
+            vec![Effect::Rerun(key)]
+        }
+        ConfirmAction::Approve => {
+            let Some(row) = app.row_mut(&key) else {
+                return Vec::new();
+            };
+            let runs = row
+                .heal
+                .pr
+                .as_ref()
+                .map(|p| p.waiting_runs.clone())
+                .unwrap_or_default();
+            row.heal.busy = Some("approving the heal PR's runs…".into());
+            vec![Effect::Approve { key, runs }]
+        }
+    }
 }
 
 fn start_heal(app: &mut App, key: RunKey, steps: Steps, force: bool) -> Vec<Effect> {

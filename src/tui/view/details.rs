@@ -51,6 +51,36 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(title) = &r.display_title {
         lines.push(Line::from(vec![label("Title"), Span::raw(title.clone())]));
     }
+    let group = app.group_of(row);
+    if group.len() > 1 {
+        let mut branches: Vec<&str> = group.iter().map(|g| g.run.branch()).collect();
+        branches.sort_unstable();
+        branches.dedup();
+        let mut repos: Vec<String> = group.iter().map(|g| g.key.0.to_string()).collect();
+        repos.sort_unstable();
+        repos.dedup();
+        let now = chrono::Utc::now();
+        let first = group
+            .last()
+            .map(|g| crate::humanize::age(g.run.created_at, now))
+            .unwrap_or_default();
+        let last = group
+            .first()
+            .map(|g| crate::humanize::age(g.run.created_at, now))
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            label("Seen"),
+            Span::styled(
+                format!(
+                    "{} times (first {first} ago, last {last} ago) on {} in {}",
+                    group.len(),
+                    branches.join(", "),
+                    repos.join(", ")
+                ),
+                Style::default().fg(Color::Yellow),
+            ),
+        ]));
+    }
     match (&row.prepared, &row.explain_error) {
         (Some(p), _) => {
             let v = &p.run.verdict;

@@ -79,7 +79,18 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             Span::raw(format!("#{} {state}{files}", p.number)),
         ]));
         lines.push(Line::from(vec![label(""), Span::raw(p.html_url.clone())]));
-        if pr.checks.is_empty() {
+        if !pr.waiting_runs.is_empty() {
+            lines.push(Line::from(vec![
+                label("Checks"),
+                Span::styled(
+                    format!(
+                        "awaiting approval: {} workflow run(s) wait for a maintainer (A approves)",
+                        pr.waiting_runs.len()
+                    ),
+                    Style::default().fg(Color::Yellow),
+                ),
+            ]));
+        } else if pr.checks.is_empty() {
             lines.push(Line::from(vec![
                 label("Checks"),
                 Span::styled("none reported yet", Style::default().fg(Color::DarkGray)),

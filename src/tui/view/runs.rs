@@ -43,7 +43,13 @@ fn stage_style(stage: HealStage) -> Style {
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     let visible = app.visible();
-    let title = if app.filter.is_empty() {
+    let title = if app.grouped {
+        format!(
+            "Failures, grouped ({} kinds of {} runs)",
+            visible.len(),
+            app.rows.len()
+        )
+    } else if app.filter.is_empty() {
         format!("Failed runs ({})", visible.len())
     } else {
         format!(
@@ -79,10 +85,20 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             let new = if r.is_new { "●" } else { " " };
             let busy = if r.heal.busy.is_some() { "⟳ " } else { "" };
             let stage = r.stage();
+            let seen = if app.grouped {
+                app.group_of(r).len()
+            } else {
+                1
+            };
+            let workflow = if seen > 1 {
+                format!("{} ×{seen}", r.run.workflow_name())
+            } else {
+                r.run.workflow_name().to_string()
+            };
             TableRow::new(vec![
                 Cell::from(Span::styled(new, Style::default().fg(Color::Yellow))),
                 Cell::from(r.key.0.name.clone()),
-                Cell::from(r.run.workflow_name().to_string()),
+                Cell::from(workflow),
                 Cell::from(r.run.branch().to_string()),
                 Cell::from(humanize::age(r.run.created_at, now)),
                 Cell::from(r.category().to_string()),
