@@ -113,7 +113,7 @@ impl Analyzer {
     pub fn analyze(&self, log: impl Read, ctx: &JobContext<'_>) -> std::io::Result<LogAnalysis> {
         let scanner = scanner::Scanner::new(
             &self.catalog,
-            self.filter.clone(),
+            &self.filter,
             ctx.baseline,
             ctx.steps,
             self.options.before,
@@ -351,6 +351,22 @@ mod tests {
                 .any(|l| l.line == 3 && l.text == "FAILED: after")
         );
         assert!(a.excerpt.iter().all(|l| l.text.len() < 2000));
+    }
+
+    #[test]
+    fn the_failure_at_the_end_survives_hundreds_of_earlier_matches() {
+        let mut log = String::new();
+        for i in 0..2_000 {
+            log.push_str(&format!("npm error code ECONNRESET (attempt {i})\n"));
+        }
+        log.push_str("E   ModuleNotFoundError: No module named 'requests'\n");
+        let a = analyzer().analyze_bytes(log.as_bytes(), &JobContext::default());
+        assert_eq!(a.matches_total, 2_001);
+        assert_eq!(a.matches.len(), 500);
+        let last = a.matches.last().unwrap();
+        assert_eq!((last.line, last.category.as_str()), (2_001, "dependency"));
+        // A dependency failure is never re-run away.
+        assert_ne!(a.category, "unknown");
     }
 
     #[test]

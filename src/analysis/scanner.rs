@@ -26,7 +26,7 @@ pub const MAX_LINE: usize = 64 * 1024;
 const CARRY_LINES: usize = 16;
 /// Candidate lines kept (the best, by provisional score); plenty for any excerpt.
 const MAX_CANDIDATES: usize = 4_000;
-/// Pattern matches listed in a report; the rest are only counted.
+/// Pattern matches listed in a report (the last ones); the rest are only counted.
 const MAX_MATCHES: usize = 500;
 
 /// A step of the job, as the jobs API describes it.
@@ -88,7 +88,7 @@ pub struct ScanResult {
 /// Everything a scan needs besides the bytes.
 pub struct Scanner<'a> {
     catalog: &'a Catalog,
-    filter: BytesRegex,
+    filter: &'a BytesRegex,
     baseline: Option<&'a Baseline>,
     steps: &'a [StepSpan],
     before: usize,
@@ -201,7 +201,7 @@ pub fn build_filter(catalog: &Catalog) -> Result<BytesRegex, String> {
 impl<'a> Scanner<'a> {
     pub fn new(
         catalog: &'a Catalog,
-        filter: BytesRegex,
+        filter: &'a BytesRegex,
         baseline: Option<&'a Baseline>,
         steps: &'a [StepSpan],
         before: usize,
@@ -306,11 +306,13 @@ impl<'a> Scanner<'a> {
     ) -> usize {
         let mut pos = from;
         while pos < to {
-            let Some(m) = self.filter.find_at(&buf[..to], pos) else {
+            // Only the line matters, not the match: the earliest end is found forwards only.
+            let Some(e) = self.filter.shortest_match_at(&buf[..to], pos) else {
                 line_no += count_lines(&buf[pos..to], eof && to == buf.len());
                 return line_no;
             };
-            let start = line_start_before(buf, m.start(), pos);
+            // The line of the match's last byte (a match may end on a line break).
+            let start = line_start_before(buf, e.saturating_sub(1).max(pos), pos);
             line_no += count_lines(&buf[pos..start], false);
             let end = find_break(&buf[start..]).map_or(buf.len(), |p| start + p);
             self.consider(buf, start, end.min(start + MAX_LINE), line_no, state);
@@ -329,6 +331,20 @@ impl<'a> Scanner<'a> {
     fn consider(&self, buf: &[u8], start: usize, end: usize, line_no: usize, state: &mut State) {
         let raw = &buf[start..end];
         let prefixed = line::split_prefix(raw, state.format);
+        // The filter takes every coloured line (escape codes may split a keyword): look
+        // again at its visible text, and drop it when nothing there is worth a look.
+        if memchr::memchr(0x1b, prefixed.body).is_some() {
+            let dull = if strip_sgr(prefixed.body, &mut state.scratch) {
+                !self.filter.is_match(&state.scratch)
+            } else {
+                !self
+                    .filter
+                    .is_match(sanitize::clean(prefixed.body).as_bytes())
+            };
+            if dull {
+                return;
+            }
+        }
         let clean = sanitize::clean(prefixed.body);
         let (marker, text) = line::marker(&clean);
 
@@ -357,13 +373,16 @@ impl<'a> Scanner<'a> {
         }
         if let Some(f) = &found {
             state.matches_total += 1;
-            if state.matches.len() < MAX_MATCHES {
-                state.matches.push(LineMatch {
-                    line: line_no,
-                    step: step.clone(),
-                    found: f.clone(),
-                });
+            // Keep the last matches, not the first: in a log with hundreds of hits the real
+            // failure is near the end.
+            if state.matches.len() >= MAX_MATCHES {
+                state.matches.remove(0);
             }
+            state.matches.push(LineMatch {
+                line: line_no,
+                step: step.clone(),
+                found: f.clone(),
+            });
         }
         let new_vs_baseline = self.baseline.map(|b| !b.contains(text));
         let mut score = ev;
@@ -517,6 +536,36 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// A printable-ASCII line whose only escapes are CSI sequences (colours, mostly), without
+/// them, into `out`: then exactly what `sanitize::clean` gives, without its cost. `false`
+/// (and `out` unusable) for any other line, which needs the full cleaning.
+fn strip_sgr(raw: &[u8], out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        if b == 0x1b {
+            if raw.get(i + 1) != Some(&b'[') {
+                return false;
+            }
+            let mut j = i + 2;
+            while j < raw.len() && (0x20..0x40).contains(&raw[j]) {
+                j += 1;
+            }
+            if j < raw.len() && (0x40..0x7f).contains(&raw[j]) {
+                j += 1;
+            }
+            i = j;
+        } else if (0x20..0x7f).contains(&b) {
+            out.push(b);
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
 fn context_text(raw: &[u8], format: LogFormat) -> String {
     let body = line::split_prefix(raw, format).body;
     sanitize::clean(body).into_owned()
@@ -530,6 +579,8 @@ fn parse_time(stamp: &str) -> Option<DateTime<Utc>> {
 
 #[derive(Default)]
 struct State {
+    /// Reused for a coloured line's visible text.
+    scratch: Vec<u8>,
     format: LogFormat,
     bytes: u64,
     total_lines: usize,
@@ -684,6 +735,30 @@ mod tests {
                 re.is_match(line.as_bytes()),
                 "{pattern} -> {rewritten} on {line}"
             );
+        }
+    }
+
+    #[test]
+    fn stripping_colours_gives_what_cleaning_gives() {
+        let mut out = Vec::new();
+        for raw in [
+            &b"\x1b[1m\x1b[92m   Compiling\x1b[0m serde v1.0.215"[..],
+            b"\x1b[1mER\x1b[0mROR: split",
+            b"plain",
+            b"text\x1b[",
+            b"\x1b[38;5;12m--> \x1b[0msrc/cart.rs:41:9\x1b[0m",
+        ] {
+            assert!(strip_sgr(raw, &mut out), "{raw:?}");
+            assert_eq!(out, sanitize::clean(raw).as_bytes(), "{raw:?}");
+        }
+        for raw in [
+            &b"\x1b]0;title\x07 error"[..],
+            b"tab\there",
+            "\x1b[32m━━━\x1b[0m".as_bytes(),
+            b"\xc2\x9b31mc1 csi",
+            b"bell\x07",
+        ] {
+            assert!(!strip_sgr(raw, &mut out), "{raw:?}");
         }
     }
 
