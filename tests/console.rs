@@ -504,3 +504,129 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
             .contains("attempt 2 finished: success")
     );
 }
+
+#[tokio::test]
+async fn statistics_and_the_cleanup_view_show_and_act_with_the_same_rules() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let gh = client(&sim);
+
+    assert_eq!(update(&mut app, key('S')), vec![Effect::LoadStats]);
+    let policy = autoheal::config::Policy::default();
+    let statuses = autoheal::watch::statuses(&gh, &shop(), &policy)
+        .await
+        .unwrap();
+    let stats = autoheal::watch::stats::compute(
+        &statuses,
+        &[("CI".into(), chrono::Utc::now())],
+        30,
+        chrono::Utc::now(),
+    );
+    update(&mut app, Action::StatsLoaded(Ok(Box::new(stats))));
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("Heal statistics") && screen.contains("failures seen    1"),
+        "{screen}"
+    );
+    update(&mut app, key('x'));
+    assert!(matches!(app.mode, Mode::Normal));
+
+    assert_eq!(update(&mut app, key('C')), vec![Effect::LoadCleanup]);
+    let plan = autoheal::cleanup::plan(&gh, &shop(), &policy, 14, chrono::Utc::now())
+        .await
+        .unwrap();
+    update(&mut app, Action::CleanupLoaded(Ok(vec![plan.clone()])));
+    let screen = render(&app, 120, 40);
+    assert!(
+        screen.contains("delete octo/shop:auto-heal/ci-1"),
+        "{screen}"
+    );
+    assert!(screen.contains("pull request #"), "{screen}");
+    let effects = update(&mut app, key('y'));
+    assert_eq!(effects, vec![Effect::RunCleanup(vec![plan])]);
+    assert!(matches!(app.mode, Mode::Normal));
+}
+
+#[tokio::test]
+async fn a_draft_heal_pr_is_marked_ready_after_a_confirmation() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let gh = client(&sim);
+    let pos = app
+        .visible()
+        .iter()
+        .position(|&i| app.rows[i].key.1 == 9001)
+        .unwrap();
+    app.selected = pos;
+    // Heal, then let the simulated Copilot's PR pass its checks.
+    let prepared = autoheal::heal::prepare(&gh, &shop(), 9001, None, None, &[])
+        .await
+        .unwrap();
+    let plan = autoheal::heal::plan::plan(
+        &prepared.run,
+        &prepared.policy.policy,
+        &prepared.default_prompt,
+        &[],
+    );
+    let audit = autoheal::heal::AuditLog::disabled();
+    let outcome = autoheal::heal::Executor {
+        forge: &gh,
+        policy: &prepared.policy.policy,
+        audit: &audit,
+        now: chrono::Utc::now(),
+    }
+    .execute(&plan, false)
+    .await
+    .unwrap();
+    update(
+        &mut app,
+        Action::Healed {
+            key: (shop(), 9001),
+            steps: autoheal::heal::execute::Steps::ALL,
+            result: Ok(Box::new(outcome)),
+        },
+    );
+    let snapshot = autoheal::sim::eventually(Duration::from_secs(10), async || {
+        let s = autoheal::watch::statuses(&gh, &shop(), &autoheal::config::Policy::default())
+            .await
+            .ok()?
+            .into_iter()
+            .next()?;
+        if s.state != autoheal::watch::HealState::ChecksPassed {
+            return None;
+        }
+        let pull = gh.pull(&shop(), s.pr_number?).await.ok()?;
+        let checks = gh.check_runs(&shop(), &pull.head.sha).await.ok()?;
+        Some(autoheal::tui::action::PrSnapshot {
+            pull,
+            checks,
+            waiting_runs: Vec::new(),
+        })
+    })
+    .await
+    .unwrap();
+    update(
+        &mut app,
+        Action::PrStatus {
+            key: (shop(), 9001),
+            result: Ok(Some(Box::new(snapshot.clone()))),
+        },
+    );
+    assert_eq!(
+        app.selected_row().unwrap().stage(),
+        HealStage::ChecksPassing
+    );
+    assert!(update(&mut app, key('R')).is_empty(), "asks first");
+    let effects = update(&mut app, key('y'));
+    let [
+        Effect::MarkReady {
+            node_id, number, ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*number, snapshot.pull.number);
+    gh.mark_ready(node_id).await.unwrap();
+    assert_eq!(gh.pull(&shop(), *number).await.unwrap().draft, Some(false));
+}

@@ -58,6 +58,17 @@ pub enum Action {
         key: RunKey,
         result: Result<usize, String>,
     },
+    /// The heal PR was marked ready for review (or not).
+    MarkedReady {
+        key: RunKey,
+        result: Result<u64, String>,
+    },
+    /// Heal statistics for the stats view.
+    StatsLoaded(Result<Box<crate::watch::stats::Stats>, String>),
+    /// Stale heal branches, per repository, for the cleanup view.
+    CleanupLoaded(Result<Vec<crate::cleanup::CleanupPlan>, String>),
+    /// The stale branches were deleted (how many), or why not.
+    CleanedUp(Result<usize, String>),
     /// The heal PR of a run and its checks.
     PrStatus {
         key: RunKey,
@@ -94,6 +105,14 @@ pub enum Effect {
         issue: u64,
     },
     Rerun(RunKey),
+    MarkReady {
+        key: RunKey,
+        node_id: String,
+        number: u64,
+    },
+    LoadStats,
+    LoadCleanup,
+    RunCleanup(Vec<crate::cleanup::CleanupPlan>),
     RefreshRun(RunKey),
     Approve {
         key: RunKey,

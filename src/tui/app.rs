@@ -180,6 +180,7 @@ pub enum ConfirmAction {
     Heal(Steps),
     Rerun,
     Approve,
+    MarkReady,
 }
 
 /// A pending confirmation before a write to GitHub.
@@ -216,6 +217,10 @@ pub enum Mode {
     Help,
     Confirm(Confirm),
     Log(Box<LogView>),
+    /// Heal statistics (`None` while they load).
+    Stats(Option<Box<crate::watch::stats::Stats>>),
+    /// Stale heal branches (`None` while they load).
+    Cleanup(Option<Vec<crate::cleanup::CleanupPlan>>),
 }
 
 /// The status bar's facts.

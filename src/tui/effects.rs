@@ -25,6 +25,8 @@ pub struct Runner {
     pub refresh: Arc<Notify>,
     /// At most two analyses at once: they download logs.
     pub analyses: Arc<Semaphore>,
+    /// The watched repositories (for statistics and cleanup).
+    pub repos: Arc<Vec<RepoRef>>,
 }
 
 impl Runner {
@@ -172,6 +174,63 @@ impl Runner {
                     me.send(Action::Approved { key, result });
                 });
             }
+            Effect::MarkReady {
+                key,
+                node_id,
+                number,
+            } => {
+                tokio::spawn(async move {
+                    let result = match me.github.mark_ready(&node_id).await {
+                        Ok(()) => {
+                            me.audit.record(
+                                &key.0.to_string(),
+                                "mark_ready",
+                                &format!("#{number}"),
+                                "ready for review",
+                            );
+                            Ok(number)
+                        }
+                        Err(e) => Err(e.to_string()),
+                    };
+                    me.send(Action::MarkedReady { key, result });
+                });
+            }
+            Effect::LoadStats => {
+                tokio::spawn(async move {
+                    let result = me.stats().await.map(Box::new);
+                    me.send(Action::StatsLoaded(result));
+                });
+            }
+            Effect::LoadCleanup => {
+                tokio::spawn(async move {
+                    let result = me.cleanup_plans().await;
+                    me.send(Action::CleanupLoaded(result));
+                });
+            }
+            Effect::RunCleanup(plans) => {
+                tokio::spawn(async move {
+                    let mut deleted = 0;
+                    let mut result = Ok(0);
+                    for plan in &plans {
+                        let Ok(repo) = plan.repo.parse::<RepoRef>() else {
+                            continue;
+                        };
+                        match crate::cleanup::execute(me.github.as_ref(), &repo, plan, &me.audit)
+                            .await
+                        {
+                            Ok(()) => {
+                                deleted += plan.deleted.len();
+                                result = Ok(deleted);
+                            }
+                            Err(e) => {
+                                result = Err(format!("{repo}: {e}"));
+                                break;
+                            }
+                        }
+                    }
+                    me.send(Action::CleanedUp(result));
+                });
+            }
             Effect::SaveDraft { key, text } => {
                 if let Err(e) = crate::drafts::save(&key.0, key.1, &text) {
                     tracing::warn!(error = %e, "cannot save the prompt draft");
@@ -186,6 +245,48 @@ impl Runner {
                 let _ = out.write_all(b"\x07").and_then(|()| out.flush());
             }
         }
+    }
+
+    /// Every watched repository's heal statistics over 30 days.
+    async fn stats(&self) -> Result<crate::watch::stats::Stats, String> {
+        let forge: &dyn Forge = self.github.as_ref();
+        let mut all = Vec::new();
+        let mut failed = Vec::new();
+        for repo in self.repos.iter() {
+            let policy = crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            all.extend(
+                crate::watch::statuses(forge, repo, &policy.policy)
+                    .await
+                    .map_err(|e| format!("{repo}: {e}"))?,
+            );
+            let runs = crate::scan::failed_runs(forge, repo, &policy, 1000)
+                .await
+                .map_err(|e| e.to_string())?;
+            failed.extend(
+                runs.iter()
+                    .map(|f| (f.run.workflow_name().to_string(), f.run.created_at)),
+            );
+        }
+        Ok(crate::watch::stats::compute(&all, &failed, 30, Utc::now()))
+    }
+
+    async fn cleanup_plans(&self) -> Result<Vec<crate::cleanup::CleanupPlan>, String> {
+        let forge: &dyn Forge = self.github.as_ref();
+        let mut plans = Vec::new();
+        for repo in self.repos.iter() {
+            let policy = crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
+            let days = policy.policy.cleanup.older_than_days;
+            plans.push(
+                crate::cleanup::plan(forge, repo, &policy.policy, days, Utc::now())
+                    .await
+                    .map_err(|e| format!("{repo}: {e}"))?,
+            );
+        }
+        Ok(plans)
     }
 
     async fn rerun(&self, key: &RunKey) -> Result<crate::forge::WorkflowRun, String> {

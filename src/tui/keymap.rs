@@ -32,6 +32,9 @@ pub enum Command {
     Rerun,
     Approve,
     Group,
+    MarkReady,
+    Stats,
+    Cleanup,
     Quit,
 }
 
@@ -139,6 +142,19 @@ pub const COMMANDS: &[(Command, &str, &[&str], &str)] = &[
         "group",
         &["f"],
         "group repeated failures by fingerprint",
+    ),
+    (
+        Command::MarkReady,
+        "mark_ready",
+        &["R"],
+        "mark the heal PR ready for review (checks passing)",
+    ),
+    (Command::Stats, "stats", &["S"], "heal statistics"),
+    (
+        Command::Cleanup,
+        "cleanup",
+        &["C"],
+        "stale heal branches, and deleting them",
     ),
     (Command::Refresh, "refresh", &["r"], "refresh now"),
     (Command::Quit, "quit", &["q", "ctrl-c"], "quit"),

@@ -74,6 +74,7 @@ pub async fn run(
         audit: Arc::new(crate::heal::AuditLog::in_dir(&crate::paths::data_dir())),
         refresh: Arc::new(Notify::new()),
         analyses: Arc::new(Semaphore::new(2)),
+        repos: Arc::new(session.repos.clone()),
     };
 
     terminal::set_secrets(app.secrets.clone());

@@ -205,6 +205,54 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Action::MarkedReady { key, result } => {
+            match result {
+                Ok(n) => app.status.message = Some(format!("PR #{n} is ready for review")),
+                Err(e) => app.status.last_error = Some(format!("cannot mark the PR ready: {e}")),
+            }
+            let issue = app.row_mut(&key).and_then(|r| {
+                r.heal.busy = None;
+                r.heal.issue.as_ref().map(|(n, _)| *n)
+            });
+            issue
+                .map(|issue| vec![Effect::WatchPr { key, issue }])
+                .unwrap_or_default()
+        }
+        Action::StatsLoaded(result) => {
+            match result {
+                Ok(s) => {
+                    if matches!(app.mode, Mode::Stats(_)) {
+                        app.mode = Mode::Stats(Some(s));
+                    }
+                }
+                Err(e) => {
+                    app.mode = Mode::Normal;
+                    app.status.last_error = Some(format!("statistics: {e}"));
+                }
+            }
+            Vec::new()
+        }
+        Action::CleanupLoaded(result) => {
+            match result {
+                Ok(plans) => {
+                    if matches!(app.mode, Mode::Cleanup(_)) {
+                        app.mode = Mode::Cleanup(Some(plans));
+                    }
+                }
+                Err(e) => {
+                    app.mode = Mode::Normal;
+                    app.status.last_error = Some(format!("cleanup: {e}"));
+                }
+            }
+            Vec::new()
+        }
+        Action::CleanedUp(result) => {
+            match result {
+                Ok(n) => app.status.message = Some(format!("deleted {n} stale heal branch(es)")),
+                Err(e) => app.status.last_error = Some(format!("cleanup: {e}")),
+            }
+            Vec::new()
+        }
         Action::PrStatus { key, result } => {
             if let Some(row) = app.row_mut(&key) {
                 match result {
@@ -466,6 +514,29 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Mode::Confirm(_) => on_confirm_key(app, key),
+        Mode::Stats(_) => {
+            app.mode = Mode::Normal;
+            Vec::new()
+        }
+        Mode::Cleanup(plans) => {
+            let stale: usize = plans.iter().flatten().map(|p| p.deleted.len()).sum();
+            match (key.code, plans.take()) {
+                // The view lists exactly what `y` deletes: it is its own confirmation.
+                (KeyCode::Char('y'), Some(plans)) if stale > 0 => {
+                    app.mode = Mode::Normal;
+                    app.status.message = Some(format!("deleting {stale} stale heal branch(es)…"));
+                    vec![Effect::RunCleanup(plans)]
+                }
+                (KeyCode::Esc | KeyCode::Char('q' | 'n' | 'C'), _) => {
+                    app.mode = Mode::Normal;
+                    Vec::new()
+                }
+                (_, plans) => {
+                    app.mode = Mode::Cleanup(plans);
+                    Vec::new()
+                }
+            }
+        }
         Mode::Log(_) => on_log_key(app, key),
         Mode::Normal => match app.keymap.command(&key) {
             Some(cmd) => on_command(app, cmd),
@@ -672,6 +743,50 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             });
             Vec::new()
         }
+        Command::Stats => {
+            app.mode = Mode::Stats(None);
+            vec![Effect::LoadStats]
+        }
+        Command::Cleanup => {
+            app.mode = Mode::Cleanup(None);
+            vec![Effect::LoadCleanup]
+        }
+        Command::MarkReady => {
+            let Some(row) = app.selected_row() else {
+                return Vec::new();
+            };
+            let Some(pr) = row.heal.pr.as_ref() else {
+                app.status.message = Some("this failure has no heal PR yet".into());
+                return Vec::new();
+            };
+            if pr.pull.draft != Some(true) {
+                app.status.message = Some(format!("PR #{} is not a draft", pr.pull.number));
+                return Vec::new();
+            }
+            let passing = !pr.checks.is_empty()
+                && pr.checks.iter().all(|c| {
+                    c.status == "completed"
+                        && matches!(
+                            c.conclusion.as_deref(),
+                            Some("success" | "neutral" | "skipped")
+                        )
+                });
+            let mut lines = vec![format!(
+                "Mark PR #{} ready for review: {}",
+                pr.pull.number, pr.pull.html_url
+            )];
+            if !passing {
+                lines.push("Its checks have not all passed yet.".into());
+            }
+            app.mode = Mode::Confirm(Confirm {
+                key: row.key.clone(),
+                action: ConfirmAction::MarkReady,
+                lines,
+                blocked: None,
+                typed: String::new(),
+            });
+            Vec::new()
+        }
         Command::CreateIssue => confirm(app, Steps::ISSUE),
         Command::CreateBranch => confirm(app, Steps::BRANCH),
         Command::RequestCopilot => confirm(app, Steps::COPILOT),
@@ -814,6 +929,21 @@ fn on_confirm_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 row.heal.busy = Some("re-running the failed jobs…".into());
             }
             vec![Effect::Rerun(key)]
+        }
+        ConfirmAction::MarkReady => {
+            let Some(row) = app.row_mut(&key) else {
+                return Vec::new();
+            };
+            let Some(pr) = row.heal.pr.as_ref() else {
+                return Vec::new();
+            };
+            let (node_id, number) = (pr.pull.node_id.clone(), pr.pull.number);
+            row.heal.busy = Some("marking the PR ready for review…".into());
+            vec![Effect::MarkReady {
+                key,
+                node_id,
+                number,
+            }]
         }
         ConfirmAction::Approve => {
             let Some(row) = app.row_mut(&key) else {

@@ -63,6 +63,8 @@ pub fn view(app: &App, frame: &mut Frame, hl: &mut Highlighter) {
     match &app.mode {
         Mode::Help => overlays::help(app, frame, area),
         Mode::Confirm(c) => overlays::confirm(frame, area, c),
+        Mode::Stats(s) => overlays::stats(frame, area, s.as_deref()),
+        Mode::Cleanup(p) => overlays::cleanup(frame, area, p.as_deref()),
         _ => {}
     }
 }

@@ -115,6 +115,122 @@ pub fn confirm(frame: &mut Frame, area: Rect, c: &Confirm) {
     );
 }
 
+fn overlay(frame: &mut Frame, area: Rect, title: &str, lines: Vec<Line<'static>>, width: u16) {
+    let rect = centred(area, width, lines.len() as u16 + 2);
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+            Block::default()
+                .borders(Borders::ALL)
+                .border_type(BorderType::Double)
+                .title(format!(" {title} ")),
+        ),
+        rect,
+    );
+}
+
+pub fn stats(frame: &mut Frame, area: Rect, s: Option<&crate::watch::stats::Stats>) {
+    let Some(s) = s else {
+        overlay(
+            frame,
+            area,
+            "Heal statistics",
+            vec![Line::raw("Counting heals on GitHub…")],
+            60,
+        );
+        return;
+    };
+    let mut lines = vec![
+        Line::from(Span::styled(
+            format!("Last {} days", s.days),
+            Style::default().add_modifier(Modifier::BOLD),
+        )),
+        Line::raw(format!("  failures seen    {}", s.failures_seen)),
+        Line::raw(format!("  heals started    {}", s.heals_started)),
+        Line::raw(format!("  PRs opened       {}", s.prs_opened)),
+        Line::raw(format!("  merged           {}", s.merged)),
+        Line::raw(format!("  healed           {}", s.healed)),
+        Line::raw(format!(
+            "  success rate     {:.0} %",
+            s.success_rate * 100.0
+        )),
+        Line::raw(format!(
+            "  median to merge  {}",
+            s.median_hours_to_merge
+                .map_or("—".to_string(), |h| format!("{h:.1} h"))
+        )),
+        Line::raw(""),
+        Line::from(Span::styled(
+            "  by category          heals  PRs  merged",
+            Style::default().fg(Color::Gray),
+        )),
+    ];
+    for (k, c) in &s.by_category {
+        lines.push(Line::raw(format!(
+            "  {k:<20} {:>5} {:>4} {:>7}",
+            c.heals, c.prs, c.merged
+        )));
+    }
+    lines.push(Line::from(Span::styled(
+        "  by workflow       failures heals  merged",
+        Style::default().fg(Color::Gray),
+    )));
+    for (k, c) in &s.by_workflow {
+        lines.push(Line::raw(format!(
+            "  {k:<18} {:>8} {:>5} {:>7}",
+            c.failures, c.heals, c.merged
+        )));
+    }
+    lines.push(Line::from(Span::styled(
+        "Any key closes.",
+        Style::default().fg(Color::DarkGray),
+    )));
+    overlay(frame, area, "Heal statistics", lines, 60);
+}
+
+pub fn cleanup(frame: &mut Frame, area: Rect, plans: Option<&[crate::cleanup::CleanupPlan]>) {
+    let Some(plans) = plans else {
+        overlay(
+            frame,
+            area,
+            "Stale heal branches",
+            vec![Line::raw("Looking at heal branches…")],
+            80,
+        );
+        return;
+    };
+    let mut lines = Vec::new();
+    let mut stale = 0;
+    for p in plans {
+        for b in &p.deleted {
+            stale += 1;
+            lines.push(Line::from(vec![
+                Span::styled("  delete ", Style::default().fg(Color::Red)),
+                Span::raw(format!("{}:{b}", p.repo)),
+            ]));
+        }
+        for k in &p.kept {
+            lines.push(Line::from(vec![
+                Span::styled("  keep   ", Style::default().fg(Color::Green)),
+                Span::raw(format!("{}:{} — {}", p.repo, k.branch, k.reason)),
+            ]));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(Line::raw("  No heal branches."));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        if stale > 0 {
+            format!("y deletes the {stale} stale branch(es) listed · Esc closes")
+        } else {
+            "Nothing to delete · Esc closes".to_string()
+        },
+        Style::default().fg(Color::Yellow),
+    )));
+    overlay(frame, area, "Stale heal branches", lines, 90);
+}
+
 pub fn full_log(frame: &mut Frame, area: Rect, log: &LogView, hl: &mut Highlighter) {
     let block = Block::default()
         .borders(Borders::ALL)
