@@ -302,13 +302,15 @@ async fn without_a_terminal_and_without_yes_heal_refuses() {
 #[tokio::test]
 async fn a_heal_interrupted_after_the_issue_resumes_without_a_second_issue() {
     let sim = start_sim().await;
+    // The branch POST fails twice: the heal checks, tries once more, then stops.
+    let fault = ScriptedFault {
+        method: "POST".into(),
+        path_contains: "/git/refs".into(),
+        status: 502,
+        after_effect: false,
+    };
     sim.set_faults(Faults {
-        fail_next: vec![ScriptedFault {
-            method: "POST".into(),
-            path_contains: "/git/refs".into(),
-            status: 502,
-            after_effect: false,
-        }],
+        fail_next: vec![fault.clone(), fault],
         ..Faults::default()
     });
     let first = heal_in_process(&sim, 9001, false).await;

@@ -322,10 +322,12 @@ impl Transport {
                             &reply.body
                         };
                         return serde_json::from_slice(body).map_err(|e| {
-                            // It was applied; only our reading of the answer failed.
-                            self.failed(ForgeError::Decode {
+                            // GitHub said yes but the answer arrived cut short: the write
+                            // happened, and what it created must be looked up, not re-sent.
+                            self.failed(ForgeError::Ambiguous {
+                                method: method.to_string(),
                                 path: path.into(),
-                                message: e.to_string(),
+                                message: format!("the answer was unreadable: {e}"),
                             })
                         });
                     }

@@ -201,6 +201,18 @@ impl Executor<'_> {
                         outcome
                             .existing
                             .push(format!("branch {}", plan.heal_branch));
+                    } else if e.maybe_applied() {
+                        // Certainly not applied: now it is safe to send it again, once.
+                        self.forge
+                            .create_branch(repo, &plan.heal_branch, &plan.head_sha)
+                            .await?;
+                        self.audit(
+                            plan,
+                            "create_branch",
+                            &plan.heal_branch,
+                            "created on second attempt",
+                        );
+                        outcome.created.push(format!("branch {}", plan.heal_branch));
                     } else {
                         return Err(e.into());
                     }
@@ -438,7 +450,36 @@ impl Executor<'_> {
                                 ));
                             }
                         }
-                        Err(e) if !e.maybe_applied() => {
+                        Err(e) if e.maybe_applied() => {
+                            // The answer was lost: look before assigning again.
+                            let now = self.forge.issue(repo, issue.number).await?;
+                            let assigned = now.assignees.iter().flatten().any(|a| {
+                                a.login.eq_ignore_ascii_case(&copilot.agent_login)
+                                    || a.login == "Copilot"
+                            });
+                            if !assigned {
+                                self.forge
+                                    .assign_agent(
+                                        repo,
+                                        issue.number,
+                                        &copilot.agent_login,
+                                        &copilot.base_ref,
+                                        &plan.prompt,
+                                    )
+                                    .await?;
+                            }
+                            self.audit(
+                                plan,
+                                "assign_copilot",
+                                &copilot.agent_login,
+                                "assigned (answer lost)",
+                            );
+                            outcome
+                                .created
+                                .push(format!("assignment to {}", copilot.agent_login));
+                            result.assigned_to = Some(copilot.agent_login.clone());
+                        }
+                        Err(e) => {
                             self.audit(
                                 plan,
                                 "assign_copilot",
@@ -451,7 +492,6 @@ impl Executor<'_> {
                                 copilot.agent_login
                             ));
                         }
-                        Err(e) => return Err(e.into()),
                     }
                 }
             }

@@ -1,0 +1,281 @@
+//! Faults and hostile input: the engine keeps working and never writes twice.
+//!
+//! The fault suite turns every fault switch on at once (5xx answers, a rate limit every 5th
+//! request, stalls, truncated JSON, dropped connections) and checks that a scan gives the same
+//! result as on a healthy GitHub, and that healing, repeated until it succeeds, leaves exactly
+//! one issue, one branch and one Copilot request. The figures are printed.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use autoheal::config::LoadedPolicy;
+use autoheal::forge::{GitHub, RetryPolicy, Secret};
+use autoheal::heal::{self, AuditLog, Executor};
+use autoheal::scan;
+use autoheal::sim::{Faults, RunningSim};
+use chrono::Utc;
+use common::*;
+
+fn patient(sim: &RunningSim) -> GitHub {
+    GitHub::new(
+        &sim.url(),
+        Some(&Secret::new("ghp_0123456789abcdefghij0123456789abcdef")),
+        RetryPolicy {
+            max_retries: 12,
+            base_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(50),
+            max_rate_limit_wait: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(2),
+        },
+    )
+    .unwrap()
+}
+
+fn all_faults() -> Faults {
+    Faults {
+        error_rate: 0.2,
+        rate_limit_every: 5,
+        rate_limit_reset_secs: 1,
+        stall_rate: 0.05,
+        stall_ms: 300,
+        truncate_rate: 0.05,
+        drop_rate: 0.05,
+        seed: 2026,
+        ..Faults::default()
+    }
+}
+
+async fn scan_ids(gh: &GitHub) -> Vec<(u64, Vec<String>)> {
+    let policy = scan::resolve_policy(gh, &shop(), None).await.unwrap();
+    scan::failed_runs(gh, &shop(), &policy, 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.run.id, f.jobs.iter().map(|j| j.name.clone()).collect()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_every_fault_at_once_scan_is_right_and_heal_writes_exactly_once() {
+    let healthy = start_sim().await;
+    let expected = scan_ids(&patient(&healthy)).await;
+
+    let sim = start_sim_with(test_scenario(), all_faults()).await;
+    let gh = patient(&sim);
+    let got = scan_ids(&gh).await;
+    assert_eq!(
+        got, expected,
+        "a scan under faults finds exactly what a healthy one finds"
+    );
+
+    // Heal, as the workflow would: again until it succeeds (each attempt resumes).
+    let mut attempts = 0;
+    let outcome = loop {
+        attempts += 1;
+        let prepared = match heal::prepare(&gh, &shop(), 9001, None, None, &[]).await {
+            Ok(p) => p,
+            Err(e) if attempts < 10 => {
+                eprintln!("prepare failed, trying again: {e}");
+                continue;
+            }
+            Err(e) => panic!("{e}"),
+        };
+        let plan = heal::plan::plan(
+            &prepared.run,
+            &prepared.policy.policy,
+            &prepared.default_prompt,
+            &[],
+        );
+        let audit = AuditLog::disabled();
+        let executor = Executor {
+            forge: &gh,
+            policy: &prepared.policy.policy,
+            audit: &audit,
+            now: Utc::now(),
+        };
+        match executor.execute(&plan, false).await {
+            Ok(o) => break o,
+            Err(e) if attempts < 10 => eprintln!("heal attempt {attempts} failed, resuming: {e}"),
+            Err(e) => panic!("{e}"),
+        }
+    };
+    assert!(outcome.copilot.is_some());
+
+    let (issues, branches, copilot_comments, assignments) = sim.with_world(|w| {
+        let repo = &w.repos[0];
+        let copilot = repo
+            .issues
+            .iter()
+            .flat_map(|i| &i.comments)
+            .filter(|c| c.body.starts_with("@github-copilot workspace"))
+            .count();
+        let assigned = repo
+            .issues
+            .iter()
+            .filter(|i| !i.assignees.is_empty())
+            .count();
+        (
+            repo.issues.len(),
+            repo.branches
+                .keys()
+                .filter(|b| b.starts_with("auto-heal/ci-9001"))
+                .count(),
+            copilot,
+            assigned,
+        )
+    });
+    let requests = sim.requests();
+    let faulted = requests.iter().filter(|r| r.fault.is_some()).count();
+    let retries = gh.stats().retries.load(Ordering::Relaxed);
+    println!(
+        "fault suite: {} requests, {faulted} with an injected fault, {retries} retries, {attempts} heal attempt(s); \
+         issues {issues}, heal branches {branches}, Copilot comments {copilot_comments}, assignments {assignments}; duplicates: {}",
+        requests.len(),
+        (issues - 1) + (branches - 1) + (copilot_comments - 1) + (assignments - 1)
+    );
+    assert!(faulted > 10, "the faults fired ({faulted})");
+    assert_eq!(
+        (issues, branches, copilot_comments, assignments),
+        (1, 1, 1, 1)
+    );
+}
+
+#[tokio::test]
+async fn the_token_never_appears_in_debug_output_audit_artifacts_or_json() {
+    let token = "ghp_0123456789abcdefghij0123456789abcdef";
+    let sim = start_sim().await;
+    let gh = patient(&sim);
+    assert!(!format!("{gh:?}").contains(token), "Debug of the client");
+    assert!(!format!("{:?}", Secret::new(token)).contains(token));
+
+    let home = tempfile::tempdir().unwrap();
+    let prepared = heal::prepare(&gh, &shop(), 9009, None, None, &[token])
+        .await
+        .unwrap();
+    // A prompt the user pasted the token into is masked before it is sent.
+    let prompt = format!("{}\nmy token is {token}", prepared.default_prompt);
+    let plan = heal::plan::plan(&prepared.run, &prepared.policy.policy, &prompt, &[token]);
+    let audit = AuditLog::in_dir(home.path());
+    let outcome = Executor {
+        forge: &gh,
+        policy: &prepared.policy.policy,
+        audit: &audit,
+        now: Utc::now(),
+    }
+    .execute(&plan, true)
+    .await
+    .unwrap();
+    let out = home.path().join("artifacts");
+    let written = heal::artifacts::write(
+        &out,
+        &prepared.run,
+        &plan,
+        &LoadedPolicy::defaults(),
+        Some(&outcome),
+        &[token],
+    )
+    .unwrap();
+    let mut everything = std::fs::read_to_string(home.path().join("audit.jsonl")).unwrap();
+    for f in written {
+        everything.push_str(&std::fs::read_to_string(f).unwrap());
+    }
+    everything.push_str(&serde_json::to_string(&prepared.run.report(&[token])).unwrap());
+    let sent = sim.with_world(|w| {
+        w.repos[0]
+            .issues
+            .iter()
+            .map(|i| {
+                format!(
+                    "{}{}",
+                    i.body,
+                    i.comments
+                        .iter()
+                        .map(|c| c.body.clone())
+                        .collect::<String>()
+                )
+            })
+            .collect::<String>()
+    });
+    everything.push_str(&sent);
+    assert!(!everything.contains(token), "the token leaked");
+    // The log's own fake secret (an AWS key id in tests/fixtures) is masked everywhere too.
+    assert!(!everything.contains("AKIAIOSFODNN7EXAMPLE"));
+    assert!(sent.contains("***"), "masking is visible");
+}
+
+#[test]
+fn hostile_configs_give_clear_errors_never_panics() {
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", b"".to_vec()),
+        ("bom", b"\xef\xbb\xbfenabled: true\n".to_vec()),
+        ("tabs", b"copilot:\n\tmodel: x\n".to_vec()),
+        ("wrong types", b"enabled: [1, 2]\nmonitored_workflows: 7\n".to_vec()),
+        ("huge number", b"max_heal_attempts_per_day: 1e400\n".to_vec()),
+        ("unknown keys", b"frobnicate: true\n".to_vec()),
+        ("duplicate keys", b"enabled: true\nenabled: false\n".to_vec()),
+        ("invalid utf-8", b"enabled: \xff\xfe\n".to_vec()),
+        ("deep nesting", format!("a: {}{}", "[".repeat(10_000), "]".repeat(10_000)).into_bytes()),
+        ("anchors bomb", b"a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n".to_vec()),
+        ("pathological regex", b"failure_patterns:\n  - pattern: \"(a+)+$\"\n    suggestion: x\n".to_vec()),
+        ("10 MB", "# padding\n".repeat(1_000_000).into_bytes()),
+    ];
+    for (name, bytes) in cases {
+        let result = std::panic::catch_unwind(|| autoheal::config::parse_policy(&bytes, "f.yml"));
+        let result = result.unwrap_or_else(|_| panic!("{name}: panicked"));
+        if let Err(e) = result {
+            assert!(e.to_string().starts_with("f.yml"), "{name}: {e}");
+        }
+    }
+}
+
+#[test]
+fn hostile_logs_give_a_result_and_nothing_that_can_drive_a_terminal() {
+    let analyzer = autoheal::analysis::Analyzer::new(&[]).unwrap();
+    let mut big_line = b"x".repeat(100 << 20);
+    big_line.extend_from_slice(b" error: end\n");
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("binary", (0..=255u8).cycle().take(1 << 20).collect()),
+        ("invalid utf-8", b"\xff\xfe error: \xc3\x28 bad\n".to_vec()),
+        ("crlf", b"line\r\nFAILED x\r\n".to_vec()),
+        ("one 100 MB line", big_line),
+        (
+            "cjk emoji rtl zero-width",
+            "错误: 失败 🚨 שגיאה\u{200b}\u{202e}FAILED\n"
+                .as_bytes()
+                .to_vec(),
+        ),
+        (
+            "osc 52",
+            b"\x1b]52;c;cm0gLXJmIH4=\x07FAILED: clipboard\n".to_vec(),
+        ),
+        ("title", b"\x1b]0;owned\x07error: title\n".to_vec()),
+        (
+            "clear and move",
+            b"\x1b[2J\x1b[H\x1b[10;10Herror: moved\n".to_vec(),
+        ),
+        (
+            "bracketed paste",
+            b"\x1b[200~rm -rf /\x1b[201~ FAILED\n".to_vec(),
+        ),
+    ];
+    for (name, bytes) in cases {
+        let a = analyzer.analyze_bytes(&bytes, &autoheal::analysis::JobContext::default());
+        for l in &a.excerpt {
+            assert!(
+                !l.text.chars().any(|c| c.is_control()),
+                "{name}: {:?}",
+                l.text
+            );
+            assert!(
+                !l.text.contains('\u{202e}'),
+                "{name}: a bidi override survived"
+            );
+        }
+        for m in &a.matches {
+            assert!(!m.text.chars().any(|c| c.is_control()), "{name}");
+        }
+    }
+}
