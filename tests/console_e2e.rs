@@ -155,3 +155,89 @@ fn a_user_finds_a_failure_edits_the_prompt_creates_the_issue_and_quits_cleanly()
     assert!(draft.starts_with("E2E NOTE "), "{draft}");
     assert!(Path::new(&data.join("audit.jsonl")).is_file());
 }
+
+#[test]
+fn a_prompt_draft_survives_kill_9() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("skipped: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let scenario = fixtures().join("scenario/scenario.yml");
+    let mut sim = autoheal(home.path())
+        .args(["sim", "--port", "0", "--scenario"])
+        .arg(&scenario)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = BufReader::new(sim.stdout.take().unwrap());
+    let mut first = String::new();
+    banner.read_line(&mut first).unwrap();
+    let url = first.trim().rsplit(' ').next().unwrap().to_string();
+    let session = format!("autoheal-kill-{}", std::process::id());
+    let data = home.path().join("data");
+    let command = format!(
+        "env -u GH_TOKEN GITHUB_TOKEN=t GITHUB_API_URL={url} AUTOHEAL_DATA_DIR={} \
+         AUTOHEAL_CONFIG_DIR={} AUTOHEAL_CACHE_DIR={} {} --repo octo/shop",
+        data.display(),
+        home.path().join("config").display(),
+        home.path().join("cache").display(),
+        env!("CARGO_BIN_EXE_autoheal"),
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "140",
+        "-y",
+        "45",
+        &command,
+    ]);
+    let result = std::panic::catch_unwind(|| {
+        wait_for(&session, "Fix the failing");
+        keys(&session, &["e"]);
+        wait_for(&session, "editing");
+        keys(&session, &["-l", "SURVIVES KILL "]);
+        // The draft is saved within a couple of seconds of the last keystroke.
+        wait_for(&session, "editing · unsaved");
+        wait_for(&session, "editing · saved");
+        let pane_pid = tmux(&["list-panes", "-t", &session, "-F", "#{pane_pid}"]);
+        let killed = Command::new("pkill")
+            .args(["-9", "-P", pane_pid.trim()])
+            .status()
+            .unwrap();
+        assert!(
+            killed.success()
+                || Command::new("kill")
+                    .args(["-9", pane_pid.trim()])
+                    .status()
+                    .unwrap()
+                    .success()
+        );
+    });
+    tmux(&["kill-session", "-t", &session]);
+    let _ = sim.kill();
+    let _ = sim.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+    let drafts = data.join("drafts/octo/shop");
+    let found: Vec<String> = std::fs::read_dir(&drafts)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one whole draft, no partial file taken for it"
+    );
+    assert!(
+        found[0].starts_with("SURVIVES KILL Fix the failing"),
+        "{}",
+        found[0]
+    );
+}

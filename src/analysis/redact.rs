@@ -32,18 +32,19 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
             r"(?s)-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\z)",
             None,
         ),
-        // GitHub tokens: classic, OAuth, app, user-to-server, refresh, fine-grained.
-        rule(r"\b(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,255}\b", None),
-        rule(r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b", None),
+        // GitHub tokens: classic, OAuth, app, user-to-server, refresh, fine-grained. No word
+        // boundaries: a token glued to other text (`TOKENghp_...`) is still a token.
+        rule(r"(?:ghp|gho|ghs|ghu|ghr)_[A-Za-z0-9]{30,255}", None),
+        rule(r"github_pat_[A-Za-z0-9_]{22,255}", None),
         // AWS access key ids, and secret keys in assignments.
         rule(
-            r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|ANPA|ANVA|AGPA)[A-Z0-9]{16}\b",
+            r"(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|ANPA|ANVA|AGPA)[A-Z0-9]{16}",
             None,
         ),
         // Slack tokens and webhooks; Stripe keys; Google API keys; npm, PyPI, Docker Hub tokens.
-        rule(r"\bxox[abposr]-[A-Za-z0-9-]{10,}", None),
+        rule(r"xox[abposr]-[A-Za-z0-9-]{10,}", None),
         rule(r"https://hooks\.slack\.com/services/[A-Za-z0-9/_-]+", None),
-        rule(r"\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}\b", None),
+        rule(r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}", None),
         rule(r"\bAIza[0-9A-Za-z_-]{35}\b", None),
         rule(r"\bnpm_[A-Za-z0-9]{36}\b", None),
         rule(r"\bpypi-[A-Za-z0-9_-]{50,}", None),
