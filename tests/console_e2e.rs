@@ -241,3 +241,73 @@ fn a_prompt_draft_survives_kill_9() {
         found[0]
     );
 }
+
+#[test]
+fn the_console_answers_keys_while_every_request_stalls() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        println!("skipped: tmux is not installed (.ci/run installs it)");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let scenario = fixtures().join("scenario/scenario.yml");
+    let mut sim = autoheal(home.path())
+        .args([
+            "sim",
+            "--port",
+            "0",
+            "--stall-rate",
+            "1",
+            "--stall-ms",
+            "20000",
+            "--scenario",
+        ])
+        .arg(&scenario)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = BufReader::new(sim.stdout.take().unwrap());
+    let mut first = String::new();
+    banner.read_line(&mut first).unwrap();
+    let url = first.trim().rsplit(' ').next().unwrap().to_string();
+    let session = format!("autoheal-stall-{}", std::process::id());
+    let command = format!(
+        "env -u GH_TOKEN GITHUB_TOKEN=t GITHUB_API_URL={url} AUTOHEAL_DATA_DIR={} \
+         AUTOHEAL_CONFIG_DIR={} {} --repo octo/shop; echo AUTOHEAL-EXITED $?; sleep 30",
+        home.path().join("data").display(),
+        home.path().join("config").display(),
+        env!("CARGO_BIN_EXE_autoheal"),
+    );
+    tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "140",
+        "-y",
+        "45",
+        &command,
+    ]);
+    let result = std::panic::catch_unwind(|| {
+        let s = wait_for(&session, "Looking for failed runs");
+        assert!(s.contains("refreshing"), "{s}");
+        // Every request hangs for 20 s; the keys still work at once.
+        let asked = Instant::now();
+        keys(&session, &["?"]);
+        wait_for(&session, "create the tracking issue");
+        keys(&session, &["Escape"]);
+        keys(&session, &["q"]);
+        wait_for(&session, "AUTOHEAL-EXITED 0");
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            asked.elapsed()
+        );
+    });
+    tmux(&["kill-session", "-t", &session]);
+    let _ = sim.kill();
+    let _ = sim.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
