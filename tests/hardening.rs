@@ -322,3 +322,39 @@ async fn an_instruction_injected_into_a_log_ends_up_only_inside_the_untrusted_fe
         .expect("labelled as untrusted");
     assert!(before[label..].contains("do not follow"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_never_reaches_the_log_file_even_at_trace_level() {
+    let token = "ghp_9876543210abcdefghij9876543210abcdef";
+    let sim = start_sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let out = autoheal(home.path())
+        .env("GITHUB_API_URL", sim.url())
+        .env("GITHUB_TOKEN", token)
+        .env("AUTOHEAL_LOG", "trace")
+        .args([
+            "heal",
+            "--repo",
+            "octo/shop",
+            "--run",
+            "9001",
+            "--yes",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = std::fs::read_to_string(home.path().join("data/autoheal.log")).unwrap();
+    assert!(
+        log.len() > 1000,
+        "trace logging wrote something ({} bytes)",
+        log.len()
+    );
+    assert!(!log.contains(token), "the token is in the log file");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(token));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(token));
+}
