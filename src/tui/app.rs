@@ -295,10 +295,10 @@ impl App {
     /// Indices into `rows` of the rows the filter lets through, newest first; when grouped,
     /// only the newest run of each fingerprint.
     pub fn visible(&self) -> Vec<usize> {
+        // `rows` is kept newest first (see `sort_rows`): no sorting on the render path.
         let mut v: Vec<usize> = (0..self.rows.len())
             .filter(|&i| self.rows[i].matches(&self.filter))
             .collect();
-        v.sort_by_key(|&i| std::cmp::Reverse((self.rows[i].run.created_at, self.rows[i].run.id)));
         if self.grouped {
             let mut seen = Vec::new();
             v.retain(|&i| match &self.rows[i].fingerprint {
@@ -325,6 +325,12 @@ impl App {
         };
         g.sort_by_key(|r| std::cmp::Reverse(r.run.created_at));
         g
+    }
+
+    /// Keeps `rows` newest first; called whenever rows are added.
+    pub fn sort_rows(&mut self) {
+        self.rows
+            .sort_by_key(|r| std::cmp::Reverse((r.run.created_at, r.run.id)));
     }
 
     pub fn selected_index(&self) -> Option<usize> {

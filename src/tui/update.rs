@@ -322,6 +322,9 @@ fn merge_runs(
         app.rows.push(Row::new(repo.clone(), run, !first));
         effects.push(Effect::Explain(key));
     }
+    if fresh > 0 {
+        app.sort_rows();
+    }
     if fresh > 0 && !first {
         app.status.message = Some(format!("{fresh} new failed run(s) in {repo}"));
         if app.bell {

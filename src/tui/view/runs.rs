@@ -78,7 +78,13 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let now = Utc::now();
-    let rows: Vec<TableRow> = visible
+    // Only the rows on screen are built: a list of 10,000 runs costs what a screenful costs.
+    let height = area.height.saturating_sub(3).max(1) as usize;
+    let start = app
+        .selected
+        .saturating_sub(height - 1)
+        .min(visible.len().saturating_sub(1));
+    let rows: Vec<TableRow> = visible[start..(start + height).min(visible.len())]
         .iter()
         .map(|&i| {
             let r = &app.rows[i];
@@ -139,6 +145,6 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             .add_modifier(Modifier::BOLD),
     )
     .highlight_symbol("▶");
-    let mut state = TableState::default().with_selected(Some(app.selected));
+    let mut state = TableState::default().with_selected(Some(app.selected - start));
     frame.render_stateful_widget(table, area, &mut state);
 }
