@@ -630,3 +630,25 @@ async fn a_draft_heal_pr_is_marked_ready_after_a_confirmation() {
     gh.mark_ready(node_id).await.unwrap();
     assert_eq!(gh.pull(&shop(), *number).await.unwrap().draft, Some(false));
 }
+
+#[tokio::test]
+async fn a_click_selects_the_run_under_the_pointer_even_when_the_list_is_scrolled() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    // A short terminal: the list shows a few rows, so selecting the last scrolls it.
+    update(&mut app, key('G'));
+    render(&app, 120, 20);
+    let start = app.list_start.get();
+    assert!(start > 0, "the list scrolled");
+    let click = crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column: 5,
+        row: 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    update(&mut app, Action::Mouse(click));
+    assert_eq!(
+        app.selected, start,
+        "the first row on screen, not the first run"
+    );
+}

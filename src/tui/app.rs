@@ -259,6 +259,9 @@ pub struct App {
     pub polled_once: Vec<RepoRef>,
     /// One row per failure fingerprint instead of one per run.
     pub grouped: bool,
+    /// The first run the list showed in the last frame (the view's scroll offset), so a mouse
+    /// click maps to the run under it. Written by the view, read by `update`.
+    pub list_start: std::cell::Cell<usize>,
     /// Secrets to mask in anything shown (the token).
     pub secrets: Vec<String>,
 }
@@ -288,6 +291,7 @@ impl App {
             touched: false,
             polled_once: Vec::new(),
             grouped: false,
+            list_start: std::cell::Cell::new(0),
             secrets: Vec::new(),
         }
     }
@@ -300,13 +304,9 @@ impl App {
             .filter(|&i| self.rows[i].matches(&self.filter))
             .collect();
         if self.grouped {
-            let mut seen = Vec::new();
+            let mut seen = std::collections::HashSet::new();
             v.retain(|&i| match &self.rows[i].fingerprint {
-                Some(f) if seen.contains(f) => false,
-                Some(f) => {
-                    seen.push(f.clone());
-                    true
-                }
+                Some(f) => seen.insert(f.as_str()),
                 None => true,
             });
         }

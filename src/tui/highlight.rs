@@ -44,6 +44,22 @@ const CACHE_CAP: usize = 20_000;
 /// base64 blobs make lines of megabytes, and a frame must not wait for them.
 const MAX_HIGHLIGHT_BYTES: usize = 4096;
 
+/// One line of each kind the syntax knows, to compile its regexes in [`Highlighter::new`].
+const WARM_UP: &[&str] = &[
+    "2025-11-20T10:15:32.1234567Z ##[group]Run npm ci",
+    "##[endgroup]",
+    "##[error]Process completed with exit code 1.",
+    "::error file=src/a.ts,line=3::Type 'string' is not assignable",
+    "##[warning]Node.js 16 actions are deprecated.",
+    "##[notice]note",
+    "##[debug]Evaluating condition",
+    "[command]/usr/bin/git version",
+    "E   ModuleNotFoundError: No module named 'requests'",
+    "  File \"/home/runner/work/app.py\", line 3, in <module>",
+    "error[E0425]: cannot find value `total` in src/main.rs:12:5 (see https://doc.rust-lang.org)",
+    "[INFO] WARNING: 12 tests PASSED in 1.5s, returned code 0, \"quoted\" 'single' 42MiB",
+];
+
 /// The built-in themes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ThemeChoice {
@@ -106,7 +122,7 @@ impl Highlighter {
             None => builtin_theme(choice)?,
         };
         let plain = ThemeHighlighter::new(&theme).get_default();
-        Ok(Highlighter {
+        let hl = Highlighter {
             syntaxes,
             theme,
             plain,
@@ -114,7 +130,15 @@ impl Highlighter {
             cache: HashMap::new(),
             cap: cap.max(1),
             tick: 0,
-        })
+        };
+        // syntect compiles each regex the first time a line tries it: do it now, at start,
+        // rather than in the first frame that shows a log (~2 ms), with a line of each kind.
+        if !no_color {
+            for line in WARM_UP {
+                hl.highlight(line);
+            }
+        }
+        Ok(hl)
     }
 
     /// The highlighted line as a ratatui `Line<'static>`; `key` identifies the line (e.g. hash

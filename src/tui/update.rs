@@ -426,7 +426,7 @@ fn on_mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Vec<Effect> {
                 && m.row >= list_top
                 && m.column < app.size.0 * 55 / 100
             {
-                let index = (m.row - list_top) as usize;
+                let index = app.list_start.get() + (m.row - list_top) as usize;
                 if index < app.visible().len() {
                     app.selected = index;
                     app.focus = Pane::Runs;

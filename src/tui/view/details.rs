@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::pane_block;
 use crate::analysis::redact;
-use crate::tui::app::{App, Pane};
+use crate::tui::app::{App, Pane, Row};
 
 fn label(text: &str) -> Span<'static> {
     Span::styled(
@@ -19,9 +19,9 @@ fn label(text: &str) -> Span<'static> {
     )
 }
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
     let block = pane_block("Details", Pane::Details, app);
-    let Some(row) = app.selected_row() else {
+    let Some(row) = selected else {
         frame.render_widget(Paragraph::new("Select a run.").block(block), area);
         return;
     };
@@ -51,35 +51,41 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(title) = &r.display_title {
         lines.push(Line::from(vec![label("Title"), Span::raw(title.clone())]));
     }
-    let group = app.group_of(row);
-    if group.len() > 1 {
-        let mut branches: Vec<&str> = group.iter().map(|g| g.run.branch()).collect();
-        branches.sort_unstable();
-        branches.dedup();
-        let mut repos: Vec<String> = group.iter().map(|g| g.key.0.to_string()).collect();
-        repos.sort_unstable();
-        repos.dedup();
-        let now = chrono::Utc::now();
-        let first = group
-            .last()
-            .map(|g| crate::humanize::age(g.run.created_at, now))
-            .unwrap_or_default();
-        let last = group
-            .first()
-            .map(|g| crate::humanize::age(g.run.created_at, now))
-            .unwrap_or_default();
-        lines.push(Line::from(vec![
-            label("Seen"),
-            Span::styled(
-                format!(
-                    "{} times (first {first} ago, last {last} ago) on {} in {}",
-                    group.len(),
-                    branches.join(", "),
-                    repos.join(", ")
+    // The other runs of this failure, in one pass over the rows (no list built or sorted).
+    if let Some(f) = &row.fingerprint {
+        let (mut count, mut first, mut last) = (0usize, r.created_at, r.created_at);
+        let mut branches = std::collections::BTreeSet::new();
+        let mut repos = std::collections::BTreeSet::new();
+        for g in app
+            .rows
+            .iter()
+            .filter(|g| g.fingerprint.as_ref() == Some(f))
+        {
+            count += 1;
+            first = first.min(g.run.created_at);
+            last = last.max(g.run.created_at);
+            branches.insert(g.run.branch());
+            repos.insert(&g.key.0);
+        }
+        if count > 1 {
+            let branches: Vec<&str> = branches.into_iter().collect();
+            let mut repos: Vec<String> = repos.iter().map(|r| r.to_string()).collect();
+            repos.sort_unstable();
+            let now = chrono::Utc::now();
+            let first = crate::humanize::age(first, now);
+            let last = crate::humanize::age(last, now);
+            lines.push(Line::from(vec![
+                label("Seen"),
+                Span::styled(
+                    format!(
+                        "{count} times (first {first} ago, last {last} ago) on {} in {}",
+                        branches.join(", "),
+                        repos.join(", ")
+                    ),
+                    Style::default().fg(Color::Yellow),
                 ),
-                Style::default().fg(Color::Yellow),
-            ),
-        ]));
+            ]));
+        }
     }
     match (&row.prepared, &row.explain_error) {
         (Some(p), _) => {

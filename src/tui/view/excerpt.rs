@@ -9,7 +9,7 @@ use ratatui::widgets::Paragraph;
 
 use super::pane_block;
 use crate::analysis::redact;
-use crate::tui::app::{App, Pane};
+use crate::tui::app::{App, Pane, Row};
 use crate::tui::highlight::Highlighter;
 
 /// One line to show: the gutter, the text, and the byte range to emphasise.
@@ -60,9 +60,15 @@ pub fn emphasize(line: Line<'static>, range: (usize, usize), style: Style) -> Li
     Line::from(out)
 }
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, hl: &mut Highlighter) {
+pub fn draw(
+    app: &App,
+    selected: Option<&Row>,
+    frame: &mut Frame,
+    area: Rect,
+    hl: &mut Highlighter,
+) {
     let block = pane_block("Failure excerpt", Pane::Excerpt, app);
-    let Some(row) = app.selected_row() else {
+    let Some(row) = selected else {
         frame.render_widget(Paragraph::new("").block(block), area);
         return;
     };

@@ -53,11 +53,15 @@ pub fn view(app: &App, frame: &mut Frame, hl: &mut Highlighter) {
     ])
     .areas(right);
 
-    runs::draw(app, frame, list);
-    details::draw(app, frame, details_area);
-    pr::draw(app, frame, pr_area);
-    excerpt::draw(app, frame, excerpt_area, hl);
-    prompt::draw(app, frame, prompt_area);
+    // Filtering every run is the costly part of a frame with many runs: it is done once
+    // here, and the panes get the list and the selected row.
+    let visible = app.visible();
+    let selected = visible.get(app.selected).map(|&i| &app.rows[i]);
+    runs::draw(app, &visible, frame, list);
+    details::draw(app, selected, frame, details_area);
+    pr::draw(app, selected, frame, pr_area);
+    excerpt::draw(app, selected, frame, excerpt_area, hl);
+    prompt::draw(app, selected, frame, prompt_area);
     status::draw(app, frame, bar);
 
     match &app.mode {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::pane_block;
-use crate::tui::app::{App, Pane};
+use crate::tui::app::{App, Pane, Row};
 
 fn label(text: &str) -> Span<'static> {
     Span::styled(
@@ -19,9 +19,9 @@ fn label(text: &str) -> Span<'static> {
     )
 }
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
     let block = pane_block("Heal & PR", Pane::Details, app);
-    let Some(row) = app.selected_row() else {
+    let Some(row) = selected else {
         frame.render_widget(Paragraph::new("").block(block), area);
         return;
     };

@@ -6,11 +6,11 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::Paragraph;
 
 use super::pane_block;
-use crate::tui::app::{App, Mode, Pane};
+use crate::tui::app::{App, Mode, Pane, Row};
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
+pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
     let editing = matches!(app.mode, Mode::EditPrompt);
-    let Some(row) = app.selected_row() else {
+    let Some(row) = selected else {
         frame.render_widget(
             Paragraph::new("").block(pane_block("Copilot prompt", Pane::Prompt, app)),
             area,

@@ -41,8 +41,8 @@ fn stage_style(stage: HealStage) -> Style {
     }
 }
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
-    let visible = app.visible();
+/// `visible`: [`App::visible`], computed once per frame by the caller.
+pub fn draw(app: &App, visible: &[usize], frame: &mut Frame, area: Rect) {
     let title = if app.grouped {
         format!(
             "Failures, grouped ({} kinds of {} runs)",
@@ -84,6 +84,14 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
         .selected
         .saturating_sub(height - 1)
         .min(visible.len().saturating_sub(1));
+    app.list_start.set(start);
+    // How many runs each failure has (grouped), counted once rather than once a row.
+    let mut kinds: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    if app.grouped {
+        for f in app.rows.iter().filter_map(|r| r.fingerprint.as_deref()) {
+            *kinds.entry(f).or_default() += 1;
+        }
+    }
     let rows: Vec<TableRow> = visible[start..(start + height).min(visible.len())]
         .iter()
         .map(|&i| {
@@ -91,10 +99,9 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             let new = if r.is_new { "●" } else { " " };
             let busy = if r.heal.busy.is_some() { "⟳ " } else { "" };
             let stage = r.stage();
-            let seen = if app.grouped {
-                app.group_of(r).len()
-            } else {
-                1
+            let seen = match &r.fingerprint {
+                Some(f) if app.grouped => kinds.get(f.as_str()).copied().unwrap_or(1),
+                _ => 1,
             };
             let workflow = if seen > 1 {
                 format!("{} ×{seen}", r.run.workflow_name())
