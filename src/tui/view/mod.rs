@@ -73,6 +73,16 @@ pub fn view(app: &App, frame: &mut Frame, hl: &mut Highlighter) {
     }
 }
 
+/// A field label in the details and heal panes, padded so values line up.
+pub(crate) fn label(text: &str) -> ratatui::text::Span<'static> {
+    ratatui::text::Span::styled(
+        format!("{text:<10}"),
+        Style::default()
+            .fg(Color::Gray)
+            .add_modifier(Modifier::BOLD),
+    )
+}
+
 /// A pane's frame: highlighted when it has the focus.
 pub(crate) fn pane_block(title: &str, pane: Pane, app: &App) -> Block<'static> {
     let focused = app.focus == pane && matches!(app.mode, Mode::Normal | Mode::EditPrompt);

@@ -3,21 +3,12 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::pane_block;
+use super::{label, pane_block};
 use crate::tui::app::{App, Pane, Row};
-
-fn label(text: &str) -> Span<'static> {
-    Span::styled(
-        format!("{text:<10}"),
-        Style::default()
-            .fg(Color::Gray)
-            .add_modifier(Modifier::BOLD),
-    )
-}
 
 pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
     let block = pane_block("Heal & PR", Pane::Details, app);
