@@ -1,6 +1,8 @@
 //! Prompt drafts, autosaved per run in the data directory, so what the user typed survives a
-//! restart, a crash or a `kill -9`: every save writes a temporary file, syncs it and renames it
-//! over the old draft, so a draft on disk is always whole.
+//! restart, a crash or a `kill -9`: every save writes a temporary file and renames it over the
+//! old draft, so a draft on disk is always whole. The console saves on every edit (the
+//! kernel keeps what was written when the process dies) and syncs once typing pauses (so a
+//! power cut loses at most that pause), keeping `fsync` off the typing path.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,8 +22,8 @@ pub fn load(repo: &RepoRef, run_id: u64) -> Option<String> {
     std::fs::read_to_string(path(repo, run_id)).ok()
 }
 
-/// Saves a draft atomically.
-pub fn save(repo: &RepoRef, run_id: u64, text: &str) -> std::io::Result<()> {
+/// Saves a draft atomically; `synced` waits until it is on the disk itself.
+pub fn save(repo: &RepoRef, run_id: u64, text: &str, synced: bool) -> std::io::Result<()> {
     let path = path(repo, run_id);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
@@ -29,7 +31,9 @@ pub fn save(repo: &RepoRef, run_id: u64, text: &str) -> std::io::Result<()> {
     let tmp = path.with_extension("md.partial");
     let mut f = std::fs::File::create(&tmp)?;
     f.write_all(text.as_bytes())?;
-    f.sync_all()?;
+    if synced {
+        f.sync_all()?;
+    }
     std::fs::rename(&tmp, &path)
 }
 

@@ -21,7 +21,7 @@ fn main() -> ExitCode {
     match runtime.block_on(autoheal::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("autoheal: {}", failure.message);
+            autoheal::cli::output::to_stderr(&format!("autoheal: {}", failure.message));
             ExitCode::from(failure.code)
         }
     }

@@ -3,9 +3,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
+use common::terminal::SimProcess;
 use common::*;
 use serde_json::Value;
 
@@ -126,25 +126,14 @@ fn a_bad_repository_name_is_a_usage_error() {
 #[test]
 fn the_standalone_simulator_serves_scan_through_the_real_client() {
     let home = tempfile::tempdir().unwrap();
-    let scenario = fixtures().join("scenario/scenario.yml");
-    let mut sim = autoheal(home.path())
-        .args(["sim", "--port", "0", "--scenario"])
-        .arg(&scenario)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut first_line = String::new();
-    let mut banner = BufReader::new(sim.stdout.take().unwrap());
-    banner.read_line(&mut first_line).unwrap();
-    let url = first_line.trim().rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{first_line}");
+    let sim = SimProcess::start(home.path(), &fixtures().join("scenario/scenario.yml"), &[]);
+    let url = sim.url.clone();
 
     let (code, stdout, stderr) = run(autoheal(home.path())
         .env("GITHUB_API_URL", &url)
         .env("GITHUB_TOKEN", "x")
         .args(["scan", "--repo", "octo/shop", "--json"]));
-    let _ = sim.kill();
-    let _ = sim.wait();
+    drop(sim);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         !stderr.contains("demo"),
@@ -298,4 +287,64 @@ fn init_writes_the_policy_and_the_workflow_and_never_overwrites_without_force() 
         .args(["scan", "--demo", "--json", "--config"])
         .arg(&config));
     assert_eq!(code, 0, "{stderr}");
+}
+
+/// Everything the commands print for a person about a run a fork's author wrote (its title,
+/// names and log full of escape sequences) comes out as plain text: nothing that could
+/// drive the terminal, checked on the raw bytes.
+#[test]
+fn nothing_from_a_hostile_run_reaches_the_terminal_through_printed_text() {
+    let home = tempfile::tempdir().unwrap();
+    let scenario = hostile::write_scenario(&home.path().join("hostile"));
+    let sim = SimProcess::start(home.path(), &scenario, &[]);
+    let log = home.path().join("hostile/logs/hostile.log");
+    let log = log.to_str().unwrap();
+    let commands: &[&[&str]] = &[
+        &["scan", "--repo", "octo/shop"],
+        &["heal", "--repo", "octo/shop", "--run", "7001", "--dry-run"],
+        &[
+            "heal",
+            "--repo",
+            "octo/shop",
+            "--run",
+            "7001",
+            "--force",
+            "--yes",
+        ],
+        &["status", "--repo", "octo/shop"],
+        &["analyze", "--log", log],
+    ];
+    for args in commands {
+        let out = autoheal(home.path())
+            .env("GITHUB_API_URL", &sim.url)
+            .env("GITHUB_TOKEN", "x")
+            .args(*args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.code().is_some_and(|c| c < 100),
+            "{args:?}: {out:?}"
+        );
+        assert!(!out.stdout.is_empty(), "{args:?} printed something");
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            // Valid UTF-8: no stray 8-bit control byte either.
+            let text = String::from_utf8(bytes.clone())
+                .unwrap_or_else(|e| panic!("{args:?} {stream}: not UTF-8: {e}"));
+            let bad: Vec<char> = text
+                .chars()
+                .filter(|&c| c != '\n' && hostile::is_forbidden(c))
+                .collect();
+            assert!(bad.is_empty(), "{args:?} {stream}: {bad:?} in:\n{text}");
+            for payload in hostile::HIDDEN_PAYLOADS {
+                assert!(
+                    !text.contains(payload),
+                    "{args:?} {stream}: {payload}:\n{text}"
+                );
+            }
+        }
+        if args[0] == "scan" {
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(text.contains("Fix prices"), "{text}");
+        }
+    }
 }

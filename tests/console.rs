@@ -652,3 +652,65 @@ async fn a_click_selects_the_run_under_the_pointer_even_when_the_list_is_scrolle
         "the first row on screen, not the first run"
     );
 }
+
+#[tokio::test]
+async fn nothing_from_a_hostile_run_reaches_the_rendered_buffer() {
+    let sim = start_sim_with(hostile::scenario(), Default::default()).await;
+    let gh = client(&sim);
+    let mut app = loaded_app(&sim).await;
+    assert_eq!(app.rows.len(), 1);
+    let mut screens = vec![("main", render(&app, 140, 45))];
+    update(&mut app, code(KeyCode::Enter));
+    screens.push(("opened", render(&app, 140, 45)));
+    update(&mut app, key('e'));
+    screens.push(("editing the prompt", render(&app, 140, 45)));
+    update(&mut app, code(KeyCode::Esc));
+    let effects = update(&mut app, key('L'));
+    let [Effect::LoadLog { key: run, job_id }] = effects.as_slice() else {
+        panic!("{effects:?}")
+    };
+    let bytes = gh.job_log(&run.0, *job_id).await.unwrap();
+    let lines = autoheal::analysis::scanner::readable_lines(&bytes);
+    update(
+        &mut app,
+        Action::LogLoaded {
+            key: run.clone(),
+            job_id: *job_id,
+            result: Ok(lines),
+        },
+    );
+    screens.push(("full log", render(&app, 140, 45)));
+
+    for (name, screen) in &screens {
+        let bad: Vec<char> = screen
+            .chars()
+            .filter(|&c| c != '\n' && hostile::is_forbidden(c))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "{name}: {bad:?} reached the buffer:\n{screen}"
+        );
+        for payload in hostile::HIDDEN_PAYLOADS {
+            assert!(
+                !screen.contains(payload),
+                "{name}: {payload} shows:\n{screen}"
+            );
+        }
+    }
+    // What is text stays text: the title, the failure, other scripts.
+    let (_, main) = &screens[0];
+    assert!(main.contains("Fix prices"), "{main}");
+    assert!(main.contains("FAILED tests/test_prices.py"), "{main}");
+    let (_, log) = &screens[3];
+    // (A wide character fills two cells; the second is blank in this rendering.)
+    for visible in [
+        "clipboard write",
+        "错",
+        "🚨",
+        "שגיאה",
+        "markers",
+        "hyperlink text",
+    ] {
+        assert!(log.contains(visible), "{visible:?} is missing:\n{log}");
+    }
+}

@@ -1,155 +1,73 @@
 //! The real console in a real terminal (tmux) against the simulator over HTTP: start, see the
 //! runs, open one, edit the prompt, create the tracking issue, see the result, quit, and find
-//! the terminal restored. `.ci/run` installs tmux; without it the test says so and skips.
+//! the terminal restored; a draft that survives kill -9; keys answered while GitHub stalls.
+//! `.ci/run` installs tmux; without it each test says so and skips.
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::terminal::{SimProcess, Tmux, console_command};
 use common::*;
-
-fn tmux(args: &[&str]) -> String {
-    let out = Command::new("tmux").args(args).output().expect("tmux runs");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn screen(session: &str) -> String {
-    tmux(&["capture-pane", "-p", "-t", session])
-}
-
-/// Waits until the screen shows `text` (or fails with the screen it saw).
-fn wait_for(session: &str, text: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let s = screen(session);
-        if s.contains(text) {
-            return s;
-        }
-        if Instant::now() > deadline {
-            panic!("the screen never showed {text:?}:\n{s}");
-        }
-        std::thread::sleep(Duration::from_millis(150));
-    }
-}
-
-fn keys(session: &str, keys: &[&str]) {
-    let mut args = vec!["send-keys", "-t", session];
-    args.extend_from_slice(keys);
-    tmux(&args);
-    std::thread::sleep(Duration::from_millis(250));
-}
-
-/// `GET /_sim/requests` over a plain socket.
-fn sim_requests(url: &str) -> serde_json::Value {
-    let addr = url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    write!(
-        stream,
-        "GET /_sim/requests HTTP/1.0\r\nHost: {addr}\r\n\r\n"
-    )
-    .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or("[]");
-    serde_json::from_str(body).unwrap()
-}
 
 #[test]
 fn a_user_finds_a_failure_edits_the_prompt_creates_the_issue_and_quits_cleanly() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("skipped: tmux is not installed (.ci/run installs it)");
-        return;
-    }
     let home = tempfile::tempdir().unwrap();
-    let scenario = fixtures().join("scenario/scenario.yml");
-    let mut sim = autoheal(home.path())
-        .args(["sim", "--port", "0", "--copilot-delay", "1", "--scenario"])
-        .arg(&scenario)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut banner = BufReader::new(sim.stdout.take().unwrap());
-    let mut first = String::new();
-    banner.read_line(&mut first).unwrap();
-    let url = first.trim().rsplit(' ').next().unwrap().to_string();
-
-    let session = format!("autoheal-e2e-{}", std::process::id());
-    let bin = env!("CARGO_BIN_EXE_autoheal");
-    let data = home.path().join("data");
-    let command = format!(
-        "env -u GH_TOKEN GITHUB_TOKEN=e2e-token GITHUB_API_URL={url} AUTOHEAL_DATA_DIR={} \
-         AUTOHEAL_CONFIG_DIR={} AUTOHEAL_CACHE_DIR={} {bin} --repo octo/shop; echo AUTOHEAL-EXITED $?; sleep 60",
-        data.display(),
-        home.path().join("config").display(),
-        home.path().join("cache").display(),
+    let sim = SimProcess::start(
+        home.path(),
+        &fixtures().join("scenario/scenario.yml"),
+        &["--copilot-delay", "1"],
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "140",
-        "-y",
-        "45",
-        &command,
-    ]);
-    let result = std::panic::catch_unwind(|| {
-        // The runs appear and are analysed without a keypress.
-        wait_for(&session, "Failed runs (7)");
-        wait_for(&session, "Could not resolve host");
-        // Open the run on main with the missing module (fourth, by age).
-        keys(&session, &["j", "j", "j", "Enter"]);
-        let s = wait_for(&session, "#9001");
-        assert!(s.contains("dependency"), "{s}");
-        wait_for(&session, "ModuleNotFoundError");
-        // Edit the prompt.
-        keys(&session, &["e"]);
-        wait_for(&session, "editing");
-        keys(&session, &["-l", "E2E NOTE "]);
-        keys(&session, &["Escape"]);
-        wait_for(&session, "e edits");
-        // Create the tracking issue: the dialog shows what will be created first.
-        keys(&session, &["i"]);
-        wait_for(&session, "[auto-heal] CI failed on main (run 9001)");
-        keys(&session, &["y"]);
-        let s = wait_for(&session, "created issue #");
-        assert!(s.contains("Issue     #"), "{s}");
-        // Help from the overlay, then quit.
-        keys(&session, &["?"]);
-        wait_for(&session, "create the tracking issue");
-        keys(&session, &["Escape"]);
-        keys(&session, &["q"]);
-        let s = wait_for(&session, "AUTOHEAL-EXITED 0");
-        // The alternate screen is gone: nothing of the console is left on screen.
-        assert!(
-            !s.contains("Failed runs"),
-            "the terminal was not restored:\n{s}"
-        );
-    });
-    tmux(&["kill-session", "-t", &session]);
-    let requests = sim_requests(&url);
-    let _ = sim.kill();
-    let _ = sim.wait();
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
-    }
-    let issue_posts = requests
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|r| {
-            r["method"] == "POST"
-                && r["path"]
-                    .as_str()
-                    .unwrap()
-                    .ends_with("/repos/octo/shop/issues")
-        })
-        .count();
-    assert_eq!(issue_posts, 1, "exactly one issue was created");
+    let data = home.path().join("data");
+    let command = console_command(
+        home.path(),
+        &sim.url,
+        &[("GITHUB_TOKEN", "e2e-token")],
+        "--repo octo/shop",
+    );
+    let Some(tmux) = Tmux::start("e2e", &command, &[]) else {
+        return;
+    };
+    // The runs appear and are analysed without a keypress.
+    tmux.wait_for("Failed runs (7)");
+    tmux.wait_for("Could not resolve host");
+    // Open the run on main with the missing module (fourth, by age).
+    tmux.keys(&["j", "j", "j", "Enter"]);
+    tmux.wait_for("#9001");
+    let s = tmux.wait_for("ModuleNotFoundError");
+    assert!(s.contains("dependency"), "{s}");
+    // Edit the prompt.
+    tmux.keys(&["e"]);
+    tmux.wait_for("editing");
+    tmux.keys(&["-l", "E2E NOTE "]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("e edits");
+    // Create the tracking issue: the dialog shows what will be created first.
+    tmux.keys(&["i"]);
+    tmux.wait_for("[auto-heal] CI failed on main (run 9001)");
+    tmux.keys(&["y"]);
+    let s = tmux.wait_for("created issue #");
+    assert!(s.contains("Issue     #"), "{s}");
+    // Help from the overlay, then quit.
+    tmux.keys(&["?"]);
+    tmux.wait_for("create the tracking issue");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    let s = tmux.wait_for("AUTOHEAL-EXITED 0");
+    // The alternate screen is gone: nothing of the console is left on screen.
+    assert!(
+        !s.contains("Failed runs"),
+        "the terminal was not restored:\n{s}"
+    );
+    assert_eq!(tmux.query("#{alternate_on}"), "0");
+
+    assert_eq!(
+        sim.count("POST", "/repos/octo/shop/issues"),
+        1,
+        "exactly one issue was created"
+    );
     // The draft survived on disk, with the user's words.
     let draft = std::fs::read_to_string(data.join("drafts/octo/shop/9001.md")).unwrap();
     assert!(draft.starts_with("E2E NOTE "), "{draft}");
@@ -158,71 +76,31 @@ fn a_user_finds_a_failure_edits_the_prompt_creates_the_issue_and_quits_cleanly()
 
 #[test]
 fn a_prompt_draft_survives_kill_9() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("skipped: tmux is not installed (.ci/run installs it)");
-        return;
-    }
     let home = tempfile::tempdir().unwrap();
-    let scenario = fixtures().join("scenario/scenario.yml");
-    let mut sim = autoheal(home.path())
-        .args(["sim", "--port", "0", "--scenario"])
-        .arg(&scenario)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut banner = BufReader::new(sim.stdout.take().unwrap());
-    let mut first = String::new();
-    banner.read_line(&mut first).unwrap();
-    let url = first.trim().rsplit(' ').next().unwrap().to_string();
-    let session = format!("autoheal-kill-{}", std::process::id());
+    let sim = SimProcess::start(home.path(), &fixtures().join("scenario/scenario.yml"), &[]);
     let data = home.path().join("data");
-    let command = format!(
-        "env -u GH_TOKEN GITHUB_TOKEN=t GITHUB_API_URL={url} AUTOHEAL_DATA_DIR={} \
-         AUTOHEAL_CONFIG_DIR={} AUTOHEAL_CACHE_DIR={} {} --repo octo/shop",
-        data.display(),
-        home.path().join("config").display(),
-        home.path().join("cache").display(),
-        env!("CARGO_BIN_EXE_autoheal"),
+    let command = console_command(
+        home.path(),
+        &sim.url,
+        &[("GITHUB_TOKEN", "t")],
+        "--repo octo/shop",
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "140",
-        "-y",
-        "45",
-        &command,
-    ]);
-    let result = std::panic::catch_unwind(|| {
-        wait_for(&session, "Fix the failing");
-        keys(&session, &["e"]);
-        wait_for(&session, "editing");
-        keys(&session, &["-l", "SURVIVES KILL "]);
-        // The draft is saved within a couple of seconds of the last keystroke.
-        wait_for(&session, "editing · unsaved");
-        wait_for(&session, "editing · saved");
-        let pane_pid = tmux(&["list-panes", "-t", &session, "-F", "#{pane_pid}"]);
-        let killed = Command::new("pkill")
-            .args(["-9", "-P", pane_pid.trim()])
-            .status()
-            .unwrap();
-        assert!(
-            killed.success()
-                || Command::new("kill")
-                    .args(["-9", pane_pid.trim()])
-                    .status()
-                    .unwrap()
-                    .success()
-        );
-    });
-    tmux(&["kill-session", "-t", &session]);
-    let _ = sim.kill();
-    let _ = sim.wait();
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
-    }
+    let Some(tmux) = Tmux::start("kill", &command, &[]) else {
+        return;
+    };
+    tmux.wait_for("Fix the failing");
+    tmux.keys(&["e"]);
+    tmux.wait_for("editing");
+    tmux.keys(&["-l", "SURVIVES KILL "]);
+    // Killed right after the last keystroke: every edit is written at once.
+    let pane_pid = tmux.pane_pid();
+    let killed = Command::new("pkill")
+        .args(["-9", "-P", &pane_pid])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "the console was killed");
+    drop(tmux);
+    drop(sim);
     let drafts = data.join("drafts/octo/shop");
     let found: Vec<String> = std::fs::read_dir(&drafts)
         .unwrap()
@@ -244,70 +122,171 @@ fn a_prompt_draft_survives_kill_9() {
 
 #[test]
 fn the_console_answers_keys_while_every_request_stalls() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        println!("skipped: tmux is not installed (.ci/run installs it)");
-        return;
-    }
     let home = tempfile::tempdir().unwrap();
-    let scenario = fixtures().join("scenario/scenario.yml");
-    let mut sim = autoheal(home.path())
-        .args([
-            "sim",
-            "--port",
-            "0",
-            "--stall-rate",
-            "1",
-            "--stall-ms",
-            "20000",
-            "--scenario",
-        ])
-        .arg(&scenario)
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut banner = BufReader::new(sim.stdout.take().unwrap());
-    let mut first = String::new();
-    banner.read_line(&mut first).unwrap();
-    let url = first.trim().rsplit(' ').next().unwrap().to_string();
-    let session = format!("autoheal-stall-{}", std::process::id());
-    let command = format!(
-        "env -u GH_TOKEN GITHUB_TOKEN=t GITHUB_API_URL={url} AUTOHEAL_DATA_DIR={} \
-         AUTOHEAL_CONFIG_DIR={} {} --repo octo/shop; echo AUTOHEAL-EXITED $?; sleep 30",
-        home.path().join("data").display(),
-        home.path().join("config").display(),
-        env!("CARGO_BIN_EXE_autoheal"),
+    let sim = SimProcess::start(
+        home.path(),
+        &fixtures().join("scenario/scenario.yml"),
+        &["--stall-rate", "1", "--stall-ms", "20000"],
     );
-    tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &session,
-        "-x",
-        "140",
-        "-y",
-        "45",
+    let command = console_command(
+        home.path(),
+        &sim.url,
+        &[("GITHUB_TOKEN", "t")],
+        "--repo octo/shop",
+    );
+    let Some(tmux) = Tmux::start("stall", &command, &[]) else {
+        return;
+    };
+    let s = tmux.wait_for("Looking for failed runs");
+    assert!(s.contains("refreshing"), "{s}");
+    // Every request hangs for 20 s; the keys still work at once.
+    let asked = Instant::now();
+    tmux.keys(&["?"]);
+    tmux.wait_for("create the tracking issue");
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("AUTOHEAL-EXITED 0");
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        asked.elapsed()
+    );
+}
+
+/// A fork's run whose title, names and log are full of terminal escape sequences: the
+/// console shows it, its excerpt and its full log, and the terminal is never driven: the
+/// pane's title stays, no clipboard buffer appears, the alternate screen stays on.
+#[test]
+fn nothing_from_a_hostile_run_drives_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let scenario = hostile::write_scenario(&home.path().join("hostile"));
+    let sim = SimProcess::start(home.path(), &scenario, &[]);
+    let command = console_command(
+        home.path(),
+        &sim.url,
+        &[("GITHUB_TOKEN", "t")],
+        "--repo octo/shop",
+    );
+    // With set-clipboard on, tmux turns an application's OSC 52 write into a paste buffer.
+    let Some(tmux) = Tmux::start(
+        "hostile",
         &command,
-    ]);
-    let result = std::panic::catch_unwind(|| {
-        let s = wait_for(&session, "Looking for failed runs");
-        assert!(s.contains("refreshing"), "{s}");
-        // Every request hangs for 20 s; the keys still work at once.
-        let asked = Instant::now();
-        keys(&session, &["?"]);
-        wait_for(&session, "create the tracking issue");
-        keys(&session, &["Escape"]);
-        keys(&session, &["q"]);
-        wait_for(&session, "AUTOHEAL-EXITED 0");
+        &[&["set-option", "-g", "set-clipboard", "on"]],
+    ) else {
+        return;
+    };
+    let title = tmux.query("#{pane_title}");
+    tmux.wait_for("FAILED tests/test_prices.py");
+    let main = tmux.wait_for("Fix prices");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["L"]);
+    let log = tmux.wait_for("clipboard write");
+    tmux.wait_for("hyperlink text");
+    let with_escapes = tmux.screen_with_escapes();
+    assert_eq!(
+        tmux.query("#{alternate_on}"),
+        "1",
+        "the log left the alternate screen"
+    );
+    assert_eq!(tmux.query("#{pane_title}"), title, "the log set the title");
+    assert_eq!(tmux.buffers(), "", "the log wrote the clipboard");
+    for screen in [&main, &log] {
+        for payload in hostile::HIDDEN_PAYLOADS {
+            assert!(!screen.contains(payload), "{payload}:\n{screen}");
+        }
+    }
+    // What tmux would draw holds colours only: no OSC, DCS or hyperlink.
+    for sequence in ["\x1b]", "\x1bP", "\x1b_", "\x1b^"] {
         assert!(
-            asked.elapsed() < Duration::from_secs(10),
-            "{:?}",
-            asked.elapsed()
+            !with_escapes.contains(sequence),
+            "{sequence:?} reached the pane"
         );
-    });
-    tmux(&["kill-session", "-t", &session]);
-    let _ = sim.kill();
-    let _ = sim.wait();
-    if let Err(e) = result {
-        std::panic::resume_unwind(e);
+    }
+    tmux.keys(&["Escape"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("AUTOHEAL-EXITED 0");
+    assert_eq!(tmux.query("#{alternate_on}"), "0");
+    assert_eq!(tmux.query("#{pane_title}"), title);
+    assert_eq!(tmux.buffers(), "");
+}
+
+/// A panic, on the console's thread or in a background task: the terminal is restored,
+/// the crash report is written and its path printed, the token is not in it, and the draft
+/// typed just before is on disk.
+#[test]
+fn a_panic_restores_the_terminal_and_leaves_a_report_without_the_token() {
+    for (place, name) in [("main", "crash-main"), ("task", "crash-task")] {
+        let token = "ghp_CrashTest0123456789abcdefghijABCDEF";
+        let home = tempfile::tempdir().unwrap();
+        let sim = SimProcess::start(home.path(), &fixtures().join("scenario/scenario.yml"), &[]);
+        let command = console_command(
+            home.path(),
+            &sim.url,
+            &[("GITHUB_TOKEN", token), ("AUTOHEAL_CRASH_TEST", place)],
+            "--repo octo/shop",
+        );
+        let Some(tmux) = Tmux::start(name, &command, &[]) else {
+            return;
+        };
+        tmux.wait_for("Fix the failing");
+        tmux.keys(&["e"]);
+        tmux.wait_for("editing");
+        tmux.keys(&["-l", "TYPED BEFORE THE CRASH "]);
+        tmux.keys(&["F12"]);
+        let screen = tmux.wait_for("AUTOHEAL-EXITED 101");
+        assert!(screen.contains("autoheal crashed"), "{place}: {screen}");
+        assert!(screen.contains("A crash report is in"), "{place}: {screen}");
+        assert!(!screen.contains(token), "{place}: the token is on screen");
+        // Restored: main screen, cursor shown, no mouse reporting.
+        assert!(!screen.contains("Failed runs"), "{place}: {screen}");
+        assert_eq!(tmux.query("#{alternate_on}"), "0", "{place}");
+        assert_eq!(tmux.query("#{cursor_flag}"), "1", "{place}");
+        assert_eq!(tmux.query("#{mouse_any_flag}"), "0", "{place}");
+
+        let data = home.path().join("data");
+        let reports: Vec<_> = std::fs::read_dir(&data)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("crash-")
+            })
+            .collect();
+        assert_eq!(reports.len(), 1, "{place}: one report");
+        let file_name = reports[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            screen.contains(&file_name),
+            "{place}: its path is printed: {screen}"
+        );
+        let report = std::fs::read_to_string(&reports[0]).unwrap();
+        assert!(report.contains("crash test"), "{place}: {report}");
+        assert!(report.contains("backtrace"), "{place}");
+        assert!(
+            !report.contains(token),
+            "{place}: the token is in the report"
+        );
+        let log = std::fs::read_to_string(data.join("autoheal.log")).unwrap_or_default();
+        assert!(
+            !log.contains(token),
+            "{place}: the token is in the log file"
+        );
+        let draft = std::fs::read_to_string(data.join("drafts/octo/shop/9010.md"))
+            .or_else(|_| {
+                let dir = data.join("drafts/octo/shop");
+                let first = std::fs::read_dir(&dir)?.filter_map(Result::ok).next();
+                std::fs::read_to_string(first.map(|e| e.path()).unwrap_or(dir))
+            })
+            .unwrap_or_default();
+        assert!(
+            draft.starts_with("TYPED BEFORE THE CRASH "),
+            "{place}: the draft: {draft:?}"
+        );
     }
 }

@@ -713,6 +713,16 @@ pub fn split_lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
+/// A log as a person reads it, a string a line: the format's prefixes (timestamps, or the
+/// job and step columns of `gh run view --log`) taken off and every line cleaned, for the
+/// console's full-log view.
+pub fn readable_lines(bytes: &[u8]) -> Vec<String> {
+    let format = super::line::detect_format(&bytes[..bytes.len().min(64 * 1024)]);
+    split_lines(bytes)
+        .map(|l| super::sanitize::clean(super::line::split_prefix(l, format).body).into_owned())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -768,6 +778,16 @@ mod tests {
         assert_eq!(lines, vec![&b"a"[..], b"b", b"c", b"d"]);
         assert_eq!(count_lines(b"a\nb\r\nc\rd", true), 4);
         assert_eq!(count_lines(b"a\nb\n", true), 2);
+    }
+
+    #[test]
+    fn readable_lines_lose_their_prefixes_and_escapes_in_every_format() {
+        let raw =
+            b"2025-11-20T10:00:00.0000000Z \x1b]0;t\x07one\n2025-11-20T10:00:01.0000000Z two\r\n";
+        assert_eq!(readable_lines(raw), vec!["one", "two"]);
+        let gh = b"test\tRun pytest\t2025-11-20T10:00:00.0000000Z one\ntest\tRun pytest\t2025-11-20T10:00:01.0000000Z two\n";
+        assert_eq!(readable_lines(gh), vec!["one", "two"]);
+        assert_eq!(readable_lines(b"plain\x1b[2J one\n"), vec!["plain one"]);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::heal::AuditLog;
 use crate::heal::rerun;
 
-use super::{Failure, GlobalArgs, session};
+use super::{Failure, GlobalArgs, output, session};
 
 #[derive(Debug, Args)]
 pub struct RerunArgs {
@@ -59,7 +59,7 @@ fn confirm(lines: &[String], yes: bool) -> Result<(), Failure> {
             "not on a terminal: pass --yes to go ahead without a confirmation",
         ));
     }
-    let mut err = std::io::stderr().lock();
+    let mut err = output::Safe::new(std::io::stderr().lock());
     for l in lines {
         let _ = writeln!(err, "{l}");
     }
@@ -87,9 +87,9 @@ fn one_repo(session: &session::Session) -> Result<crate::forge::RepoRef, Failure
 
 fn print(value: serde_json::Value, json: bool, text: String) {
     if json {
-        println!("{value}");
+        let _ = output::json_line(&value);
     } else {
-        println!("{text}");
+        output::line(&text);
     }
 }
 

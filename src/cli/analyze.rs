@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::analysis::{Analyzer, Baseline, JobContext, LogAnalysis, LogFormat, redact};
 use crate::triage::{ExcerptReport, MatchOut, redacted_excerpt, redacted_matches};
 
-use super::{Failure, GlobalArgs};
+use super::{Failure, GlobalArgs, output};
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -42,7 +42,7 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
         Some(path) => {
             let p = crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?;
             for w in &p.warnings {
-                eprintln!("warning: {w}");
+                output::to_stderr(&format!("warning: {w}"));
             }
             p.policy
         }
@@ -65,8 +65,7 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
         .analyze(std::io::BufReader::new(file), &ctx)
         .map_err(|e| Failure::internal(format!("cannot read {}: {e}", args.log.display())))?;
 
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
+    if args.json {
         let doc = AnalyzeDocument {
             file: args.log.display().to_string(),
             format: analysis.format,
@@ -78,21 +77,13 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
             matches: redacted_matches(&analysis, &[]),
             matches_total: analysis.matches_total,
         };
-        serde_json::to_writer_pretty(&mut out, &doc)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
+        output::json(&doc)
     } else {
-        print_text(&mut out, &args.log.display().to_string(), &analysis)
-    };
-    match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::internal(format!("cannot write the report: {e}")))
-        }
-        _ => Ok(()),
+        output::text(|out| print_text(out, &args.log.display().to_string(), &analysis))
     }
 }
 
-fn print_text(out: &mut impl Write, file: &str, a: &LogAnalysis) -> std::io::Result<()> {
+fn print_text(out: &mut dyn Write, file: &str, a: &LogAnalysis) -> std::io::Result<()> {
     let format = match a.format {
         LogFormat::RawGithub => "raw GitHub job log",
         LogFormat::GhRunView => "gh run view --log output",

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::forge::RepoRef;
 use crate::heal::{self, AuditLog, Executor, HealError, HealOutcome, HealPlan};
 
-use super::{Failure, GlobalArgs, session};
+use super::{Failure, GlobalArgs, output, session};
 
 #[derive(Debug, Args)]
 pub struct HealArgs {
@@ -85,10 +85,10 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
     let (repo_from_event, run_id) = if args.from_event {
         let (repo, id, conclusion) = read_event()?;
         if conclusion.as_deref() != Some("failure") {
-            println!(
+            output::line(&format!(
                 "run {id} concluded {}: nothing to heal",
                 conclusion.as_deref().unwrap_or("without a conclusion")
-            );
+            ));
             return Ok(());
         }
         (Some(repo), id)
@@ -111,7 +111,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
     };
     let session = session::open(global.demo, &repo_flags).await?;
     if let Some(notice) = &session.notice {
-        eprintln!("{notice}");
+        output::to_stderr(notice);
     }
     let repo = match session.repos.as_slice() {
         [one] => one.clone(),
@@ -135,7 +135,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
     )
     .await?;
     for w in &prepared.policy.warnings {
-        eprintln!("warning: {w}");
+        output::to_stderr(&format!("warning: {w}"));
     }
     if prepared.run.failed.run.conclusion.as_deref() != Some("failure") {
         return Err(Failure::refused(format!(
@@ -159,10 +159,10 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
             crate::heal::rerun::rerun(session.forge(), &repo, &prepared.run.failed.run, &audit)
                 .await
                 .map_err(|e| Failure::internal(e.to_string()))?;
-        println!(
+        output::line(&format!(
             "run {run_id}: {}; re-running its failed jobs (attempt {attempt}) instead of healing",
             prepared.run.verdict.recommendation_reason
-        );
+        ));
         return Ok(());
     }
     let prompt = match &args.prompt_file {
@@ -255,7 +255,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
 }
 
 fn confirm(plan: &HealPlan) -> Result<bool, Failure> {
-    let mut err = std::io::stderr().lock();
+    let mut err = output::Safe::new(std::io::stderr().lock());
     let _ = writeln!(err, "About to heal run {} of {}:", plan.run_id, plan.repo);
     let _ = writeln!(
         err,
@@ -287,8 +287,7 @@ fn confirm(plan: &HealPlan) -> Result<bool, Failure> {
 }
 
 fn print_dry_run(plan: &HealPlan, json: bool, artifacts: Vec<String>) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    let written = if json {
+    if json {
         let doc = HealDocument {
             repo: plan.repo.to_string(),
             run_id: plan.run_id,
@@ -303,11 +302,9 @@ fn print_dry_run(plan: &HealPlan, json: bool, artifacts: Vec<String>) -> Result<
             dry_run: true,
             plan: Some(plan),
         };
-        serde_json::to_writer_pretty(&mut out, &doc)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
+        output::json(&doc)
     } else {
-        (|| -> std::io::Result<()> {
+        output::text(|out| {
             writeln!(out, "Dry run: nothing is sent.\n")?;
             if let Some(r) = &plan.refusal {
                 writeln!(out, "Refused unless --force: {r}\n")?;
@@ -331,13 +328,7 @@ fn print_dry_run(plan: &HealPlan, json: bool, artifacts: Vec<String>) -> Result<
                 writeln!(out, "wrote {a}")?;
             }
             Ok(())
-        })()
-    };
-    match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::internal(format!("cannot write the plan: {e}")))
-        }
-        _ => Ok(()),
+        })
     }
 }
 
@@ -348,8 +339,7 @@ fn print_outcome(
     artifacts: Vec<String>,
     json: bool,
 ) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    let written = if json {
+    if json {
         let doc = HealDocument {
             repo: repo.to_string(),
             run_id,
@@ -364,11 +354,9 @@ fn print_outcome(
             dry_run: false,
             plan: None,
         };
-        serde_json::to_writer_pretty(&mut out, &doc)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
+        output::json(&doc)
     } else {
-        (|| -> std::io::Result<()> {
+        output::text(|out| {
             match o.failed_again_of {
                 Some(first) => writeln!(
                     out,
@@ -404,12 +392,6 @@ fn print_outcome(
                 writeln!(out, "Wrote {a}")?;
             }
             Ok(())
-        })()
-    };
-    match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::internal(format!("cannot write the result: {e}")))
-        }
-        _ => Ok(()),
+        })
     }
 }

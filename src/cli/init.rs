@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::Failure;
+use super::{Failure, output};
 
 /// The design's example policy, commented.
 pub const CONFIG_TEMPLATE: &str = include_str!("../../assets/init/auto-heal-config.yml");
@@ -58,12 +58,12 @@ pub fn run(args: InitArgs) -> Result<(), Failure> {
         }
         std::fs::write(&path, content)
             .map_err(|e| Failure::internal(format!("cannot write {}: {e}", path.display())))?;
-        println!("wrote {}", path.display());
+        output::line(&format!("wrote {}", path.display()));
     }
-    println!(
+    output::line(
         "\nCommit both files. Failed runs are then healed by the workflow; `autoheal` shows them \
          in the console. Optional: a fine-grained token in the AUTOHEAL_TOKEN secret lets the \
-         workflow start Copilot agent tasks."
+         workflow start Copilot agent tasks.",
     );
     Ok(())
 }

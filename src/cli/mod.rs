@@ -6,6 +6,7 @@ mod actions;
 mod analyze;
 mod heal;
 mod init;
+pub mod output;
 mod scan;
 mod session;
 mod sim;

@@ -12,7 +12,7 @@ use crate::humanize;
 use crate::scan::{self, RunReport};
 use crate::triage::Triage;
 
-use super::{Failure, GlobalArgs, session};
+use super::{Failure, GlobalArgs, output, session};
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
@@ -48,7 +48,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
             let policy =
                 crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?;
             for w in &policy.warnings {
-                eprintln!("warning: {w}");
+                output::to_stderr(&format!("warning: {w}"));
             }
             Some(policy)
         }
@@ -56,7 +56,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
     };
     let session = session::open(global.demo, &global.repos).await?;
     if let Some(notice) = &session.notice {
-        eprintln!("{notice}");
+        output::to_stderr(notice);
     }
     let mut runs = Vec::new();
     let mut repositories = Vec::new();
@@ -65,7 +65,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
         let policy = scan::resolve_policy(session.forge(), repo, given.as_ref()).await?;
         if given.is_none() {
             for w in &policy.warnings {
-                eprintln!("warning: {w}");
+                output::to_stderr(&format!("warning: {w}"));
             }
         }
         let mut report = RepositoryReport {
@@ -91,7 +91,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
                 }
             }
             Err(e) => {
-                eprintln!("autoheal: {e}");
+                output::to_stderr(&format!("autoheal: {e}"));
                 report.error = Some(e.to_string());
                 failed = true;
             }
@@ -100,20 +100,10 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
     }
     runs.sort_by_key(|r| std::cmp::Reverse(r.created_at));
 
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
-        let doc = ScanDocument { runs, repositories };
-        serde_json::to_writer_pretty(&mut out, &doc)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
+    if args.json {
+        output::json(&ScanDocument { runs, repositories })?;
     } else {
-        print_text(&mut out, &runs)
-    };
-    // A closed pipe (`| head`) is not an error worth a message.
-    if let Err(e) = written
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        return Err(Failure::internal(format!("cannot write the report: {e}")));
+        output::text(|out| print_text(out, &runs))?;
     }
     if failed {
         return Err(Failure::internal("some repositories could not be scanned"));
@@ -121,7 +111,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn print_text(out: &mut impl Write, runs: &[RunReport]) -> std::io::Result<()> {
+fn print_text(out: &mut dyn Write, runs: &[RunReport]) -> std::io::Result<()> {
     if runs.is_empty() {
         return writeln!(out, "No failed runs in the monitored workflows.");
     }

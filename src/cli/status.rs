@@ -1,7 +1,6 @@
 //! `autoheal status` (every heal and its PR, optionally keeping the books on GitHub) and
 //! `autoheal stats` (how healing went).
 
-use std::io::Write;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -11,7 +10,7 @@ use serde::Serialize;
 use crate::heal::AuditLog;
 use crate::watch::{self, HealState, HealStatus, stats};
 
-use super::{Failure, GlobalArgs, session};
+use super::{Failure, GlobalArgs, output, session};
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
@@ -52,7 +51,7 @@ struct StatusDocument<'a> {
 pub async fn status(global: &GlobalArgs, args: StatusArgs) -> Result<(), Failure> {
     let session = session::open(global.demo, &global.repos).await?;
     if let Some(notice) = &session.notice {
-        eprintln!("{notice}");
+        output::to_stderr(notice);
     }
     let given = match &global.config {
         Some(path) => {
@@ -98,19 +97,13 @@ pub async fn status(global: &GlobalArgs, args: StatusArgs) -> Result<(), Failure
 }
 
 fn print_status(all: &[HealStatus], actions: &[String], json: bool) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    let written = if json {
-        serde_json::to_writer(
-            &mut out,
-            &StatusDocument {
-                heals: all,
-                bookkeeping: actions,
-            },
-        )
-        .map_err(std::io::Error::from)
-        .and_then(|()| writeln!(out))
+    if json {
+        output::json_line(&StatusDocument {
+            heals: all,
+            bookkeeping: actions,
+        })
     } else {
-        (|| -> std::io::Result<()> {
+        output::text(|out| {
             writeln!(out, "{}", Utc::now().format("%H:%M:%S"))?;
             if all.is_empty() {
                 writeln!(out, "No tracking issues yet.")?;
@@ -161,13 +154,7 @@ fn print_status(all: &[HealStatus], actions: &[String], json: bool) -> Result<()
                 writeln!(out, "  → {a}")?;
             }
             Ok(())
-        })()
-    };
-    match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::internal(format!("cannot write: {e}")))
-        }
-        _ => Ok(()),
+        })
     }
 }
 
@@ -191,7 +178,7 @@ fn state_words(state: HealState) -> &'static str {
 pub async fn stats(global: &GlobalArgs, args: StatsArgs) -> Result<(), Failure> {
     let session = session::open(global.demo, &global.repos).await?;
     if let Some(notice) = &session.notice {
-        eprintln!("{notice}");
+        output::to_stderr(notice);
     }
     let given = match &global.config {
         Some(path) => {
@@ -215,13 +202,10 @@ pub async fn stats(global: &GlobalArgs, args: StatsArgs) -> Result<(), Failure> 
         );
     }
     let s = stats::compute(&all, &failed, args.days, Utc::now());
-    let mut out = std::io::stdout().lock();
-    let written = if args.json {
-        serde_json::to_writer_pretty(&mut out, &s)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(out))
+    if args.json {
+        output::json(&s)
     } else {
-        (|| -> std::io::Result<()> {
+        output::text(|out| {
             writeln!(out, "Last {} days", s.days)?;
             writeln!(out, "  failures seen   {}", s.failures_seen)?;
             writeln!(out, "  heals started   {}", s.heals_started)?;
@@ -246,12 +230,6 @@ pub async fn stats(global: &GlobalArgs, args: StatsArgs) -> Result<(), Failure> 
                 )?;
             }
             Ok(())
-        })()
-    };
-    match written {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::internal(format!("cannot write: {e}")))
-        }
-        _ => Ok(()),
+        })
     }
 }

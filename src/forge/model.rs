@@ -4,6 +4,11 @@
 //! marks required is required here, everything else is an `Option` or has a default, and enums
 //! are plain strings. So an older GitHub Enterprise, or a new enum value, never breaks a scan.
 //! Only the fields autoheal reads are listed; serde ignores the rest.
+//!
+//! Names and titles that whoever pushes code controls (a run's `display_title` is a fork's
+//! pull request title; job and step names come from its workflow file) are cleaned as they
+//! are read, by [`one_line`]: no escape sequence or control character in them reaches a
+//! terminal, a report or an issue we write.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -96,6 +101,7 @@ pub struct Repository {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workflow {
     pub id: u64,
+    #[serde(deserialize_with = "one_line::string")]
     pub name: String,
     pub path: String,
     pub state: String,
@@ -113,10 +119,11 @@ pub struct WorkflowList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowRun {
     pub id: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::option")]
     pub name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "one_line::option")]
     pub display_title: Option<String>,
+    #[serde(deserialize_with = "one_line::option")]
     pub head_branch: Option<String>,
     pub head_sha: String,
     #[serde(default)]
@@ -183,6 +190,7 @@ pub struct Job {
     pub run_id: u64,
     #[serde(default)]
     pub run_attempt: Option<u32>,
+    #[serde(deserialize_with = "one_line::string")]
     pub name: String,
     pub status: String,
     pub conclusion: Option<String>,
@@ -225,6 +233,7 @@ impl Job {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
+    #[serde(deserialize_with = "one_line::string")]
     pub name: String,
     pub status: String,
     pub conclusion: Option<String>,
@@ -274,6 +283,7 @@ impl IssueLabel {
 pub struct Issue {
     pub id: u64,
     pub number: u64,
+    #[serde(deserialize_with = "one_line::string")]
     pub title: String,
     pub body: Option<String>,
     pub state: String,
@@ -331,6 +341,7 @@ pub struct PullRequest {
     pub node_id: String,
     pub number: u64,
     pub state: String,
+    #[serde(deserialize_with = "one_line::string")]
     pub title: String,
     pub body: Option<String>,
     #[serde(default)]
@@ -365,7 +376,7 @@ pub struct Review {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BranchTip {
-    #[serde(rename = "ref")]
+    #[serde(rename = "ref", deserialize_with = "one_line::string")]
     pub name: String,
     pub sha: String,
     #[serde(default)]
@@ -375,6 +386,7 @@ pub struct BranchTip {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckRun {
     pub id: u64,
+    #[serde(deserialize_with = "one_line::string")]
     pub name: String,
     pub head_sha: String,
     pub status: String,
@@ -465,6 +477,27 @@ pub struct NewIssue {
     pub labels: Vec<String>,
 }
 
+/// Deserializers for one-line text shown to people: escape sequences, control characters
+/// and bidirectional overrides are removed on the way in ([`crate::analysis::sanitize`]).
+mod one_line {
+    use serde::{Deserialize, Deserializer};
+
+    fn clean(s: String) -> String {
+        match crate::analysis::sanitize::clean(s.as_bytes()) {
+            std::borrow::Cow::Borrowed(_) => s,
+            std::borrow::Cow::Owned(cleaned) => cleaned,
+        }
+    }
+
+    pub fn string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        String::deserialize(d).map(clean)
+    }
+
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Option::<String>::deserialize(d).map(|o| o.map(clean))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -508,5 +541,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(job.check_run_id(), Some(399444496));
+    }
+
+    #[test]
+    fn names_and_titles_lose_escape_sequences_as_they_are_read() {
+        let job: Job = serde_json::from_str(
+            r#"{"id":1,"run_id":2,"name":"test\u001b]0;owned\u0007 \u001b[2Jsuite","status":"completed",
+                "conclusion":"failure","started_at":"2025-01-01T00:00:00Z","completed_at":null,
+                "steps":[{"name":"Run \u001b]52;c;cm0gLXJmIH4=\u0007pytest\u202e","status":"completed",
+                          "conclusion":"failure","number":1}]}"#,
+        )
+        .unwrap();
+        assert_eq!(job.name, "test suite");
+        assert_eq!(job.steps[0].name, "Run pytest\u{fffd}");
     }
 }

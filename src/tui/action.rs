@@ -118,9 +118,11 @@ pub enum Effect {
         key: RunKey,
         runs: Vec<u64>,
     },
+    /// Written on every edit; `synced` once typing pauses or the editor is left.
     SaveDraft {
         key: RunKey,
         text: String,
+        synced: bool,
     },
     RemoveDraft(RunKey),
     OpenUrl(String),

@@ -74,8 +74,9 @@ pub struct Row {
     pub prepared: Option<Box<Prepared>>,
     pub explain_error: Option<String>,
     pub prompt: Option<TextArea<'static>>,
-    /// Seconds since the prompt changed without being saved.
-    pub prompt_unsaved: Option<u32>,
+    /// Seconds since the prompt changed without its draft being synced to disk (it is
+    /// written at once; the sync waits for a pause in typing).
+    pub prompt_unsynced: Option<u32>,
     pub heal: HealView,
     /// Appeared after the first poll (marked until selected).
     pub is_new: bool,
@@ -91,7 +92,7 @@ impl Row {
             prepared: None,
             explain_error: None,
             prompt: None,
-            prompt_unsaved: None,
+            prompt_unsynced: None,
             heal: HealView::default(),
             is_new,
             fingerprint: None,

@@ -110,15 +110,7 @@ impl Runner {
                         .github
                         .job_log(&key.0, job_id)
                         .await
-                        .map(|bytes| {
-                            crate::analysis::scanner::split_lines(&bytes)
-                                .map(|l| {
-                                    let format = crate::analysis::line::LogFormat::RawGithub;
-                                    let p = crate::analysis::line::split_prefix(l, format);
-                                    crate::analysis::sanitize::clean(p.body).into_owned()
-                                })
-                                .collect()
-                        })
+                        .map(|bytes| crate::analysis::scanner::readable_lines(&bytes))
                         .map_err(|e| e.to_string());
                     me.send(Action::LogLoaded {
                         key,
@@ -231,8 +223,8 @@ impl Runner {
                     me.send(Action::CleanedUp(result));
                 });
             }
-            Effect::SaveDraft { key, text } => {
-                if let Err(e) = crate::drafts::save(&key.0, key.1, &text) {
+            Effect::SaveDraft { key, text, synced } => {
+                if let Err(e) = crate::drafts::save(&key.0, key.1, &text, synced) {
                     tracing::warn!(error = %e, "cannot save the prompt draft");
                 }
             }

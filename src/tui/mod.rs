@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod app;
+pub mod crash;
 pub mod effects;
 pub mod highlight;
 pub mod keymap;
@@ -77,8 +78,9 @@ pub async fn run(
         repos: Arc::new(session.repos.clone()),
     };
 
-    terminal::set_secrets(app.secrets.clone());
-    terminal::install_panic_hook();
+    crash::set_secrets(app.secrets.clone());
+    crash::install_panic_hook();
+    let crash_test = crash::CrashTest::from_env();
     let (mut term, _guard) = terminal::enter()
         .map_err(|e| Failure::internal(format!("cannot open the terminal: {e}")))?;
     if let Ok(size) = term.size() {
@@ -92,12 +94,20 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     tick.tick().await;
     loop {
-        term.draw(|f| view::view(&app, f, &mut hl))
-            .map_err(|e| Failure::internal(format!("cannot draw: {e}")))?;
+        {
+            let _screen = crash::hold_screen();
+            term.draw(|f| view::view(&app, f, &mut hl))
+                .map_err(|e| Failure::internal(format!("cannot draw: {e}")))?;
+        }
         let action = tokio::select! {
             Some(a) = rx.recv() => a,
             _ = tick.tick() => Action::Tick,
         };
+        if let (Action::Key(k), Some(test)) = (&action, crash_test)
+            && k.code == crossterm::event::KeyCode::F(12)
+        {
+            test.fire(&app.secrets);
+        }
         let mut effects = update::update(&mut app, action);
         // Take everything already waiting before drawing again: a burst of results or
         // key repeats costs one frame, not one each.

@@ -23,7 +23,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 && let Some(t) = selected_prompt(app)
             {
                 t.insert_str(text);
-                mark_unsaved(app);
+                return edited(app);
             } else if let Mode::Filter = app.mode {
                 app.filter.push_str(&text.replace(['\n', '\r'], " "));
                 app.selected = 0;
@@ -284,10 +284,22 @@ fn selected_prompt(app: &mut App) -> Option<&mut TextArea<'static>> {
     app.rows[i].prompt.as_mut()
 }
 
-fn mark_unsaved(app: &mut App) {
-    if let Some(i) = app.selected_index() {
-        app.rows[i].prompt_unsaved = Some(0);
-    }
+/// The prompt changed: write the draft now (a crash or `kill -9` loses no keystroke), and
+/// sync it to disk once typing pauses (on a tick).
+fn edited(app: &mut App) -> Vec<Effect> {
+    let Some(i) = app.selected_index() else {
+        return Vec::new();
+    };
+    let row = &mut app.rows[i];
+    row.prompt_unsynced = Some(0);
+    row.prompt_text()
+        .map(|text| Effect::SaveDraft {
+            key: row.key.clone(),
+            text,
+            synced: false,
+        })
+        .into_iter()
+        .collect()
 }
 
 /// New runs join the list (marked new after the first poll); runs no longer failing leave it
@@ -399,16 +411,17 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
     }
     let editing = matches!(app.mode, Mode::EditPrompt);
     for row in &mut app.rows {
-        if let Some(age) = row.prompt_unsaved.as_mut() {
+        if let Some(age) = row.prompt_unsynced.as_mut() {
             *age += 1;
             if *age > AUTOSAVE_AFTER || !editing {
                 if let Some(text) = row.prompt_text() {
                     effects.push(Effect::SaveDraft {
                         key: row.key.clone(),
                         text,
+                        synced: true,
                     });
                 }
-                row.prompt_unsaved = None;
+                row.prompt_unsynced = None;
             }
         }
     }
@@ -509,10 +522,10 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 app.mode = Mode::Normal;
                 return save_now(app);
             }
-            if let Some(t) = selected_prompt(app) {
-                if t.input(key) {
-                    mark_unsaved(app);
-                }
+            if let Some(t) = selected_prompt(app)
+                && t.input(key)
+            {
+                return edited(app);
             }
             Vec::new()
         }
@@ -553,11 +566,12 @@ fn save_now(app: &mut App) -> Vec<Effect> {
         return Vec::new();
     };
     let row = &mut app.rows[i];
-    row.prompt_unsaved = None;
+    row.prompt_unsynced = None;
     match row.prompt_text() {
         Some(text) => vec![Effect::SaveDraft {
             key: row.key.clone(),
             text,
+            synced: true,
         }],
         None => Vec::new(),
     }
@@ -663,7 +677,7 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             let row = &mut app.rows[i];
             if let Some(p) = &row.prepared {
                 row.prompt = Some(textarea(&p.default_prompt));
-                row.prompt_unsaved = None;
+                row.prompt_unsynced = None;
                 app.status.message = Some("prompt reset to the template".into());
                 return vec![Effect::RemoveDraft(row.key.clone())];
             }

@@ -1,6 +1,9 @@
 //! Shared by the integration tests: a simulator on a loopback port and a real client for it.
 #![allow(dead_code)]
 
+pub mod hostile;
+pub mod terminal;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

@@ -17,10 +17,11 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let title = match (editing, row.prompt_unsaved.is_some()) {
-        (true, true) => "Copilot prompt · editing · unsaved (Esc leaves)",
-        (true, false) => "Copilot prompt · editing · saved (Esc leaves)",
-        (false, _) => "Copilot prompt · e edits",
+    // Every edit is on disk at once (see `drafts`), so there is no "unsaved" state to show.
+    let title = if editing {
+        "Copilot prompt · editing · draft saved (Esc leaves)"
+    } else {
+        "Copilot prompt · e edits"
     };
     let block = pane_block(title, Pane::Prompt, app);
     match &row.prompt {
