@@ -358,3 +358,93 @@ async fn the_token_never_reaches_the_log_file_even_at_trace_level() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains(token));
     assert!(!String::from_utf8_lossy(&out.stderr).contains(token));
 }
+
+/// Peak resident memory of a running process (`VmHWM`), in KiB; Linux only.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A 1 GiB job log piped through `autoheal analyze --log -`: the real failure at its end is
+/// found on the right line, every line is counted, and memory stays flat (the log streams).
+#[test]
+fn a_1_gib_log_streams_through_analyze_with_flat_memory() {
+    use std::io::Write;
+    const GIB: usize = 1 << 30;
+    // A block of ordinary build and test output, now and then with words that look like
+    // failures but are not ("error" in a test name, "0 failed").
+    let mut block = String::new();
+    for i in 0..200 {
+        block.push_str(&format!(
+            "2025-11-20T10:00:00.0000000Z Collecting package-{i}==1.{i}.0 (from -r requirements.txt (line {i}))\n\
+             2025-11-20T10:00:00.0000000Z   Downloading package_{i}-1.{i}.0-py3-none-any.whl (42 kB)\n\
+             2025-11-20T10:00:00.0000000Z tests/test_prices.py::test_total_{i} PASSED [ {}%]\n",
+            i % 100
+        ));
+        block.push_str(if i % 50 == 0 {
+            "2025-11-20T10:00:00.0000000Z tests/test_errors.py::test_error_message PASSED, 0 failed\n"
+        } else {
+            "2025-11-20T10:00:00.0000000Z \x1b[32m✓\x1b[0m compiled module in 0.2s\n"
+        });
+    }
+    let block_lines = 800;
+    let repeats = GIB.div_ceil(block.len());
+    let tail = "2025-11-20T10:09:59.0000000Z E   ModuleNotFoundError: No module named 'requests'\n\
+                2025-11-20T10:09:59.1000000Z ##[error]Process completed with exit code 1.\n";
+    let failure_line = repeats * block_lines + 1;
+
+    let home = tempfile::tempdir().unwrap();
+    let mut child = autoheal(home.path())
+        .args(["analyze", "--json", "--log", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    let started = std::time::Instant::now();
+    let writer = std::thread::spawn(move || {
+        for _ in 0..repeats {
+            stdin.write_all(block.as_bytes())?;
+        }
+        stdin.write_all(tail.as_bytes())
+    });
+    // VmHWM only grows: the last reading before the process ends is its peak.
+    let mut peak = 0;
+    while !writer.is_finished() {
+        peak = peak.max(peak_rss_kib(pid).unwrap_or(0));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    writer.join().unwrap().unwrap();
+    peak = peak.max(peak_rss_kib(pid).unwrap_or(0));
+    let out = child.wait_with_output().unwrap();
+    let took = started.elapsed();
+    assert!(out.status.success(), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    println!(
+        "1 GiB log: {} lines in {:.1} s ({:.0} MiB/s, debug build), peak RSS {:.1} MiB",
+        doc["total_lines"],
+        took.as_secs_f64(),
+        1024.0 / took.as_secs_f64(),
+        peak as f64 / 1024.0
+    );
+    assert_eq!(doc["total_lines"], failure_line + 1);
+    assert_eq!(doc["category"], "dependency");
+    let primary = &doc["matches"][0];
+    assert_eq!(primary["line"], failure_line, "{primary}");
+    assert!(
+        doc["excerpt"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["text"].as_str().unwrap().contains("No module named 'requests'")),
+        "{}",
+        doc["excerpt"]
+    );
+    if peak > 0 {
+        assert!(peak < 128 * 1024, "peak RSS {peak} KiB: the log did not stream");
+    } else {
+        println!("(no /proc here: memory not measured)");
+    }
+}

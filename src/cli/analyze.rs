@@ -13,7 +13,8 @@ use super::{Failure, GlobalArgs, output};
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
-    /// The log: a raw GitHub job log, `gh run view --log` output, or any CI's plain log.
+    /// The log: a raw GitHub job log, `gh run view --log` output, or any CI's plain log;
+    /// `-` reads standard input (`gh run view --log-failed | autoheal analyze --log -`).
     #[arg(long, value_name = "FILE")]
     pub log: PathBuf,
     /// The last passing log of the same job: lines new in the failing log weigh more.
@@ -49,8 +50,15 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
         None => crate::config::Policy::default(),
     };
     let analyzer = Analyzer::new(&policy.failure_patterns).map_err(Failure::usage)?;
-    let file = std::fs::File::open(&args.log)
-        .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.log.display())))?;
+    let input: Box<dyn std::io::Read> = if args.log.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(
+            std::fs::File::open(&args.log).map_err(|e| {
+                Failure::usage(format!("cannot read {}: {e}", args.log.display()))
+            })?,
+        )
+    };
     let baseline = match &args.baseline {
         Some(path) => Some(Baseline::from_log(&std::fs::read(path).map_err(|e| {
             Failure::usage(format!("cannot read {}: {e}", path.display()))
@@ -62,7 +70,7 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
         baseline: baseline.as_ref(),
     };
     let analysis = analyzer
-        .analyze(std::io::BufReader::new(file), &ctx)
+        .analyze(input, &ctx)
         .map_err(|e| Failure::internal(format!("cannot read {}: {e}", args.log.display())))?;
 
     if args.json {
