@@ -379,3 +379,71 @@ async fn an_unreachable_api_is_a_clear_network_error() {
     assert!(matches!(err, ForgeError::Network { .. }), "{err}");
     assert!(err.to_string().contains("after 2 retries"), "{err}");
 }
+
+/// GitHub Enterprise Server keeps REST under `/api/v3` and GraphQL at `/api/graphql`,
+/// outside the REST base: a scan with logs, paginated reads, a heal with its Copilot PR and
+/// marking that PR ready all work against that layout, and nothing is asked of
+/// `/api/v3/graphql` (the simulator has no such path, as GHES has none).
+#[tokio::test]
+async fn the_enterprise_server_layout_works_rest_under_api_v3_and_graphql_beside_it() {
+    let sim = autoheal::sim::start(
+        ([127, 0, 0, 1], 0).into(),
+        autoheal::sim::SimOptions {
+            scenario: test_scenario(),
+            world: autoheal::sim::WorldOptions {
+                copilot_delay: Duration::from_millis(100),
+                ..Default::default()
+            },
+            faults: Faults::default(),
+            layout: autoheal::sim::ApiLayout::EnterpriseServer,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(sim.url().ends_with("/api/v3"), "{}", sim.url());
+    let gh = client(&sim);
+    let repo = shop();
+    let policy = scan::resolve_policy(&gh, &repo, None).await.unwrap();
+    assert_eq!(policy.policy.monitored_workflows, ["CI", "Release*"]);
+    let runs = scan::failed_runs(&gh, &repo, &policy, 20).await.unwrap();
+    let ids: Vec<u64> = runs.iter().map(|r| r.run.id).collect();
+    assert_eq!(ids, vec![9010, 9008, 9009, 9001, 9005, 9007, 9011]);
+    let log = gh.job_log(&repo, 90011).await.unwrap();
+    assert!(String::from_utf8_lossy(&log).contains("ModuleNotFoundError"));
+
+    let issue = gh
+        .create_issue(
+            &repo,
+            &NewIssue {
+                title: "CI failed".into(),
+                body: "details".into(),
+                labels: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    gh.add_assignees(&repo, issue.number, &["copilot-swe-agent[bot]".into()])
+        .await
+        .unwrap();
+    let pull = autoheal::sim::eventually(Duration::from_secs(5), async || {
+        autoheal::watch::find_pr(&gh, &repo, issue.number, None)
+            .await
+            .ok()
+            .flatten()
+    })
+    .await
+    .expect("the Copilot PR appears");
+    assert_eq!(pull.draft, Some(true));
+    gh.mark_ready(&pull.node_id).await.unwrap();
+    assert_eq!(
+        gh.pull(&repo, pull.number).await.unwrap().draft,
+        Some(false)
+    );
+    let graphql: Vec<String> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("graphql"))
+        .map(|r| format!("{} {}", r.path, r.status))
+        .collect();
+    assert_eq!(graphql, ["/api/graphql 200"]);
+}

@@ -54,9 +54,8 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
         Box::new(std::io::stdin().lock())
     } else {
         Box::new(
-            std::fs::File::open(&args.log).map_err(|e| {
-                Failure::usage(format!("cannot read {}: {e}", args.log.display()))
-            })?,
+            std::fs::File::open(&args.log)
+                .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.log.display())))?,
         )
     };
     let baseline = match &args.baseline {

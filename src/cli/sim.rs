@@ -45,6 +45,9 @@ pub struct SimArgs {
     /// Seconds between a Copilot request and its draft PR.
     #[arg(long, default_value_t = 4.0, value_name = "SECS")]
     pub copilot_delay: f64,
+    /// Serve GitHub Enterprise Server's layout: REST under /api/v3, GraphQL at /api/graphql.
+    #[arg(long)]
+    pub enterprise: bool,
     /// Conclusion of the Copilot PR's checks.
     #[arg(long, default_value = "success", value_parser = ["success", "failure"])]
     pub copilot_checks: String,
@@ -85,6 +88,11 @@ pub async fn run(args: SimArgs) -> Result<(), Failure> {
         scenario,
         world: Default::default(),
         faults,
+        layout: if args.enterprise {
+            sim::ApiLayout::EnterpriseServer
+        } else {
+            sim::ApiLayout::DotCom
+        },
     };
     options.world.copilot_delay = Duration::from_secs_f64(args.copilot_delay);
     options.world.copilot_checks_conclusion = args.copilot_checks.clone();

@@ -309,16 +309,13 @@ impl Forge for GitHub {
     }
 
     async fn mark_ready(&self, pull_node_id: &str) -> ForgeResult<()> {
-        // GitHub has no REST endpoint for this; GraphQL is at /graphql on github.com (and on
-        // the simulator). On Enterprise Server it is /api/graphql, outside the REST base.
+        // GitHub has no REST endpoint for this. The transport knows GraphQL's address
+        // (/graphql on github.com, /api/graphql on Enterprise Server).
         let body = json!({
             "query": "mutation($id: ID!) { markPullRequestReadyForReview(input: {pullRequestId: $id}) { pullRequest { isDraft } } }",
             "variables": { "id": pull_node_id },
         });
-        let answer: serde_json::Value = self
-            .transport
-            .write_json(Method::POST, "/graphql", Some(&body))
-            .await?;
+        let answer: serde_json::Value = self.transport.graphql(&body).await?;
         if let Some(errors) = answer.get("errors").and_then(|e| e.as_array())
             && let Some(first) = errors.first()
         {

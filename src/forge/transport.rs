@@ -132,6 +132,8 @@ pub const MAX_LOG_BYTES: usize = 512 * 1024 * 1024;
 /// A GitHub API client: octocrab with conditional requests, retries and counters.
 pub struct Transport {
     client: Octocrab,
+    /// The same, for GraphQL: on Enterprise Server it lives outside the REST base.
+    graphql: Octocrab,
     api_url: Uri,
     policy: RetryPolicy,
     cache: Mutex<HashMap<String, CachedBody>>,
@@ -165,23 +167,16 @@ impl Transport {
                 "GITHUB_API_URL {api_url} must be an absolute URL such as https://api.github.com"
             )));
         }
-        let mut builder = Octocrab::builder()
-            .base_uri(api_url.clone())
-            .map_err(|e| ForgeError::Invalid(format!("GITHUB_API_URL {api_url}: {e}")))?
-            .add_header(
-                HeaderName::from_static("x-github-api-version"),
-                "2022-11-28".into(),
-            )
-            .set_connect_timeout(Some(policy.request_timeout))
-            .set_read_timeout(Some(policy.request_timeout));
-        if let Some(token) = token {
-            builder = builder.personal_token(token.expose().to_string());
-        }
-        let client = builder
-            .build()
-            .map_err(|e| ForgeError::Invalid(format!("cannot build the HTTP client: {e}")))?;
+        let client = octocrab_for(&api_url, token, &policy)?;
+        let graphql_url = graphql_base(&api_url);
+        let graphql = if graphql_url == api_url {
+            client.clone()
+        } else {
+            octocrab_for(&graphql_url, token, &policy)?
+        };
         Ok(Transport {
             client,
+            graphql,
             api_url,
             policy,
             cache: Mutex::new(HashMap::new()),
@@ -308,10 +303,26 @@ impl Transport {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> ForgeResult<T> {
+        self.write_via(&self.client, method, path, body).await
+    }
+
+    /// A GraphQL request (`POST /graphql` at GraphQL's own address), sent like a write.
+    pub async fn graphql<T: DeserializeOwned>(&self, body: &serde_json::Value) -> ForgeResult<T> {
+        self.write_via(&self.graphql, Method::POST, "/graphql", Some(body))
+            .await
+    }
+
+    async fn write_via<T: DeserializeOwned>(
+        &self,
+        client: &Octocrab,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> ForgeResult<T> {
         let mut attempt = 0;
         loop {
             let outcome = match self
-                .send(method.clone(), path, HeaderMap::new(), body)
+                .send_via(client, method.clone(), path, HeaderMap::new(), body)
                 .await
             {
                 Ok(reply) => match self.classify(&method, path, &reply, false) {
@@ -457,10 +468,23 @@ impl Transport {
         }
     }
 
-    /// One HTTP exchange through octocrab, body read, under the request timeout. `Err` is a
-    /// transport failure (no answer, or an answer cut short).
+    /// One HTTP exchange with the REST API (see [`Transport::send_via`]).
     async fn send(
         &self,
+        method: Method,
+        path: &str,
+        headers: HeaderMap,
+        body: Option<&serde_json::Value>,
+    ) -> Result<Reply, String> {
+        self.send_via(&self.client, method, path, headers, body)
+            .await
+    }
+
+    /// One HTTP exchange through octocrab, body read, under the request timeout. `Err` is a
+    /// transport failure (no answer, or an answer cut short).
+    async fn send_via(
+        &self,
+        client: &Octocrab,
         method: Method,
         path: &str,
         headers: HeaderMap,
@@ -476,12 +500,10 @@ impl Transport {
             for (name, value) in &headers {
                 builder = builder.header(name, value);
             }
-            let request = self
-                .client
+            let request = client
                 .build_request(builder, body)
                 .map_err(|e| e.to_string())?;
-            let response = self
-                .client
+            let response = client
                 .execute(request)
                 .await
                 .map_err(|e| describe_octocrab_error(&e))?;
@@ -623,6 +645,40 @@ impl Transport {
     }
 }
 
+/// An octocrab client for one API base, with our headers, timeouts and the token.
+fn octocrab_for(base: &Uri, token: Option<&Secret>, policy: &RetryPolicy) -> ForgeResult<Octocrab> {
+    let mut builder = Octocrab::builder()
+        .base_uri(base.clone())
+        .map_err(|e| ForgeError::Invalid(format!("GITHUB_API_URL {base}: {e}")))?
+        .add_header(
+            HeaderName::from_static("x-github-api-version"),
+            "2022-11-28".into(),
+        )
+        .set_connect_timeout(Some(policy.request_timeout))
+        .set_read_timeout(Some(policy.request_timeout));
+    if let Some(token) = token {
+        builder = builder.personal_token(token.expose().to_string());
+    }
+    builder
+        .build()
+        .map_err(|e| ForgeError::Invalid(format!("cannot build the HTTP client: {e}")))
+}
+
+/// Where GraphQL lives: `/graphql` beside the REST API on github.com (and GHE.com), but
+/// `/api/graphql` on Enterprise Server, whose REST API is under `/api/v3`.
+fn graphql_base(api: &Uri) -> Uri {
+    let Some(api_root) = api
+        .path()
+        .strip_suffix("/v3")
+        .filter(|r| r.ends_with("/api"))
+    else {
+        return api.clone();
+    };
+    let mut parts = api.clone().into_parts();
+    parts.path_and_query = api_root.parse().ok();
+    Uri::from_parts(parts).unwrap_or_else(|_| api.clone())
+}
+
 /// How long a rate-limited answer asks us to wait, or `None` when it is not a rate limit.
 fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
     if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
@@ -722,6 +778,21 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn graphql_lives_outside_the_rest_base_only_on_enterprise_server() {
+        let base = |u: &str| graphql_base(&u.parse().unwrap()).to_string();
+        assert_eq!(base("https://api.github.com"), "https://api.github.com/");
+        assert_eq!(
+            base("https://ghe.example.com/api/v3"),
+            "https://ghe.example.com/api"
+        );
+        assert_eq!(
+            base("https://api.octo.ghe.com"),
+            "https://api.octo.ghe.com/"
+        );
+        assert_eq!(base("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
+    }
 
     #[test]
     fn next_links_are_found() {

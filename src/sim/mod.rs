@@ -106,6 +106,7 @@ pub struct SimOptions {
     pub scenario: LoadedScenario,
     pub world: WorldOptions,
     pub faults: Faults,
+    pub layout: ApiLayout,
 }
 
 impl SimOptions {
@@ -114,7 +115,34 @@ impl SimOptions {
             scenario: LoadedScenario::demo()?,
             world: WorldOptions::default(),
             faults: Faults::default(),
+            layout: ApiLayout::default(),
         })
+    }
+}
+
+/// Where the API lives on the simulated host.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ApiLayout {
+    /// github.com: REST at the root, GraphQL at `/graphql`.
+    #[default]
+    DotCom,
+    /// GitHub Enterprise Server: REST under `/api/v3`, GraphQL at `/api/graphql`.
+    EnterpriseServer,
+}
+
+impl ApiLayout {
+    fn rest_prefix(self) -> &'static str {
+        match self {
+            ApiLayout::DotCom => "",
+            ApiLayout::EnterpriseServer => "/api/v3",
+        }
+    }
+
+    fn graphql_path(self) -> &'static str {
+        match self {
+            ApiLayout::DotCom => "/graphql",
+            ApiLayout::EnterpriseServer => "/api/graphql",
+        }
     }
 }
 
@@ -130,9 +158,10 @@ impl RunningSim {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`: what `GITHUB_API_URL` should be.
+    /// What `GITHUB_API_URL` should be: `http://127.0.0.1:PORT`, with `/api/v3` in the
+    /// Enterprise Server layout.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.shared.base_url()
     }
 
     pub fn requests(&self) -> Vec<RequestRecord> {
@@ -183,8 +212,10 @@ pub async fn start(addr: SocketAddr, options: SimOptions) -> std::io::Result<Run
         rate_remaining: AtomicI64::new(5000),
         rate_reset: (Utc::now().timestamp() + 3600) as u64,
     });
-    let _ = shared.base_url.set(format!("http://{addr}"));
-    let app = router(shared.clone());
+    let _ = shared
+        .base_url
+        .set(format!("http://{addr}{}", options.layout.rest_prefix()));
+    let app = router(shared.clone(), options.layout);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let server = axum::serve(listener, app).with_graceful_shutdown(async {
@@ -201,18 +232,20 @@ pub async fn start(addr: SocketAddr, options: SimOptions) -> std::io::Result<Run
     })
 }
 
-fn router(shared: Arc<Shared>) -> Router {
+fn router(shared: Arc<Shared>, layout: ApiLayout) -> Router {
     let control = Router::new()
         .route("/", get(index))
         .route("/_sim/requests", get(get_requests).delete(delete_requests))
         .route("/_sim/faults", get(get_faults).post(post_faults))
         .with_state(shared.clone());
-    routes::router(shared.clone())
-        .layer(axum::middleware::from_fn_with_state(
-            shared,
-            github_behaviour,
-        ))
-        .merge(control)
+    let behaviour = || axum::middleware::from_fn_with_state(shared.clone(), github_behaviour);
+    let rest = routes::router(shared.clone()).layer(behaviour());
+    let graphql = routes::graphql(shared.clone(), layout.graphql_path()).layer(behaviour());
+    let github = match layout.rest_prefix() {
+        "" => rest,
+        prefix => Router::new().nest(prefix, rest),
+    };
+    github.merge(graphql).merge(control)
 }
 
 async fn index() -> &'static str {

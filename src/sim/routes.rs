@@ -101,7 +101,6 @@ pub fn router(shared: Arc<Shared>) -> Router {
             "/repos/{owner}/{repo}/pulls/{number}/reviews",
             get(list_reviews),
         )
-        .route("/graphql", post(graphql))
         .route("/repos/{owner}/{repo}/contents/{*path}", get(get_content))
         .route("/agents/repos/{owner}/{repo}/tasks", post(create_task))
         .route(
@@ -1273,8 +1272,15 @@ async fn list_reviews(
     })
 }
 
+/// GraphQL, at `path`: `/graphql` on github.com, `/api/graphql` on Enterprise Server.
+pub fn graphql(shared: Arc<Shared>, path: &str) -> Router {
+    Router::new()
+        .route(path, post(graphql_request))
+        .with_state(shared)
+}
+
 /// The one GraphQL mutation autoheal uses: `markPullRequestReadyForReview`.
-async fn graphql(State(sim): Sim, body: Option<Json<Value>>) -> Response {
+async fn graphql_request(State(sim): Sim, body: Option<Json<Value>>) -> Response {
     let Some(Json(body)) = body else {
         return error(StatusCode::BAD_REQUEST, "Problems parsing JSON");
     };

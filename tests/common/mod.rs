@@ -62,6 +62,7 @@ pub async fn start_sim_world(
             scenario,
             world,
             faults,
+            layout: sim::ApiLayout::DotCom,
         },
     )
     .await
