@@ -1,0 +1,7 @@
+//! Fuzz target: `checks::sanitize` on whatever libFuzzer makes up.
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::sanitize(data));
