@@ -714,3 +714,80 @@ async fn nothing_from_a_hostile_run_reaches_the_rendered_buffer() {
         assert!(log.contains(visible), "{visible:?} is missing:\n{log}");
     }
 }
+
+/// The effect runner follows a heal PR the way `autoheal status` finds it (a PR that fixes
+/// the issue), then by number: once known, a poll no longer reads the issue's timeline.
+#[tokio::test]
+async fn the_runner_finds_the_heal_pr_once_then_follows_it_by_number() {
+    let sim = start_sim().await;
+    let gh = std::sync::Arc::new(client(&sim));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = autoheal::tui::effects::Runner {
+        github: gh.clone(),
+        tx,
+        given_policy: None,
+        limit: 20,
+        cache: None,
+        secrets: Default::default(),
+        audit: std::sync::Arc::new(autoheal::heal::AuditLog::in_dir(home.path())),
+        refresh: Default::default(),
+        analyses: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+        repos: std::sync::Arc::new(vec![shop()]),
+    };
+    let issue = gh
+        .create_issue(
+            &shop(),
+            &autoheal::forge::NewIssue {
+                title: "CI failed".into(),
+                body: "details".into(),
+                labels: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    gh.add_assignees(&shop(), issue.number, &["copilot-swe-agent[bot]".into()])
+        .await
+        .unwrap();
+    let key = (shop(), 9001);
+    let watch = |pr: Option<u64>| {
+        runner.run(Effect::WatchPr {
+            key: key.clone(),
+            issue: issue.number,
+            pr,
+            heal_branch: None,
+        })
+    };
+    let snapshot = autoheal::sim::eventually(Duration::from_secs(5), async || {
+        watch(None);
+        match rx.recv().await? {
+            Action::PrStatus { result, .. } => result.ok().flatten(),
+            _ => None,
+        }
+    })
+    .await
+    .expect("the Copilot PR is found");
+    assert!(
+        snapshot
+            .pull
+            .body
+            .unwrap()
+            .contains(&format!("Fixes #{}", issue.number))
+    );
+
+    sim.clear_requests();
+    watch(Some(snapshot.pull.number));
+    let Some(Action::PrStatus {
+        result: Ok(Some(again)),
+        ..
+    }) = rx.recv().await
+    else {
+        panic!("a PR status")
+    };
+    assert_eq!(again.pull.number, snapshot.pull.number);
+    let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        !paths.iter().any(|p| p.contains("/timeline")),
+        "a known PR is read by number: {paths:?}"
+    );
+}

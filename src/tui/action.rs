@@ -100,9 +100,12 @@ pub enum Effect {
         key: RunKey,
         job_id: u64,
     },
+    /// The heal PR of a tracking issue and its checks; by number once known.
     WatchPr {
         key: RunKey,
         issue: u64,
+        pr: Option<u64>,
+        heal_branch: Option<String>,
     },
     Rerun(RunKey),
     MarkReady {

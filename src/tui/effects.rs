@@ -119,9 +119,14 @@ impl Runner {
                     });
                 });
             }
-            Effect::WatchPr { key, issue } => {
+            Effect::WatchPr {
+                key,
+                issue,
+                pr,
+                heal_branch,
+            } => {
                 tokio::spawn(async move {
-                    let result = me.pr_status(&key, issue).await;
+                    let result = me.pr_status(&key, issue, pr, heal_branch.as_deref()).await;
                     me.send(Action::PrStatus { key, result });
                 });
             }
@@ -346,23 +351,27 @@ impl Runner {
         Ok(outcome)
     }
 
-    /// The heal PR of a tracking issue: a PR cross-referencing the issue (Copilot's), else one
-    /// whose head is the heal branch; with its check runs.
-    async fn pr_status(&self, key: &RunKey, issue: u64) -> Result<Option<Box<PrSnapshot>>, String> {
+    /// The heal PR of a tracking issue, found the way `autoheal status` finds it
+    /// ([`crate::watch::find_pr`]: a PR that says it fixes the issue or that Copilot opened,
+    /// else one from the heal branch) and then read by number; with its check runs.
+    async fn pr_status(
+        &self,
+        key: &RunKey,
+        issue: u64,
+        known: Option<u64>,
+        heal_branch: Option<&str>,
+    ) -> Result<Option<Box<PrSnapshot>>, String> {
         let forge: &dyn Forge = self.github.as_ref();
         let repo = &key.0;
-        let events = forge
-            .timeline(repo, issue)
-            .await
-            .map_err(|e| e.to_string())?;
-        let number = events.iter().rev().find_map(|e| {
-            let source = e.source.as_ref()?.issue.as_ref()?;
-            source.pull_request.as_ref().map(|_| source.number)
-        });
-        let Some(number) = number else {
-            return Ok(None);
-        };
-        let pull = forge.pull(repo, number).await.map_err(|e| e.to_string())?;
+        let pull = match known {
+            Some(number) => forge.pull(repo, number).await,
+            None => match crate::watch::find_pr(forge, repo, issue, heal_branch).await {
+                Ok(Some(pull)) => Ok(pull),
+                Ok(None) => return Ok(None),
+                Err(e) => Err(e),
+            },
+        }
+        .map_err(|e| e.to_string())?;
         let checks = forge
             .check_runs(repo, &pull.head.sha)
             .await

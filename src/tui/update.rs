@@ -70,9 +70,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                     Err(e) => row.explain_error = Some(e),
                 }
                 // An existing tracking issue is found by the heal engine; look for its PR.
-                if let Some((issue, _)) = row.heal.issue {
-                    effects.push(Effect::WatchPr { key, issue });
-                }
+                effects.extend(watch_pr(row));
             }
             effects
         }
@@ -104,13 +102,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                         }
                         let text = summary.join("; ");
                         row.heal.result = Some(text.clone());
-                        app.status.message = Some(text);
-                        if steps.copilot && outcome.issue_number != 0 {
-                            effects.push(Effect::WatchPr {
-                                key: key.clone(),
-                                issue: outcome.issue_number,
-                            });
+                        if steps.copilot {
+                            effects.extend(watch_pr(row));
                         }
+                        app.status.message = Some(text);
                     }
                     Err(e) => {
                         row.heal.result = Some(format!("failed: {e}"));
@@ -210,13 +205,13 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 Ok(n) => app.status.message = Some(format!("PR #{n} is ready for review")),
                 Err(e) => app.status.last_error = Some(format!("cannot mark the PR ready: {e}")),
             }
-            let issue = app.row_mut(&key).and_then(|r| {
-                r.heal.busy = None;
-                r.heal.issue.as_ref().map(|(n, _)| *n)
-            });
-            issue
-                .map(|issue| vec![Effect::WatchPr { key, issue }])
-                .unwrap_or_default()
+            app.row_mut(&key)
+                .and_then(|r| {
+                    r.heal.busy = None;
+                    watch_pr(r)
+                })
+                .into_iter()
+                .collect()
         }
         Action::StatsLoaded(result) => {
             match result {
@@ -371,7 +366,6 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
     app.ticks += 1;
     if app.ticks % PR_WATCH_EVERY == 0
         && let Some(row) = app.selected_row()
-        && let Some((issue, _)) = row.heal.issue
         && row.heal.copilot.is_some()
         && !row
             .heal
@@ -379,24 +373,14 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
             .as_ref()
             .is_some_and(|p| p.pull.merged_at.is_some() || p.pull.state == "closed")
     {
-        effects.push(Effect::WatchPr {
-            key: row.key.clone(),
-            issue,
-        });
+        effects.extend(watch_pr(row));
     }
     if app.status.seconds_to_refresh == 0 {
         app.status.seconds_to_refresh = app.poll_interval.as_secs();
         app.status.polling = app.repos.len();
         effects.push(Effect::Refresh(None));
         // The selected run's heal PR is followed at the same pace.
-        if let Some(row) = app.selected_row()
-            && let Some((issue, _)) = row.heal.issue
-        {
-            effects.push(Effect::WatchPr {
-                key: row.key.clone(),
-                issue,
-            });
-        }
+        effects.extend(app.selected_row().and_then(watch_pr));
     } else {
         app.status.seconds_to_refresh -= 1;
     }
@@ -482,13 +466,19 @@ fn select_changed(app: &mut App) -> Vec<Effect> {
     };
     let row = &mut app.rows[i];
     row.is_new = false;
-    match row.heal.issue {
-        Some((issue, _)) => vec![Effect::WatchPr {
-            key: row.key.clone(),
-            issue,
-        }],
-        None => Vec::new(),
-    }
+    watch_pr(row).into_iter().collect()
+}
+
+/// Follows the row's heal PR: found through its tracking issue the first time, then asked
+/// for by number.
+fn watch_pr(row: &Row) -> Option<Effect> {
+    let (issue, _) = row.heal.issue.as_ref()?;
+    Some(Effect::WatchPr {
+        key: row.key.clone(),
+        issue: *issue,
+        pr: row.heal.pr.as_ref().map(|p| p.pull.number),
+        heal_branch: row.heal.branch.clone(),
+    })
 }
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
@@ -597,14 +587,7 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             app.status.polling = app.repos.len();
             app.status.message = Some("refreshing…".into());
             let mut effects = vec![Effect::Refresh(None)];
-            if let Some(row) = app.selected_row()
-                && let Some((issue, _)) = row.heal.issue
-            {
-                effects.push(Effect::WatchPr {
-                    key: row.key.clone(),
-                    issue,
-                });
-            }
+            effects.extend(app.selected_row().and_then(watch_pr));
             effects
         }
         Command::Down | Command::Up | Command::Top | Command::Bottom => {
