@@ -11,6 +11,8 @@
 //!   state: a redraw on a tick, a poll, a key that changes nothing on screen);
 //! - `frame_10k_runs_cold_highlight`: the same frame with a new `Highlighter` (built outside the
 //!   timing), so the excerpt is highlighted from nothing: the first paint;
+//! - `frame_10k_runs_grouped`: the main screen grouped by failure (`f`), the 10,000 runs being
+//!   `KINDS` (2,000) different failures;
 //! - `frame_100k_log`: one draw of the full-log view scrolled to the middle, warm;
 //! - `frame_100k_log_page_down`: `update(PageDown)` then a draw, each page never seen before;
 //! - `key_to_frame`: `update(Key('j'))` then a draw: the selection moves to the next (analysed,
@@ -30,9 +32,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use autoheal::analysis::line::{LogFormat, split_prefix};
-use autoheal::analysis::sanitize::clean;
-use autoheal::analysis::scanner::split_lines;
+use autoheal::analysis::scanner::readable_lines;
 use autoheal::forge::{GitHub, RepoRef, RetryPolicy, Secret, WorkflowRun};
 use autoheal::heal::Prepared;
 use autoheal::sim::{self, LoadedScenario, RunningSim, SimOptions};
@@ -59,9 +59,13 @@ const POLL_LIMIT: usize = 30;
 const FRAME_GOAL_MS: f64 = 2.0;
 const START_GOAL_MS: f64 = 150.0;
 
-const BENCHES: [(&str, f64); 7] = [
+/// Kinds of failure (fingerprints) among the runs in `frame_10k_runs_grouped`.
+const KINDS: usize = 2_000;
+
+const BENCHES: [(&str, f64); 8] = [
     ("frame_10k_runs", FRAME_GOAL_MS),
     ("frame_10k_runs_cold_highlight", FRAME_GOAL_MS),
+    ("frame_10k_runs_grouped", FRAME_GOAL_MS),
     ("frame_100k_log", FRAME_GOAL_MS),
     ("frame_100k_log_page_down", FRAME_GOAL_MS),
     ("key_to_frame", FRAME_GOAL_MS),
@@ -131,6 +135,24 @@ fn main() {
                 BatchSize::PerIteration,
             );
         });
+
+        // ---- the same runs grouped by failure ---------------------------------------------
+        let mut grouped = app_with_runs(&demo, RUNS);
+        for (i, row) in grouped.rows.iter_mut().enumerate() {
+            row.fingerprint = Some(format!("{:016x}", i % KINDS));
+        }
+        update(
+            &mut grouped,
+            Action::Key(KeyEvent::new(KeyCode::Char('f'), KeyModifiers::NONE)),
+        );
+        assert!(grouped.grouped);
+        assert_eq!(grouped.visible().len(), KINDS);
+        group.bench_function("frame_10k_runs_grouped", |b| {
+            b.iter(|| {
+                terminal.draw(|f| view(&grouped, f, &mut hl)).expect("draw");
+            });
+        });
+        drop(grouped);
 
         // ---- a key and the frame that shows it -------------------------------------------
         let j = || Action::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE));
@@ -356,12 +378,7 @@ fn log_lines(n: usize) -> Vec<String> {
     let pool: Vec<String> = scenario
         .logs
         .values()
-        .flat_map(|bytes| {
-            split_lines(bytes).map(|l| {
-                let p = split_prefix(l, LogFormat::RawGithub);
-                clean(p.body).into_owned()
-            })
-        })
+        .flat_map(|bytes| readable_lines(bytes))
         .collect();
     pool.iter().cycle().take(n).cloned().collect()
 }

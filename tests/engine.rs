@@ -446,4 +446,11 @@ async fn the_enterprise_server_layout_works_rest_under_api_v3_and_graphql_beside
         .map(|r| format!("{} {}", r.path, r.status))
         .collect();
     assert_eq!(graphql, ["/api/graphql 200"]);
+    let outside: Vec<String> = sim
+        .requests()
+        .into_iter()
+        .map(|r| r.path)
+        .filter(|p| !p.starts_with("/api/v3/") && p != "/api/graphql")
+        .collect();
+    assert!(outside.is_empty(), "REST went outside /api/v3: {outside:?}");
 }

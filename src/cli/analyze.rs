@@ -43,7 +43,7 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
         Some(path) => {
             let p = crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?;
             for w in &p.warnings {
-                output::to_stderr(&format!("warning: {w}"));
+                output::warning(w);
             }
             p.policy
         }

@@ -135,7 +135,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
     )
     .await?;
     for w in &prepared.policy.warnings {
-        output::to_stderr(&format!("warning: {w}"));
+        output::warning(w);
     }
     if prepared.run.failed.run.conclusion.as_deref() != Some("failure") {
         return Err(Failure::refused(format!(

@@ -4,7 +4,8 @@
 //! from logs, and a fork's pull request title (a run's `display_title`) can carry an OSC 52
 //! clipboard write or a title change as easily as a log line can. Every line printed is
 //! cleaned by the sanitizer the analysis uses, so nothing we print can drive the terminal.
-//! JSON is written exactly: serde escapes control characters, and a program wants the data.
+//! JSON is not filtered again: serde escapes control characters, and a program wants the
+//! data as it was read (names and titles were cleaned on the way in; refs are kept raw).
 
 use std::io::{self, Write};
 
@@ -94,6 +95,11 @@ pub fn json_line(doc: &impl Serialize) -> Result<(), Failure> {
 /// One line for a person on standard output.
 pub fn line(text: &str) {
     let _ = self::text(|out| writeln!(out, "{text}"));
+}
+
+/// A warning on standard error.
+pub fn warning(text: &str) {
+    to_stderr(&format!("warning: {text}"));
 }
 
 /// A notice, warning or error on standard error, cleaned like everything else.

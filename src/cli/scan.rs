@@ -48,7 +48,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
             let policy =
                 crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?;
             for w in &policy.warnings {
-                output::to_stderr(&format!("warning: {w}"));
+                output::warning(w);
             }
             Some(policy)
         }
@@ -65,7 +65,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
         let policy = scan::resolve_policy(session.forge(), repo, given.as_ref()).await?;
         if given.is_none() {
             for w in &policy.warnings {
-                output::to_stderr(&format!("warning: {w}"));
+                output::warning(w);
             }
         }
         let mut report = RepositoryReport {

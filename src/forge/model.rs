@@ -8,7 +8,8 @@
 //! Names and titles that whoever pushes code controls (a run's `display_title` is a fork's
 //! pull request title; job and step names come from its workflow file) are cleaned as they
 //! are read, by [`one_line`]: no escape sequence or control character in them reaches a
-//! terminal, a report or an issue we write.
+//! terminal, a report or an issue we write. Refs (branch names) are identifiers, looked up
+//! and sent back as they are: they are cleaned where they are shown instead.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -123,10 +124,11 @@ pub struct WorkflowRun {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "one_line::option")]
     pub display_title: Option<String>,
-    #[serde(deserialize_with = "one_line::option")]
+    /// A ref: kept as GitHub spells it (it is looked up and sent back); cleaned where shown.
     pub head_branch: Option<String>,
     pub head_sha: String,
-    #[serde(default)]
+    /// The workflow file (the name's fallback): a fork's pull request can add one.
+    #[serde(default, deserialize_with = "one_line::string")]
     pub path: String,
     #[serde(default)]
     pub run_number: u64,
@@ -376,7 +378,8 @@ pub struct Review {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BranchTip {
-    #[serde(rename = "ref", deserialize_with = "one_line::string")]
+    /// A ref: kept as GitHub spells it; cleaned where shown.
+    #[serde(rename = "ref")]
     pub name: String,
     pub sha: String,
     #[serde(default)]

@@ -279,8 +279,13 @@ const MAX_BODY: usize = 1024 * 1024 * 1024;
 /// inject faults, answer conditional requests with 304, and send rate-limit headers.
 async fn github_behaviour(State(sim): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let path = req
-        .uri()
+    // The path as the client sent it (`/api/v3/...` in the Enterprise layout, whose nesting
+    // strips the prefix before routing).
+    let uri = req
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| req.uri().clone(), |o| o.0.clone());
+    let path = uri
         .path_and_query()
         .map(|p| p.to_string())
         .unwrap_or_default();

@@ -69,6 +69,8 @@ pub enum Action {
     CleanupLoaded(Result<Vec<crate::cleanup::CleanupPlan>, String>),
     /// The stale branches were deleted (how many), or why not.
     CleanedUp(Result<usize, String>),
+    /// A prompt draft could not be written (the disk is full, the directory unwritable).
+    DraftNotSaved(String),
     /// The heal PR of a run and its checks.
     PrStatus {
         key: RunKey,
@@ -131,4 +133,67 @@ pub enum Effect {
     OpenUrl(String),
     CopyUrl(String),
     Bell,
+}
+
+/// Of the draft saves in one batch of effects (a burst of keys), only the last per run is
+/// written, synced if any of them asked for it; every other effect keeps its place.
+pub fn coalesce_drafts(effects: Vec<Effect>) -> Vec<Effect> {
+    let saves = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::SaveDraft { .. }))
+        .count();
+    if saves < 2 {
+        return effects;
+    }
+    let mut out: Vec<Effect> = Vec::with_capacity(effects.len());
+    for effect in effects {
+        let Effect::SaveDraft { key, text, synced } = effect else {
+            out.push(effect);
+            continue;
+        };
+        let earlier = out
+            .iter()
+            .position(|e| matches!(e, Effect::SaveDraft { key: k, .. } if *k == key));
+        let earlier_synced = earlier
+            .map(|at| out.remove(at))
+            .is_some_and(|e| matches!(e, Effect::SaveDraft { synced: true, .. }));
+        out.push(Effect::SaveDraft {
+            key,
+            text,
+            synced: synced || earlier_synced,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn save(run: u64, text: &str, synced: bool) -> Effect {
+        Effect::SaveDraft {
+            key: (RepoRef::new("o", "r"), run),
+            text: text.into(),
+            synced,
+        }
+    }
+
+    #[test]
+    fn a_burst_of_draft_saves_writes_the_last_text_once_per_run() {
+        let effects = vec![
+            save(1, "a", false),
+            Effect::Bell,
+            save(2, "x", false),
+            save(1, "ab", true),
+            save(1, "abc", false),
+        ];
+        assert_eq!(
+            coalesce_drafts(effects),
+            vec![Effect::Bell, save(2, "x", false), save(1, "abc", true)]
+        );
+        assert_eq!(
+            coalesce_drafts(vec![save(1, "a", false)]),
+            vec![save(1, "a", false)]
+        );
+    }
 }

@@ -67,6 +67,21 @@ pub struct HealView {
     pub rerun: bool,
 }
 
+/// The runs the list shows, in order, and (grouped) the size of each failure's group.
+pub struct Listing<'a> {
+    /// Indices into `App::rows`.
+    pub rows: Vec<usize>,
+    /// Per fingerprint: how many runs have it, and whether one of them is listed yet.
+    seen: std::collections::HashMap<&'a str, (usize, bool)>,
+}
+
+impl Listing<'_> {
+    /// How many runs share this fingerprint (0 when not grouped).
+    pub fn seen(&self, fingerprint: &str) -> usize {
+        self.seen.get(fingerprint).map_or(0, |(n, _)| *n)
+    }
+}
+
 /// One failed run in the list.
 pub struct Row {
     pub key: RunKey,
@@ -300,18 +315,33 @@ impl App {
     /// Indices into `rows` of the rows the filter lets through, newest first; when grouped,
     /// only the newest run of each fingerprint.
     pub fn visible(&self) -> Vec<usize> {
+        self.listing().rows
+    }
+
+    /// [`App::visible`], and when grouped how many runs each failure has (all of them, the
+    /// filter aside), from one pass over the rows: the list's part of every frame.
+    pub fn listing(&self) -> Listing<'_> {
         // `rows` is kept newest first (see `sort_rows`): no sorting on the render path.
-        let mut v: Vec<usize> = (0..self.rows.len())
-            .filter(|&i| self.rows[i].matches(&self.filter))
-            .collect();
-        if self.grouped {
-            let mut seen = std::collections::HashSet::new();
-            v.retain(|&i| match &self.rows[i].fingerprint {
-                Some(f) => seen.insert(f.as_str()),
-                None => true,
-            });
+        let mut listing = Listing {
+            rows: Vec::new(),
+            seen: std::collections::HashMap::new(),
+        };
+        for (i, row) in self.rows.iter().enumerate() {
+            let shown = row.matches(&self.filter);
+            match row.fingerprint.as_deref().filter(|_| self.grouped) {
+                Some(f) => {
+                    let (count, listed) = listing.seen.entry(f).or_insert((0, false));
+                    *count += 1;
+                    if shown && !*listed {
+                        *listed = true;
+                        listing.rows.push(i);
+                    }
+                }
+                None if shown => listing.rows.push(i),
+                None => {}
+            }
         }
-        v
+        listing
     }
 
     /// The rows sharing `row`'s fingerprint (itself included), newest first.

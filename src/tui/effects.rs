@@ -231,6 +231,7 @@ impl Runner {
             Effect::SaveDraft { key, text, synced } => {
                 if let Err(e) = crate::drafts::save(&key.0, key.1, &text, synced) {
                     tracing::warn!(error = %e, "cannot save the prompt draft");
+                    self.send(Action::DraftNotSaved(e.to_string()));
                 }
             }
             Effect::RemoveDraft(key) => crate::drafts::remove(&key.0, key.1),
@@ -238,6 +239,7 @@ impl Runner {
             Effect::CopyUrl(url) => copy_url(&url),
             Effect::Bell => {
                 use std::io::Write;
+                let _screen = super::crash::hold_screen();
                 let mut out = std::io::stdout();
                 let _ = out.write_all(b"\x07").and_then(|()| out.flush());
             }
@@ -420,6 +422,7 @@ fn open_url(url: &str) {
 fn copy_url(url: &str) {
     use std::io::Write;
     let encoded = crate::forge::github::encode_base64(url.as_bytes());
+    let _screen = super::crash::hold_screen();
     let mut out = std::io::stdout();
     let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|()| out.flush());
 }

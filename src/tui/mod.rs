@@ -103,19 +103,22 @@ pub async fn run(
             Some(a) = rx.recv() => a,
             _ = tick.tick() => Action::Tick,
         };
-        if let (Action::Key(k), Some(test)) = (&action, crash_test)
-            && k.code == crossterm::event::KeyCode::F(12)
-        {
-            test.fire(&app.secrets);
-        }
-        let mut effects = update::update(&mut app, action);
+        let dispatch = |app: &mut App, action: Action| {
+            if let (Action::Key(k), Some(test)) = (&action, crash_test)
+                && k.code == crossterm::event::KeyCode::F(12)
+            {
+                test.fire(&app.secrets);
+            }
+            update::update(app, action)
+        };
+        let mut effects = dispatch(&mut app, action);
         // Take everything already waiting before drawing again: a burst of results or
         // key repeats costs one frame, not one each.
         while !app.quit {
             let Ok(a) = rx.try_recv() else { break };
-            effects.extend(update::update(&mut app, a));
+            effects.extend(dispatch(&mut app, a));
         }
-        for e in effects {
+        for e in action::coalesce_drafts(effects) {
             runner.run(e);
         }
         if app.quit {

@@ -11,7 +11,8 @@ use super::keymap::Command;
 use crate::heal::execute::Steps;
 use crate::heal::plan;
 
-/// Seconds a prompt edit waits before it is saved (and it is always saved on leaving).
+/// Seconds after the last edit before the draft (written at once) is synced to disk; it is
+/// always synced on leaving the editor.
 const AUTOSAVE_AFTER: u32 = 1;
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
@@ -69,7 +70,7 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                     }
                     Err(e) => row.explain_error = Some(e),
                 }
-                // An existing tracking issue is found by the heal engine; look for its PR.
+                // A tracking issue this console knows of already: look for its PR.
                 effects.extend(watch_pr(row));
             }
             effects
@@ -103,6 +104,8 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                         let text = summary.join("; ");
                         row.heal.result = Some(text.clone());
                         if steps.copilot {
+                            // Copilot was asked (again): its PR is found anew.
+                            row.heal.pr = None;
                             effects.extend(watch_pr(row));
                         }
                         app.status.message = Some(text);
@@ -212,6 +215,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 })
                 .into_iter()
                 .collect()
+        }
+        Action::DraftNotSaved(e) => {
+            app.status.last_error = Some(format!("the prompt draft is not saved: {e}"));
+            Vec::new()
         }
         Action::StatsLoaded(result) => {
             match result {
@@ -469,14 +476,19 @@ fn select_changed(app: &mut App) -> Vec<Effect> {
     watch_pr(row).into_iter().collect()
 }
 
-/// Follows the row's heal PR: found through its tracking issue the first time, then asked
-/// for by number.
+/// Follows the row's heal PR: found through its tracking issue, then asked for by number
+/// while it is open (a closed one may have a successor).
 fn watch_pr(row: &Row) -> Option<Effect> {
     let (issue, _) = row.heal.issue.as_ref()?;
     Some(Effect::WatchPr {
         key: row.key.clone(),
         issue: *issue,
-        pr: row.heal.pr.as_ref().map(|p| p.pull.number),
+        pr: row
+            .heal
+            .pr
+            .as_ref()
+            .filter(|p| p.pull.state == "open")
+            .map(|p| p.pull.number),
         heal_branch: row.heal.branch.clone(),
     })
 }

@@ -45,7 +45,8 @@ pub fn log() -> Vec<u8> {
 }
 
 /// The scenario's YAML: `octo/shop` with one failed run from a fork, all names hostile
-/// (YAML's `\x1b` and `\u202e` escapes put the raw characters in).
+/// (YAML's `\x1b` and `\u202e` escapes put the raw characters in). The branch holds a bidi
+/// override, which git allows in a ref.
 pub const SCENARIO: &str = r#"
 repositories:
   - owner: octo
@@ -58,7 +59,7 @@ repositories:
         workflow_id: 21
         display_title: "Fix \x1b]52;c;cm0gLXJmIH4=\x07prices \x1b]0;pwned-title\x07\u202egnp.exe\x1b[?1049l"
         event: pull_request
-        head_branch: "feature/prices"
+        head_branch: "feature/\u202eprices"
         head_sha: "7000000000000000000000000000000000000001"
         conclusion: failure
         ago_minutes: 5

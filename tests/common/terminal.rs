@@ -44,6 +44,7 @@ impl SimProcess {
     /// `GET /_sim/requests`: every request the simulator answered, over a plain socket.
     pub fn requests(&self) -> serde_json::Value {
         let addr = self.url.trim_start_matches("http://");
+        let addr = addr.split('/').next().unwrap_or(addr);
         let mut stream = std::net::TcpStream::connect(addr).expect("the simulator answers");
         write!(
             stream,
@@ -111,9 +112,15 @@ impl Tmux {
             socket: format!("autoheal-test-{name}-{}", std::process::id()),
             session: name.to_string(),
         };
+        // A POSIX shell runs the pane's command, whatever the developer's own shell is.
         t.run(&[
             "-f",
             "/dev/null",
+            "set-option",
+            "-g",
+            "default-shell",
+            "/bin/sh",
+            ";",
             "new-session",
             "-d",
             "-s",

@@ -6,7 +6,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{label, pane_block};
+use super::{label, pane_block, shown};
 use crate::analysis::redact;
 use crate::tui::app::{App, Pane, Row};
 
@@ -34,7 +34,7 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
             Span::raw(format!(
                 "{} on {} ({})",
                 &r.head_sha[..r.head_sha.len().min(7)],
-                r.branch(),
+                shown(r.branch()),
                 r.event
             )),
         ]),
@@ -59,7 +59,10 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
             repos.insert(&g.key.0);
         }
         if count > 1 {
-            let branches: Vec<&str> = branches.into_iter().collect();
+            let branches: Vec<String> = branches
+                .into_iter()
+                .map(|b| shown(b).into_owned())
+                .collect();
             let mut repos: Vec<String> = repos.iter().map(|r| r.to_string()).collect();
             repos.sort_unstable();
             let now = chrono::Utc::now();

@@ -55,9 +55,9 @@ pub fn view(app: &App, frame: &mut Frame, hl: &mut Highlighter) {
 
     // Filtering every run is the costly part of a frame with many runs: it is done once
     // here, and the panes get the list and the selected row.
-    let visible = app.visible();
-    let selected = visible.get(app.selected).map(|&i| &app.rows[i]);
-    runs::draw(app, &visible, frame, list);
+    let listing = app.listing();
+    let selected = listing.rows.get(app.selected).map(|&i| &app.rows[i]);
+    runs::draw(app, &listing, frame, list);
     details::draw(app, selected, frame, details_area);
     pr::draw(app, selected, frame, pr_area);
     excerpt::draw(app, selected, frame, excerpt_area, hl);
@@ -71,6 +71,12 @@ pub fn view(app: &App, frame: &mut Frame, hl: &mut Highlighter) {
         Mode::Cleanup(p) => overlays::cleanup(frame, area, p.as_deref()),
         _ => {}
     }
+}
+
+/// Text from GitHub shown as it is read (branch names are refs, kept raw in the model): no
+/// escape sequence, control character or bidi override of it reaches the screen.
+pub(crate) fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::analysis::sanitize::clean(text.as_bytes())
 }
 
 /// A field label in the details and heal panes, padded so values line up.

@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use super::{MIN_HEIGHT, MIN_WIDTH, centred};
+use super::{MIN_HEIGHT, MIN_WIDTH, centred, shown};
 use crate::tui::app::{App, Confirm, LogView};
 use crate::tui::highlight::Highlighter;
 
@@ -206,13 +206,13 @@ pub fn cleanup(frame: &mut Frame, area: Rect, plans: Option<&[crate::cleanup::Cl
             stale += 1;
             lines.push(Line::from(vec![
                 Span::styled("  delete ", Style::default().fg(Color::Red)),
-                Span::raw(format!("{}:{b}", p.repo)),
+                Span::raw(format!("{}:{}", p.repo, shown(b))),
             ]));
         }
         for k in &p.kept {
             lines.push(Line::from(vec![
                 Span::styled("  keep   ", Style::default().fg(Color::Green)),
-                Span::raw(format!("{}:{} — {}", p.repo, k.branch, k.reason)),
+                Span::raw(format!("{}:{} — {}", p.repo, shown(&k.branch), k.reason)),
             ]));
         }
     }

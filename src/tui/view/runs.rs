@@ -7,10 +7,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 
-use super::pane_block;
+use super::{pane_block, shown};
 use crate::analysis::Recommendation;
 use crate::humanize;
-use crate::tui::app::{App, HealStage, Pane, Row};
+use crate::tui::app::{App, HealStage, Listing, Pane, Row};
 
 /// The verdict badge: what autoheal recommends, coloured.
 pub fn badge(row: &Row) -> Span<'static> {
@@ -41,8 +41,9 @@ fn stage_style(stage: HealStage) -> Style {
     }
 }
 
-/// `visible`: [`App::visible`], computed once per frame by the caller.
-pub fn draw(app: &App, visible: &[usize], frame: &mut Frame, area: Rect) {
+/// `listing`: [`App::listing`], computed once per frame by the caller.
+pub fn draw(app: &App, listing: &Listing<'_>, frame: &mut Frame, area: Rect) {
+    let visible = listing.rows.as_slice();
     let title = if app.grouped {
         format!(
             "Failures, grouped ({} kinds of {} runs)",
@@ -85,13 +86,6 @@ pub fn draw(app: &App, visible: &[usize], frame: &mut Frame, area: Rect) {
         .saturating_sub(height - 1)
         .min(visible.len().saturating_sub(1));
     app.list_start.set(start);
-    // How many runs each failure has (grouped), counted once rather than once a row.
-    let mut kinds: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    if app.grouped {
-        for f in app.rows.iter().filter_map(|r| r.fingerprint.as_deref()) {
-            *kinds.entry(f).or_default() += 1;
-        }
-    }
     let rows: Vec<TableRow> = visible[start..(start + height).min(visible.len())]
         .iter()
         .map(|&i| {
@@ -99,10 +93,7 @@ pub fn draw(app: &App, visible: &[usize], frame: &mut Frame, area: Rect) {
             let new = if r.is_new { "●" } else { " " };
             let busy = if r.heal.busy.is_some() { "⟳ " } else { "" };
             let stage = r.stage();
-            let seen = match &r.fingerprint {
-                Some(f) if app.grouped => kinds.get(f.as_str()).copied().unwrap_or(1),
-                _ => 1,
-            };
+            let seen = r.fingerprint.as_deref().map_or(1, |f| listing.seen(f));
             let workflow = if seen > 1 {
                 format!("{} ×{seen}", r.run.workflow_name())
             } else {
@@ -112,7 +103,7 @@ pub fn draw(app: &App, visible: &[usize], frame: &mut Frame, area: Rect) {
                 Cell::from(Span::styled(new, Style::default().fg(Color::Yellow))),
                 Cell::from(r.key.0.name.clone()),
                 Cell::from(workflow),
-                Cell::from(r.run.branch().to_string()),
+                Cell::from(shown(r.run.branch()).into_owned()),
                 Cell::from(humanize::age(r.run.created_at, now)),
                 Cell::from(r.category().to_string()),
                 Cell::from(badge(r)),

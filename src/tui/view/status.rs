@@ -6,6 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::shown;
 use crate::tui::app::{App, Mode};
 use crate::tui::keymap::Command;
 
@@ -61,11 +62,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
             }
             if let Some(e) = &app.status.last_error {
                 spans.push(Span::styled(
-                    format!(" · ⚠ {e}"),
+                    format!(" · ⚠ {}", shown(e)),
                     Style::default().fg(Color::Red),
                 ));
             } else if let Some(m) = &app.status.message {
-                spans.push(Span::raw(format!(" · {m}")));
+                spans.push(Span::raw(format!(" · {}", shown(m))));
             }
             let k = &app.keymap;
             spans.push(Span::styled(
