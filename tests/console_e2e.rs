@@ -275,3 +275,34 @@ fn a_panic_restores_the_terminal_and_leaves_a_report_without_the_token() {
         );
     }
 }
+
+/// When GitHub answers every request with a 5xx, the console says so while it retries
+/// (and keeps answering keys), then shows the error once it gives up.
+#[test]
+fn the_console_says_why_github_is_slow_then_what_failed() {
+    let home = tempfile::tempdir().unwrap();
+    let sim = SimProcess::start(
+        home.path(),
+        &fixtures().join("scenario/scenario.yml"),
+        &["--error-rate", "1"],
+    );
+    let command = console_command(
+        home.path(),
+        &sim.url,
+        &[("GITHUB_TOKEN", "t")],
+        "--repo octo/shop",
+    );
+    let Some(tmux) = Tmux::start("trouble", &command, &[]) else {
+        return;
+    };
+    let s = tmux.wait_for("⟳ GitHub:");
+    assert!(s.contains("retry"), "{s}");
+    tmux.keys(&["?"]);
+    tmux.wait_for("create the tracking issue");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("⚠ octo/shop");
+    // The retries are over: the next second's status says so.
+    tmux.wait_for_absent("⟳ GitHub:");
+    tmux.keys(&["q"]);
+    tmux.wait_for("AUTOHEAL-EXITED 0");
+}

@@ -77,6 +77,9 @@ pub struct ApiStats {
     /// `x-ratelimit-reset` (seconds since the epoch) of the last answer.
     pub rate_limit_reset: AtomicU64,
     pub last_error: Mutex<Option<String>>,
+    /// What a request is retrying or waiting out right now (cleared by the next good
+    /// answer), for a console that says why it is slow.
+    pub trouble: Mutex<Option<String>>,
 }
 
 impl ApiStats {
@@ -98,6 +101,17 @@ impl ApiStats {
     fn set_last_error(&self, e: Option<String>) {
         if let Ok(mut slot) = self.last_error.lock() {
             *slot = e;
+        }
+    }
+
+    /// Why requests are being retried at the moment, if they are.
+    pub fn trouble(&self) -> Option<String> {
+        self.trouble.lock().ok().and_then(|t| t.clone())
+    }
+
+    fn set_trouble(&self, t: Option<String>) {
+        if let Ok(mut slot) = self.trouble.lock() {
+            *slot = t;
         }
     }
 }
@@ -257,7 +271,7 @@ impl Transport {
                         reply.status = StatusCode::OK;
                         reply.body = c.body;
                     }
-                    match self.classify(&Method::GET, path, &reply, true) {
+                    match self.classify(&Method::GET, path, &reply, true, attempt) {
                         Outcome::Done(()) => match reply.json::<T>() {
                             Ok(v) => {
                                 self.remember(path, &reply);
@@ -325,7 +339,7 @@ impl Transport {
                 .send_via(client, method.clone(), path, HeaderMap::new(), body)
                 .await
             {
-                Ok(reply) => match self.classify(&method, path, &reply, false) {
+                Ok(reply) => match self.classify(&method, path, &reply, false, attempt) {
                     Outcome::Done(()) => {
                         let body: &[u8] = if reply.body.is_empty() {
                             b"null"
@@ -380,7 +394,7 @@ impl Transport {
                         })),
                     }
                 }
-                Ok(reply) => match self.classify(&Method::GET, path, &reply, true) {
+                Ok(reply) => match self.classify(&Method::GET, path, &reply, true, attempt) {
                     Outcome::Done(()) => Ok(reply.body),
                     other => Err(other),
                 },
@@ -526,11 +540,25 @@ impl Transport {
             }
         };
         self.note_rate_limit(&reply.headers);
+        // GitHub answered, and not with trouble: whatever was being retried is over.
+        if !reply.status.is_server_error()
+            && rate_limit_wait(reply.status, &reply.headers).is_none()
+        {
+            self.stats.set_trouble(None);
+        }
         Ok(reply)
     }
 
-    /// Decides what an answer means: done, retry later, or a definite failure.
-    fn classify(&self, method: &Method, path: &str, reply: &Reply, is_read: bool) -> Outcome<()> {
+    /// Decides what an answer means: done, retry later (after backing off, this being retry
+    /// `attempt`), or a definite failure.
+    fn classify(
+        &self,
+        method: &Method,
+        path: &str,
+        reply: &Reply,
+        is_read: bool,
+        attempt: u32,
+    ) -> Outcome<()> {
         let status = reply.status;
         if status.is_success() || status == StatusCode::NOT_MODIFIED {
             return Outcome::Done(());
@@ -550,8 +578,9 @@ impl Transport {
         let message = error_message(&reply.body);
         if status.is_server_error() {
             if is_read {
+                // An outage is not over in a millisecond: back off like any other failure.
                 return Outcome::Retry {
-                    wait: Duration::ZERO,
+                    wait: self.policy.backoff(attempt),
                     why: format!("{status}: {message}"),
                 };
             }
@@ -585,11 +614,17 @@ impl Transport {
 
     fn note_retry(&self, method: &Method, path: &str, attempt: u32, wait: Duration, why: &str) {
         self.stats.retries.fetch_add(1, Ordering::Relaxed);
-        // A 5xx asks for an immediate retry; space them out all the same.
+        self.stats.set_trouble(Some(format!(
+            "{why}; retry {} of {} in {:.0} s",
+            attempt + 1,
+            self.policy.max_retries,
+            wait.as_secs_f64().ceil()
+        )));
         tracing::warn!(%method, path, attempt, wait_ms = wait.as_millis() as u64, why, "retrying");
     }
 
     fn failed(&self, e: ForgeError) -> ForgeError {
+        self.stats.set_trouble(None);
         tracing::warn!(error = %e, "request failed");
         self.stats.set_last_error(Some(e.to_string()));
         e
@@ -792,6 +827,34 @@ mod tests {
             "https://api.octo.ghe.com/"
         );
         assert_eq!(base("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
+    }
+
+    #[tokio::test]
+    async fn a_server_error_on_a_read_is_retried_after_backing_off() {
+        let policy = RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            ..RetryPolicy::default()
+        };
+        let t = Transport::new("http://127.0.0.1:9", None, policy).unwrap();
+        let reply = Reply {
+            status: StatusCode::BAD_GATEWAY,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+        };
+        for (attempt, at_least) in [(0, 50), (2, 200), (4, 800)] {
+            match t.classify(&Method::GET, "/x", &reply, true, attempt) {
+                Outcome::Retry { wait, .. } => assert!(
+                    wait >= Duration::from_millis(at_least),
+                    "attempt {attempt}: {wait:?}"
+                ),
+                _ => panic!("a 502 on a read is retried"),
+            }
+        }
+        // The same answer to a write: maybe applied, never blindly sent again.
+        assert!(matches!(
+            t.classify(&Method::POST, "/x", &reply, false, 0),
+            Outcome::Fail(ForgeError::Ambiguous { .. })
+        ));
     }
 
     #[test]

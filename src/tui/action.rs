@@ -20,6 +20,8 @@ pub enum Action {
     Resize(u16, u16),
     /// Once a second: countdowns, autosave.
     Tick,
+    /// What requests to GitHub are retrying or waiting out now, if anything (once a second).
+    Trouble(Option<String>),
     /// A repository's failed runs, or why they could not be listed.
     Polled {
         repo: RepoRef,

@@ -245,6 +245,8 @@ pub struct Status {
     pub last_error: Option<String>,
     pub message: Option<String>,
     pub rate_limit_remaining: Option<u64>,
+    /// A request being retried or waiting out a rate limit, and why.
+    pub trouble: Option<String>,
     pub seconds_to_refresh: u64,
     pub polling: usize,
 }

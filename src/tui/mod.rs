@@ -111,7 +111,13 @@ pub async fn run(
             }
             update::update(app, action)
         };
-        let mut effects = dispatch(&mut app, action);
+        let mut effects = Vec::new();
+        if matches!(action, Action::Tick) {
+            // Once a second: is a request being retried or waiting out a rate limit?
+            let trouble = runner.github.stats().trouble();
+            effects.extend(dispatch(&mut app, Action::Trouble(trouble)));
+        }
+        effects.extend(dispatch(&mut app, action));
         // Take everything already waiting before drawing again: a burst of results or
         // key repeats costs one frame, not one each.
         while !app.quit {

@@ -216,6 +216,10 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
                 .into_iter()
                 .collect()
         }
+        Action::Trouble(trouble) => {
+            app.status.trouble = trouble;
+            Vec::new()
+        }
         Action::DraftNotSaved(e) => {
             app.status.last_error = Some(format!("the prompt draft is not saved: {e}"));
             Vec::new()

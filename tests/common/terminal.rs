@@ -171,14 +171,23 @@ impl Tmux {
 
     /// Waits until the screen shows `text` (or fails with the screen it saw).
     pub fn wait_for(&self, text: &str) -> String {
+        self.wait_until(|s| s.contains(text), &format!("showed {text:?}"))
+    }
+
+    /// Waits until `text` is gone from the screen.
+    pub fn wait_for_absent(&self, text: &str) -> String {
+        self.wait_until(|s| !s.contains(text), &format!("lost {text:?}"))
+    }
+
+    fn wait_until(&self, done: impl Fn(&str) -> bool, what: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let s = self.screen();
-            if s.contains(text) {
+            if done(&s) {
                 return s;
             }
             if Instant::now() > deadline {
-                panic!("the screen never showed {text:?}:\n{s}");
+                panic!("the screen never {what}:\n{s}");
             }
             std::thread::sleep(Duration::from_millis(150));
         }

@@ -60,6 +60,12 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                     Style::default().fg(Color::Yellow),
                 ));
             }
+            if let Some(t) = &app.status.trouble {
+                spans.push(Span::styled(
+                    format!(" · ⟳ GitHub: {}", shown(t)),
+                    Style::default().fg(Color::Yellow),
+                ));
+            }
             if let Some(e) = &app.status.last_error {
                 spans.push(Span::styled(
                     format!(" · ⚠ {}", shown(e)),
