@@ -63,6 +63,18 @@ async fn loaded_app(sim: &autoheal::sim::RunningSim) -> App {
     app
 }
 
+/// Delivers a job's log to the full-log view, as the effect runner would.
+fn log_loaded(app: &mut App, key: autoheal::tui::action::RunKey, job_id: u64, lines: Vec<String>) {
+    update(
+        app,
+        Action::LogLoaded {
+            key,
+            job_id,
+            result: Ok(lines),
+        },
+    );
+}
+
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut hl = Highlighter::new(ThemeChoice::Dark, None, true).unwrap();
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -387,14 +399,8 @@ async fn the_full_log_view_scrolls_and_searches() {
     let lines: Vec<String> = (1..=100_000)
         .map(|i| format!("line {i} of the log"))
         .collect();
-    update(
-        &mut app,
-        Action::LogLoaded {
-            key: run.clone(),
-            job_id: *job_id,
-            result: Ok(lines),
-        },
-    );
+    let (run, job_id) = (run.clone(), *job_id);
+    log_loaded(&mut app, run, job_id, lines);
     update(&mut app, key('/'));
     for c in "line 99999 ".chars() {
         update(&mut app, key(c));
@@ -670,14 +676,12 @@ async fn nothing_from_a_hostile_run_reaches_the_rendered_buffer() {
         panic!("{effects:?}")
     };
     let bytes = gh.job_log(&run.0, *job_id).await.unwrap();
-    let lines = autoheal::analysis::scanner::readable_lines(&bytes);
-    update(
+    let (run, job_id) = (run.clone(), *job_id);
+    log_loaded(
         &mut app,
-        Action::LogLoaded {
-            key: run.clone(),
-            job_id: *job_id,
-            result: Ok(lines),
-        },
+        run,
+        job_id,
+        autoheal::analysis::scanner::readable_lines(&bytes),
     );
     screens.push(("full log", render(&app, 140, 45)));
 
@@ -735,20 +739,7 @@ async fn the_runner_finds_the_heal_pr_once_then_follows_it_by_number() {
         analyses: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
         repos: std::sync::Arc::new(vec![shop()]),
     };
-    let issue = gh
-        .create_issue(
-            &shop(),
-            &autoheal::forge::NewIssue {
-                title: "CI failed".into(),
-                body: "details".into(),
-                labels: vec![],
-            },
-        )
-        .await
-        .unwrap();
-    gh.add_assignees(&shop(), issue.number, &["copilot-swe-agent[bot]".into()])
-        .await
-        .unwrap();
+    let issue = issue_for_copilot(&gh).await;
     let key = (shop(), 9001);
     let watch = |pr: Option<u64>| {
         runner.run(Effect::WatchPr {

@@ -411,20 +411,7 @@ async fn the_enterprise_server_layout_works_rest_under_api_v3_and_graphql_beside
     let log = gh.job_log(&repo, 90011).await.unwrap();
     assert!(String::from_utf8_lossy(&log).contains("ModuleNotFoundError"));
 
-    let issue = gh
-        .create_issue(
-            &repo,
-            &NewIssue {
-                title: "CI failed".into(),
-                body: "details".into(),
-                labels: vec![],
-            },
-        )
-        .await
-        .unwrap();
-    gh.add_assignees(&repo, issue.number, &["copilot-swe-agent[bot]".into()])
-        .await
-        .unwrap();
+    let issue = issue_for_copilot(&gh).await;
     let pull = autoheal::sim::eventually(Duration::from_secs(5), async || {
         autoheal::watch::find_pr(&gh, &repo, issue.number, None)
             .await

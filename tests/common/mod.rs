@@ -69,6 +69,27 @@ pub async fn start_sim_world(
     .expect("simulator starts")
 }
 
+/// A tracking issue in `octo/shop` assigned to the Copilot coding agent: the simulator
+/// opens its draft PR a moment later.
+pub async fn issue_for_copilot(gh: &GitHub) -> autoheal::forge::Issue {
+    use autoheal::forge::Forge;
+    let issue = gh
+        .create_issue(
+            &shop(),
+            &autoheal::forge::NewIssue {
+                title: "CI failed".into(),
+                body: "details".into(),
+                labels: vec![],
+            },
+        )
+        .await
+        .expect("issue created");
+    gh.add_assignees(&shop(), issue.number, &["copilot-swe-agent[bot]".into()])
+        .await
+        .expect("assigned to Copilot");
+    issue
+}
+
 pub fn client(sim: &RunningSim) -> GitHub {
     GitHub::new(&sim.url(), Some(&Secret::new("test-token")), fast_retries()).expect("client")
 }
