@@ -172,6 +172,8 @@ pub struct MatchOut {
     pub subject: Option<String>,
     pub recommendation: crate::analysis::Recommendation,
     pub step: Option<String>,
+    /// On a line of the excerpt inside the failure region: this match names the failure.
+    pub in_failure_region: bool,
 }
 
 /// The excerpt with secrets masked (and any of `secrets`, e.g. the user's token).
@@ -200,6 +202,7 @@ pub fn redacted_matches(a: &LogAnalysis, secrets: &[&str]) -> Vec<MatchOut> {
                 .map(|s| redact::redact(s, secrets).into_owned()),
             recommendation: m.recommendation,
             step: m.step.clone(),
+            in_failure_region: m.in_failure_region,
         })
         .collect()
 }

@@ -131,6 +131,10 @@ pub struct PatternMatch {
     /// Position in the catalog (lower wins): repository patterns, then built-in order.
     #[serde(skip)]
     pub priority: usize,
+    /// The category was named (by the pattern, or the built-in pattern on the same line),
+    /// not the default a repository pattern without one gets: the analysis then decides it.
+    #[serde(skip)]
+    pub category_named: bool,
 }
 
 /// Every pattern in force, compiled once.
@@ -278,6 +282,7 @@ impl Catalog {
             Some(b) if p.inherits_category => b.category.clone(),
             _ => p.category.clone(),
         };
+        let category_named = !p.inherits_category || builtin.is_some();
         let recommendation = match builtin {
             Some(b) if p.inherits_recommendation => b.recommendation,
             _ => p.recommendation,
@@ -304,6 +309,7 @@ impl Catalog {
             subject,
             span: (whole.start(), whole.end()),
             priority: index,
+            category_named,
         })
     }
 

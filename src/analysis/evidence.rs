@@ -1,63 +1,394 @@
-//! General evidence of failure, beyond the catalog: the shapes error output takes in any
-//! language or CI. Weighted, because `[ERROR]` in a Maven summary says more than the word
-//! "error" in a file name.
+//! Evidence of failure by its shape: the way compilers, test runners, linters and package
+//! managers of any language print a failure, whatever the project. Each shape has a weight
+//! (`[ERROR] Failed to execute goal` says more than the word "error" in a file name) and, when
+//! the shape alone says what kind of failure it is, a category: `--- FAIL:` is a failed test,
+//! `src/cart.ts(4,2): error TS2345` a compile error, `would reformat x.py` a lint finding.
+//!
+//! A rule belongs here only when a maintainer of any project using that tool would recognise
+//! it as the tool's failure shape. Matched against a line's clean text (prefix, runner marker
+//! and escapes removed).
 
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::{Regex, RegexSet, RegexSetBuilder};
 
-/// Each shape with its weight; matched against a line's clean text.
-const SHAPES: &[(&str, f32)] = &[
-    // Summaries and headlines of failure.
-    (
-        r"^\s*(?:\[ERROR\]|ERROR:|ERROR\s*\[|FATAL:|FATAL ERROR|error:|error\[)",
-        3.0,
+/// One failure shape.
+struct Shape {
+    regex: &'static str,
+    weight: f32,
+    /// What kind of failure the shape alone shows, when it shows one.
+    category: Option<&'static str>,
+    /// Lines after it that belong to it: a report header (`=== FAILURES ===`, `There was 1
+    /// failure:`) or a failure whose details follow (a diff, a code snippet, a YAML block).
+    after: usize,
+}
+
+const fn shape(regex: &'static str, weight: f32, category: Option<&'static str>) -> Shape {
+    Shape {
+        regex,
+        weight,
+        category,
+        after: 0,
+    }
+}
+
+/// A shape whose details follow it for up to `after` lines.
+const fn block(
+    regex: &'static str,
+    weight: f32,
+    category: Option<&'static str>,
+    after: usize,
+) -> Shape {
+    Shape {
+        regex,
+        weight,
+        category,
+        after,
+    }
+}
+
+/// The longest block any shape opens.
+pub const MAX_AFTER: usize = 24;
+
+const COMPILE: Option<&str> = Some("compile");
+const TEST: Option<&str> = Some("test");
+const LINT: Option<&str> = Some("lint");
+const DEPENDENCY: Option<&str> = Some("dependency");
+const CONFIGURATION: Option<&str> = Some("configuration");
+const NETWORK: Option<&str> = Some("network");
+
+/// Categories of root causes: a failing line that shows one explains the compile errors or
+/// failed tests around it.
+pub fn is_root_cause(category: &str) -> bool {
+    matches!(
+        category,
+        "dependency" | "network" | "configuration" | "resources" | "timeout"
+    )
+}
+const ANY: Option<&str> = None;
+
+/// The shapes. Where two match one line, the heavier wins, then the earlier.
+const SHAPES: &[Shape] = &[
+    // ── compilers: `file:line[:col]: error: ...` and each compiler's own form ──
+    block(
+        r"^\s*\S+?:[0-9]+(?::[0-9]+)?:? (?:fatal )?error(?:\[[A-Z]*[0-9]+\])?:",
+        3.5,
+        COMPILE,
+        6,
     ),
-    (
-        r"(?i)\b(?:BUILD FAILED|BUILD FAILURE|FAILURE: Build failed|Compilation failure|COMPILATION ERROR)\b",
+    block(r"^\s*error\[E[0-9]{4}\]", 3.5, COMPILE, 12),
+    shape(
+        r"^\s*error: (?:could not compile|aborting due to|linking with)",
         3.0,
+        COMPILE,
     ),
-    (r"(?i)\bfailed to execute goal\b", 3.0),
-    (r"(?i)^\s*(?:FAILED|FAIL:|--- FAIL:|\[FAIL\]|✗|×|✕)\s", 3.0),
-    (
-        r"(?i)\b(?:Tests run:.*(?:Failures|Errors): [1-9]|Tests in error|Failed tests:|There (?:are|were) (?:test )?failures|[1-9]\d* (?:tests? )?failed)\b",
+    shape(r"\S\([0-9]+,[0-9]+\): error [A-Z]+[0-9]+:", 3.5, COMPILE),
+    shape(r"\berror (?:TS|CS|FS|BC)[0-9]{4}\b", 3.5, COMPILE),
+    shape(
+        r"^\s*\[ERROR\] \S+\.(?:java|kt|scala|groovy):\[[0-9]+,[0-9]+\]",
+        3.5,
+        COMPILE,
+    ),
+    shape(r"^\s*\[error\] \S+\.(?:scala|java):[0-9]+:", 3.5, COMPILE),
+    shape(r"^e: \S+\.kts?:", 3.5, COMPILE),
+    shape(
+        r"^\s*\S+\.(?:hs|lhs|purs|elm|idr|agda):[0-9]+:[0-9]+",
         3.0,
+        COMPILE,
     ),
-    (r"(?i)(?:^|\s)> Task \S+ FAILED", 3.0),
-    (r"(?i)\bexecution failed for task\b", 3.0),
-    (r"(?i)\bwhat went wrong\b", 2.0),
-    // Exceptions and crashes.
-    (r"(?i)\bTraceback \(most recent call last\)", 3.0),
-    (r"\b[A-Z][A-Za-z0-9_$.]*(?:Exception|Error)\b(?::|$)", 2.5),
-    (r"(?i)\bpanicked at\b", 3.0),
-    (r"(?i)\bassert(?:ion)?(?:Error| failed)\b", 3.0),
-    (
+    shape(r"^\s*\S+\.(?:erl|hrl):[0-9]+:", 3.0, COMPILE),
+    shape(r"^\s*\.?\.?/?\S+\.go:[0-9]+:[0-9]+: ", 2.5, COMPILE),
+    shape(
+        r"(?i)\b(?:COMPILATION ERROR|Compilation failure|compilation failed|Compilation error|compile error)\b",
+        3.0,
+        COMPILE,
+    ),
+    shape(
+        r"\bundefined reference to\b|\bld returned [1-9] exit status\b|symbol\(s\) not found for architecture|\bunresolved external symbol\b",
+        3.0,
+        COMPILE,
+    ),
+    shape(r"^\*\* (?:BUILD|ARCHIVE) FAILED \*\*", 3.0, COMPILE),
+    shape(
+        r"(?i)^\s*(?:SyntaxError|IndentationError|TabError):",
+        2.5,
+        COMPILE,
+    ),
+    shape(
+        r"^\s*\*\* \((?:CompileError|SyntaxError|TokenMissingError)\)",
+        3.5,
+        COMPILE,
+    ),
+    shape(
+        r"^\s*Error: \S+\.s[ac]ss\b|^\s*Error: Invalid CSS after",
+        3.0,
+        COMPILE,
+    ),
+    shape(r"(?i)warnings being treated as errors", 2.5, COMPILE),
+    // ── test runners ──
+    block(r"^\s*--- FAIL: ", 3.5, TEST, 10),
+    shape(
+        r"^FAIL\s+\S+\s+[0-9.]+s$|^FAIL\s+\S+\s+\[build failed\]|^FAIL$",
+        3.0,
+        TEST,
+    ),
+    shape(r"^\s+\S+_test\.go:[0-9]+: ", 3.0, TEST),
+    block(r"^---- \S+ stdout ----$", 3.5, TEST, 12),
+    shape(r"^test \S+ \.\.\. FAILED$", 3.5, TEST),
+    shape(r"^test result: FAILED\b", 3.0, TEST),
+    shape(r"\bpanicked at\b", 3.0, TEST),
+    shape(r"^FAILED \S+::\S+", 3.5, TEST),
+    block(r"^(?:FAIL|ERROR): \S+ \([A-Za-z0-9_.]+\)", 3.5, TEST, 16),
+    shape(r"^FAILED \((?:failures|errors)=[0-9]+", 3.0, TEST),
+    block(r"^_{3,} \S.* _{3,}$", 3.0, TEST, 24),
+    block(
+        r"^=+ (?:FAILURES|ERRORS|short test summary info) =+$",
+        3.0,
+        TEST,
+        24,
+    ),
+    shape(r"^E {3,}\S", 2.5, TEST),
+    shape(
+        r"^=+ .*\b[1-9][0-9]* (?:failed|errors?)\b.* in [0-9.]+s",
+        3.0,
+        TEST,
+    ),
+    block(r"^\s*● ", 3.5, TEST, 16),
+    shape(r"^\s*(?:FAIL|✕) \S+\.(?:[cm]?[jt]sx?|coffee)\b", 3.5, TEST),
+    shape(r"^\s*Tests?:\s+[1-9][0-9]* failed", 3.0, TEST),
+    block(r"^\s*[1-9][0-9]* failing$", 3.5, TEST, 20),
+    shape(r"^\s*[0-9]+\) (?:\S+::\S+|test[ _]|\S+Test\b)", 3.0, TEST),
+    block(r"^\s*[0-9]+\) (?:Failure|Error):", 3.5, TEST, 12),
+    block(r"^\s*Failure/Error: ", 3.5, TEST, 10),
+    block(r"^Failures:$", 3.0, TEST, 20),
+    shape(r"^rspec \./\S+:[0-9]+", 3.0, TEST),
+    shape(
+        r"\b[0-9]+ (?:examples?|tests?|runs?|specs?|properties),.* [1-9][0-9]* (?:failures?|errors?)\b",
+        3.0,
+        TEST,
+    ),
+    block(
+        r"^There (?:was|were) [0-9]+ (?:failures?|errors?):",
+        3.5,
+        TEST,
+        20,
+    ),
+    block(r"\bFailed asserting that\b", 3.5, TEST, 10),
+    shape(r"^FAILURES!$|^ERRORS!$", 3.0, TEST),
+    shape(r"\bTests run:.*(?:Failures|Errors): [1-9]", 3.0, TEST),
+    shape(r"<<< (?:FAILURE|ERROR)!", 3.5, TEST),
+    shape(r"^(?:Tests in error|Failed tests):", 3.0, TEST),
+    block(r"^\S.* > \S.* FAILED$", 3.5, TEST, 8),
+    block(r"^not ok [0-9]+", 3.0, TEST, 12),
+    shape(r"^#\s+Failed test\b", 3.5, TEST),
+    shape(
+        r"\bDubious, test returned\b|^Failed [0-9]+/[0-9]+ (?:test programs|subtests)|^Result: FAIL",
+        3.0,
+        TEST,
+    ),
+    block(r"^\s+[0-9]+\) test .* \(\S+\)$", 3.5, TEST, 12),
+    block(r"^(?:FAIL|ERROR) in \(", 3.5, TEST, 10),
+    block(r"^(?:Failure|Error) → ", 3.5, TEST, 10),
+    shape(r"[0-9]+ success(?:es)? / [1-9][0-9]* failures?", 3.0, TEST),
+    shape(r"^\s*\[-\] ", 3.0, TEST),
+    shape(r"\bTests Passed: [0-9]+,? Failed: [1-9]", 3.0, TEST),
+    shape(r"^\s*Failed\s+\S+\s+\[[0-9.]+ ?m?s\]", 3.5, TEST),
+    shape(
+        r"\bTotal tests: .*\bFailed: [1-9]|^Failed!\s+- Failed:\s+[1-9]",
+        3.0,
+        TEST,
+    ),
+    shape(
+        r"\bExecuted [0-9]+ of [0-9]+ .*\([1-9][0-9]* FAILED\)",
+        3.0,
+        TEST,
+    ),
+    shape(r"\) .* FAILED$", 3.0, TEST),
+    shape(r"\bXCTAssert\w* failed\b|\*\* TEST FAILED \*\*", 3.5, TEST),
+    shape(r"^# fail +[1-9]", 3.0, TEST),
+    shape(r"(?i)\bassert(?:ion)?(?:Error| failed)\b", 3.0, TEST),
+    shape(
         r"(?i)\bexpected[:< ].*\b(?:but was|got|actual|found)\b",
         2.5,
+        TEST,
     ),
-    (
+    shape(r"^\s*(?:expected|actual|got):? ", 1.5, TEST),
+    shape(r"(?i)\b[1-9][0-9]* (?:tests? )?failed\b", 3.0, TEST),
+    shape(r"(?i)\bThere (?:are|were) (?:test )?failures\b", 3.0, TEST),
+    shape(
+        r"^\s*\(?[0-9]+/[0-9]+\)? \[?\s*(?:FAILED|FAIL|ERROR)\b",
+        3.0,
+        TEST,
+    ),
+    block(r"^(?:Failure|Error):$", 3.5, TEST, 10),
+    block(r":\s+FAIL(?: \([0-9.]+s\))?$", 3.5, TEST, 16),
+    block(
+        r"^[0-9]+ FAILED:?$|^Found errors in \S+\(\):$",
+        3.5,
+        TEST,
+        12,
+    ),
+    block(r"^failures:$", 2.5, TEST, 16),
+    // ── linters and formatters ──
+    shape(r"^\s+[0-9]+:[0-9]+\s+(?:error|✖)\s", 3.5, LINT),
+    shape(r"✖ [0-9]+ problems? \(", 3.5, LINT),
+    shape(r"^\S+\.py:[0-9]+:[0-9]+: [EWFCN][0-9]{3}\b", 3.5, LINT),
+    shape(r"^\S+\.py:[0-9]+:(?:[0-9]+:)? [CRWEF][0-9]{4}\b", 3.5, LINT),
+    shape(r"^\S+\.py:[0-9]+: error: ", 3.5, LINT),
+    shape(r"^\S+\.rb:[0-9]+:[0-9]+: [CWEF]: ", 3.5, LINT),
+    shape(
+        r"\b[0-9]+ files? inspected, [1-9][0-9]* offenses? detected",
+        3.0,
+        LINT,
+    ),
+    shape(r"^Diff in \S+ at line [0-9]+", 3.5, LINT),
+    shape(
+        r"^would reformat \S|^Oh no! .* would be reformatted",
+        3.5,
+        LINT,
+    ),
+    shape(
+        r"(?i)\b(?:code style issues found|not (?:properly )?formatted|files? (?:were|was|would be) reformatted|formatting (?:issues|errors|check failed)|needs? formatting|run .*fmt)\b",
+        3.0,
+        LINT,
+    ),
+    shape(r"^In \S+ line [0-9]+:$|\bSC[0-9]{4}\b", 3.0, LINT),
+    shape(r"^(?:ERROR|WARNING): \S+\[[0-9]+, [0-9]+\]: ", 3.5, LINT),
+    shape(r"^\S+\.md:[0-9]+(?::[0-9]+)? MD[0-9]{3}\b", 3.5, LINT),
+    shape(
+        r"^\[(?:ERROR|WARN)\] \S+:[0-9]+(?::[0-9]+)?: .*\[[A-Z]\w+\]$",
+        3.5,
+        LINT,
+    ),
+    shape(
+        r"(?i)\bHTML-Proofer found [0-9]+ failures?|\bIssues :-\(|\bdead links? found\b|\bbroken links?\b",
+        3.0,
+        LINT,
+    ),
+    shape(r"^\s*\S+\.(?:vim|lua|sh|bash):[0-9]+:[0-9]+: ", 3.0, LINT),
+    shape(
+        r"\bTotal: [0-9]+ warnings? / [1-9][0-9]* errors?|\b[1-9][0-9]* (?:errors?|warnings?|problems?) (?:found|detected)\b",
+        3.0,
+        LINT,
+    ),
+    shape(
+        r"(?i)^\s*(?:lint|linting|style|format|formatting) (?:errors?|failed|failure)",
+        3.0,
+        LINT,
+    ),
+    // ── package managers ──
+    shape(
+        r"^npm ERR! (?:code E(?:404|RESOLVE|NOTARGET|INTEGRITY)|404|peer dep|notarget)",
+        3.5,
+        DEPENDENCY,
+    ),
+    shape(
+        r"(?i)\b(?:could not resolve dependencies|unresolved dependenc(?:y|ies)|could not find artifact|failed to resolve|no matching distribution found|could not find a version that satisfies|packagesnotfounderror|unable to resolve dependency|version solving failed|could not find gem|dependency resolution failed|no version of \S+ (?:is )?available)\b",
+        3.5,
+        DEPENDENCY,
+    ),
+    shape(
+        r"(?i)\b(?:ModuleNotFoundError|ImportError|Cannot find module|cannot load such file|Can't locate \S+ in @INC|package \S+ is not in (?:GOROOT|std)|no required module provides package)\b",
+        3.0,
+        DEPENDENCY,
+    ),
+    shape(r"\berror NU1[0-9]{3}\b", 3.5, DEPENDENCY),
+    shape(
+        r"\b(?:NoSuchMethodError|NoClassDefFoundError|UnsupportedClassVersionError)\b|\bclass file has wrong version\b|\bhas been compiled by a more recent version of the Java Runtime\b",
+        3.5,
+        DEPENDENCY,
+    ),
+    shape(
+        r"(?i)\bpackage [`'\x22]?\S+?[`'\x22]? is unavailable\b|\bunable to locate package\b|\bno package \S+ available\b",
+        3.5,
+        DEPENDENCY,
+    ),
+    // ── the network ──
+    shape(
+        r"(?i)\b(?:connection (?:refused|reset(?: by peer)?|timed out|error)|connect(?:ion)? timeout|could not (?:create|establish|open) (?:a )?connection|TLS handshake timeout|could not resolve host|temporary failure in name resolution|name or service not known|network is unreachable|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|ssl: certificate_verify_failed|read timed out)\b",
+        3.5,
+        NETWORK,
+    ),
+    // ── configuration and the shell ──
+    shape(
+        r"(?i)\bflag provided but not defined\b|\bunrecognized (?:arguments?|options?)\b|\bunknown (?:option|flag|command)\b|\binvalid option\b|^usage: ",
+        3.0,
+        CONFIGURATION,
+    ),
+    block(r"^CMake Error\b", 3.0, CONFIGURATION, 8),
+    shape(
+        r"(?i)\bcommand not found\b|\bNo such file or directory\b|\bNo Rakefile found\b|\bPermission denied\b",
+        2.5,
+        CONFIGURATION,
+    ),
+    // ── headlines of failure in any tool ──
+    block(r"^[A-Za-z][\w.-]*: (?:fatal )?error: ", 3.0, ANY, 6),
+    shape(
+        r"^\s*(?:\[ERROR\]|ERROR:|ERROR\s*\[|FATAL:|FATAL ERROR|error:|\[error\]|ERROR!|Error:|Fatal error:|fatal:)",
+        3.0,
+        ANY,
+    ),
+    shape(
+        r"(?i)\b(?:BUILD FAILED|BUILD FAILURE|FAILURE: Build failed|build failed)\b",
+        3.0,
+        ANY,
+    ),
+    shape(r"(?i)\bfailed to execute goal\b", 3.0, ANY),
+    shape(
+        r"(?i)^\s*(?:FAILED|FAIL:|\[FAIL\]|FAIL|✗|×|✕|❌|✘)\s",
+        3.0,
+        ANY,
+    ),
+    shape(r"(?i)(?:^|\s)> Task \S+ FAILED", 3.0, ANY),
+    shape(r"(?i)\bexecution failed for task\b", 3.0, ANY),
+    shape(r"(?i)\bwhat went wrong\b", 2.0, ANY),
+    shape(r"^npm ERR! ", 2.0, ANY),
+    shape(r"^make(?:\[[0-9]+\])?: \*\*\* ", 2.0, ANY),
+    shape(
+        r"(?i)^\s*error Command failed with exit code [1-9]",
+        2.0,
+        ANY,
+    ),
+    // ── exceptions and crashes ──
+    block(r"(?i)\bTraceback \(most recent call last\)", 3.0, ANY, 16),
+    shape(
+        r"\b[A-Z][A-Za-z0-9_$.]*(?:Exception|Error)\b(?::|$)",
+        2.5,
+        ANY,
+    ),
+    shape(r"^\s*\*\* \([A-Z]\w+\)", 3.0, ANY),
+    shape(r"^panic: ", 3.0, ANY),
+    shape(
         r"(?i)\bsegmentation fault\b|\bcore dumped\b|\bkilled\b",
         2.0,
+        ANY,
     ),
-    // Exit statuses.
-    (
-        r"(?i)\b(?:exit(?:ed)? (?:code|status)|returned (?:a )?non-zero exit status|status code) [1-9]\d*",
+    shape(r"^\s*Error in ", 2.5, ANY),
+    // ── exit statuses ──
+    shape(
+        r"(?i)\b(?:exit(?:ed)? (?:code|status)|returned (?:a )?non-zero exit status|status code) [1-9][0-9]*",
         2.0,
+        ANY,
     ),
-    (r"(?i)\bmarked build as failure\b", 1.5),
-    (r"(?i)\bstep '.*' failed\b|\bfailed:", 1.5),
-    // The word alone: weak evidence.
-    (
+    shape(r"(?i)\bmarked build as failure\b", 1.5, ANY),
+    shape(r"(?i)\bstep '.*' failed\b|\bfailed:", 1.5, ANY),
+    // ── the word alone: weak evidence ──
+    shape(
         r"(?i)\b(?:error|errors|failed|failure|fatal|exception)\b",
         1.0,
+        ANY,
     ),
 ];
 
 /// Stack frames and other continuation lines: context, never an anchor by themselves.
-const CONTINUATION: &str = r"^\s+(?:at |File |\.\.\. \d+ more|Caused by:)|^Caused by:";
+const CONTINUATION: &str = r"^\s+(?:at |File |\.\.\. [0-9]+ more|Caused by:)|^Caused by:|^\s+#[0-9]+ |^\s+from \S+:[0-9]+:in ";
 
 static SET: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new(SHAPES.iter().map(|(p, _)| *p)).expect("evidence shapes are valid")
+    RegexSetBuilder::new(SHAPES.iter().map(|s| s.regex))
+        .size_limit(32 << 20)
+        .dfa_size_limit(32 << 20)
+        .build()
+        .expect("evidence shapes are valid")
 });
 
 static CONT: LazyLock<Regex> =
@@ -69,17 +400,52 @@ static ZERO_SUMMARY: LazyLock<Regex> = LazyLock::new(|| {
         .expect("zero summary shape is valid")
 });
 
+/// What a line's shape says.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evidence {
+    pub weight: f32,
+    pub category: Option<&'static str>,
+    /// Lines after it that belong to it.
+    pub after: usize,
+}
+
+impl Evidence {
+    pub const NONE: Evidence = Evidence {
+        weight: 0.0,
+        category: None,
+        after: 0,
+    };
+}
+
+/// The strongest evidence of failure on this line (weight 0 when none), and the category of
+/// the strongest shape that names one.
+pub fn of(text: &str) -> Evidence {
+    let matched = SET.matches(text);
+    if !matched.matched_any() {
+        return Evidence::NONE;
+    }
+    let mut best = Evidence::NONE;
+    let mut categorised = 0.0f32;
+    for i in matched.iter() {
+        let s = &SHAPES[i];
+        best.weight = best.weight.max(s.weight);
+        best.after = best.after.max(s.after);
+        if let Some(c) = s.category
+            && s.weight > categorised
+        {
+            categorised = s.weight;
+            best.category = Some(c);
+        }
+    }
+    if best.weight <= 1.5 && ZERO_SUMMARY.is_match(text) {
+        return Evidence::NONE;
+    }
+    best
+}
+
 /// The strongest evidence of failure on this line (0 when none).
 pub fn weight(text: &str) -> f32 {
-    let w = SET
-        .matches(text)
-        .iter()
-        .map(|i| SHAPES[i].1)
-        .fold(0.0, f32::max);
-    if w <= 1.0 && ZERO_SUMMARY.is_match(text) {
-        return 0.0;
-    }
-    w
+    of(text).weight
 }
 
 /// Is this a stack frame or similar continuation of an error above it?
@@ -89,7 +455,7 @@ pub fn is_continuation(text: &str) -> bool {
 
 /// The shapes as plain regex sources, for the fast filter that finds candidate lines.
 pub fn sources() -> impl Iterator<Item = &'static str> {
-    SHAPES.iter().map(|(p, _)| *p)
+    SHAPES.iter().map(|s| s.regex)
 }
 
 #[cfg(test)]
@@ -99,13 +465,53 @@ mod tests {
     #[test]
     fn failure_shapes_weigh_more_than_the_bare_word() {
         assert_eq!(weight("[ERROR] Failed to execute goal x"), 3.0);
-        assert_eq!(weight("FAILED tests/test_cart.py::test_total"), 3.0);
+        assert_eq!(weight("FAILED tests/test_cart.py::test_total"), 3.5);
         assert_eq!(weight("Tests run: 10, Failures: 1, Errors: 0"), 3.0);
         assert_eq!(weight("java.lang.IllegalStateException: boom"), 2.5);
         assert_eq!(weight("copying error_pages/404.html"), 0.0);
         assert_eq!(weight("retrying after error"), 1.0);
         assert_eq!(weight("Tests run: 10, Failures: 0, Errors: 0"), 0.0);
         assert_eq!(weight("all good"), 0.0);
+    }
+
+    #[test]
+    fn a_shape_names_its_kind_of_failure() {
+        for (line, category) in [
+            ("src/cart.rs:41:9: error: mismatched types", "compile"),
+            ("error[E0308]: mismatched types", "compile"),
+            (
+                "src/cart.ts(4,2): error TS2345: Argument of type",
+                "compile",
+            ),
+            (
+                "[ERROR] /src/main/java/Cart.java:[12,5] cannot find symbol",
+                "compile",
+            ),
+            ("--- FAIL: TestTotal (0.00s)", "test"),
+            (
+                "FAILED tests/test_cart.py::test_total - assert 1 == 2",
+                "test",
+            ),
+            ("  3 failing", "test"),
+            ("Failure/Error: expect(x).to eq(10)", "test"),
+            ("not ok 3 - adds numbers", "test"),
+            ("There was 1 failure:", "test"),
+            ("  12:5  error  'x' is not defined  no-undef", "lint"),
+            (
+                "app/cart.py:3:1: E302 expected 2 blank lines, found 1",
+                "lint",
+            ),
+            ("would reformat src/cart.py", "lint"),
+            ("Diff in /src/cart.rs at line 4:", "lint"),
+            ("npm ERR! code E404", "dependency"),
+            (
+                "ERROR: No matching distribution found for requests==99",
+                "dependency",
+            ),
+        ] {
+            assert_eq!(of(line).category, Some(category), "{line}");
+        }
+        assert_eq!(of("Error: boom").category, None);
     }
 
     #[test]

@@ -1,15 +1,21 @@
 //! The failure excerpt: the few lines that explain a failure, chosen by evidence.
 //!
-//! Anchors are the lines with the strongest evidence (catalog matches, `##[error]` lines,
-//! failure shapes), weighed by where they are (the failed step counts more) and by whether
-//! they are new compared with the last passing log. Each anchor brings context before and
-//! after; overlapping windows merge; repeated lines collapse; the total is capped.
+//! Where the job failed comes first: the failure region (the failed command's output, up to
+//! the CI's word that it failed) holds the cause, so evidence there counts fully and evidence
+//! elsewhere (setup, install output, later steps) counts little. Within that, anchors are the
+//! lines with the strongest evidence (failure shapes, `##[error]` lines, catalog matches on
+//! failing lines), the later ones preferred (the block just before the failure marker
+//! explains it), and lines new compared with the last passing log weigh more. Each anchor
+//! brings context before and after; overlapping windows merge; repeated lines collapse; the
+//! total is kept near [`ExcerptOptions::target_lines`] and never above `max_lines`. A failed
+//! log always gets an excerpt: with no evidence at all, the end of the failure region.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::scanner::Candidate;
+use super::region::Region;
+use super::scanner::{Candidate, ContextLine};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExcerptOptions {
@@ -19,6 +25,8 @@ pub struct ExcerptOptions {
     pub after: usize,
     /// Most lines in an excerpt.
     pub max_lines: usize,
+    /// Anchors are added while the excerpt is shorter than this.
+    pub target_lines: usize,
     /// Longer lines are cut (with an ellipsis).
     pub max_line_chars: usize,
     /// An anchor weaker than this fraction of the strongest one is left out.
@@ -31,6 +39,7 @@ impl Default for ExcerptOptions {
             before: 10,
             after: 3,
             max_lines: 60,
+            target_lines: 40,
             max_line_chars: 400,
             relative_threshold: 0.4,
         }
@@ -50,54 +59,72 @@ pub struct ExcerptLine {
     pub anchor: bool,
 }
 
-/// A candidate's final score, once the failed step is known.
-pub fn score(c: &Candidate, failed_step: Option<&str>, total_lines: usize) -> f32 {
+/// Where the failure is, as far as the log and the jobs API say.
+#[derive(Debug, Clone, Copy)]
+pub struct Focus<'a> {
+    /// The failed step, from the jobs API or the last `##[error]` line.
+    pub failed_step: Option<&'a str>,
+    pub region: &'a Region,
+    pub total_lines: usize,
+}
+
+/// A candidate's final score, once the failed step and the failure region are known.
+pub fn score(c: &Candidate, focus: &Focus<'_>) -> f32 {
     let mut s = c.provisional;
-    if let (Some(failed), Some(step)) = (failed_step, c.step.as_deref()) {
+    if let (Some(failed), Some(step)) = (focus.failed_step, c.step.as_deref()) {
         if failed == step {
             s *= 1.5;
         } else {
             s *= 0.4;
         }
     }
-    // Failures surface late: a slight preference for later lines breaks ties sensibly.
-    if total_lines > 0 {
-        s += 0.5 * c.line as f32 / total_lines as f32;
+    let region = focus.region;
+    if region.terminal.is_some() || region.header.is_some() {
+        if region.contains(c.line) {
+            // The block just before the failure marker explains it: later lines weigh more.
+            let span = (region.end - region.start + 1) as f32;
+            s += 1.0 * (c.line - region.start) as f32 / span;
+        } else if c.line > region.end {
+            // After the job failed: cleanup, caches, later commands.
+            s *= 0.3;
+        } else {
+            // Before the failed command started: setup and install output.
+            s *= 0.45;
+        }
+    } else if focus.total_lines > 0 {
+        // Failures surface late: a slight preference for later lines breaks ties sensibly.
+        s += 0.5 * c.line as f32 / focus.total_lines as f32;
     }
     s
 }
 
-/// Chooses the excerpt's lines from the scan's candidates.
+/// Chooses the excerpt's lines from the scan's candidates. `header` is the failed command's
+/// own line (`Run cargo test`, `$ make test`), shown first when there is room; `tail` is the
+/// end of the log, the last resort of a log with no evidence in it.
 pub fn select(
     candidates: &[Candidate],
-    failed_step: Option<&str>,
-    total_lines: usize,
+    focus: &Focus<'_>,
+    header: Option<(usize, &str)>,
+    tail: &[ContextLine],
     opts: &ExcerptOptions,
 ) -> Vec<ExcerptLine> {
     let mut ranked: Vec<(f32, &Candidate)> = candidates
         .iter()
-        .map(|c| (score(c, failed_step, total_lines), c))
+        .map(|c| (score(c, focus), c))
         .filter(|(s, _)| *s >= 1.5)
         .collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.line.cmp(&a.1.line)));
-    let Some(best) = ranked.first().map(|r| r.0) else {
-        return Vec::new();
-    };
-    let threshold = best * opts.relative_threshold;
-
     let mut chosen: BTreeMap<usize, (String, bool)> = BTreeMap::new();
+    let best = ranked.first().map_or(0.0, |r| r.0);
+    let threshold = best * opts.relative_threshold;
     for (s, c) in ranked {
-        if s < threshold || chosen.len() >= opts.max_lines {
+        if s < threshold || chosen.len() >= opts.target_lines.min(opts.max_lines) {
             break;
         }
         // The anchor first, then the lines after it, then the nearest lines before it.
         let mut window: Vec<(usize, &str, bool)> = vec![(c.line, c.text.as_str(), true)];
-        window.extend(
-            c.after
-                .iter()
-                .take(opts.after)
-                .map(|l| (l.line, l.text.as_str(), false)),
-        );
+        // The scan kept as many lines after as belong to the anchor's shape.
+        window.extend(c.after.iter().map(|l| (l.line, l.text.as_str(), false)));
         window.extend(
             c.before
                 .iter()
@@ -110,6 +137,12 @@ pub fn select(
             if !is_anchor && text.trim().is_empty() {
                 continue;
             }
+            if !is_anchor
+                && chosen.len() >= opts.target_lines.min(opts.max_lines)
+                && !chosen.contains_key(&line)
+            {
+                break;
+            }
             if chosen.len() >= opts.max_lines && !chosen.contains_key(&line) {
                 break;
             }
@@ -119,7 +152,58 @@ pub fn select(
             entry.1 |= is_anchor;
         }
     }
+    if chosen.is_empty() {
+        fallback(candidates, focus.region, tail, opts, &mut chosen);
+    }
+    // What the CI says failed, and the command that did: one line each, worth their room.
+    if let Some(t) = focus
+        .region
+        .terminal
+        .and_then(|t| candidates.iter().find(|c| c.line == t))
+        && chosen.len() < opts.max_lines
+    {
+        chosen
+            .entry(t.line)
+            .or_insert_with(|| (t.text.clone(), true));
+    }
+    if let Some((line, text)) = header
+        && !chosen.is_empty()
+        && chosen.len() < opts.max_lines
+    {
+        chosen
+            .entry(line)
+            .or_insert_with(|| (text.to_string(), false));
+    }
     collapse(chosen, opts.max_line_chars)
+}
+
+/// With no evidence anywhere: the end of the failure region (the lines before the CI's word
+/// that the command failed), else the end of the log. Never nothing, for a log with lines.
+fn fallback(
+    candidates: &[Candidate],
+    region: &Region,
+    tail: &[ContextLine],
+    opts: &ExcerptOptions,
+    chosen: &mut BTreeMap<usize, (String, bool)>,
+) {
+    const LINES: usize = 20;
+    let terminal = region
+        .terminal
+        .and_then(|t| candidates.iter().find(|c| c.line == t));
+    let (lines, anchor): (Vec<&ContextLine>, Option<&Candidate>) = match terminal {
+        Some(t) => (t.before.iter().collect(), Some(t)),
+        None => (tail.iter().collect(), None),
+    };
+    let limit = LINES.min(opts.max_lines);
+    for l in lines.iter().rev().filter(|l| !l.text.trim().is_empty()) {
+        if chosen.len() + usize::from(anchor.is_some()) >= limit {
+            break;
+        }
+        chosen.insert(l.line, (l.text.clone(), false));
+    }
+    if let Some(t) = anchor {
+        chosen.insert(t.line, (t.text.clone(), true));
+    }
 }
 
 /// Consecutive identical lines become one, with a count; long lines are cut.
@@ -167,6 +251,8 @@ mod tests {
             text: text.into(),
             marker: Marker::None,
             evidence: score,
+            shape_category: None,
+            terminal: false,
             pattern: None,
             step: None,
             new_vs_baseline: None,
@@ -188,10 +274,19 @@ mod tests {
         }
     }
 
+    fn focus(total_lines: usize) -> Focus<'static> {
+        static WHOLE: std::sync::OnceLock<Region> = std::sync::OnceLock::new();
+        Focus {
+            failed_step: None,
+            region: WHOLE.get_or_init(|| super::super::region::locate(&[], &[], 0)),
+            total_lines,
+        }
+    }
+
     #[test]
     fn windows_merge_and_keep_line_numbers() {
         let cands = vec![cand(20, "error A", 3.0, 10), cand(25, "error B", 3.0, 10)];
-        let lines = select(&cands, None, 100, &ExcerptOptions::default());
+        let lines = select(&cands, &focus(100), None, &[], &ExcerptOptions::default());
         let numbers: Vec<usize> = lines.iter().map(|l| l.line).collect();
         assert_eq!(numbers, (10..=28).collect::<Vec<_>>());
         assert!(lines.iter().find(|l| l.line == 20).unwrap().anchor);
@@ -204,7 +299,7 @@ mod tests {
             max_lines: 30,
             ..ExcerptOptions::default()
         };
-        assert!(select(&cands, None, 2000, &opts).len() <= 30);
+        assert!(select(&cands, &focus(2000), None, &[], &opts).len() <= 30);
     }
 
     #[test]
@@ -213,7 +308,7 @@ mod tests {
             cand(10, "warning: error word", 1.5, 2),
             cand(90, "[ERROR] boom", 8.0, 2),
         ];
-        let lines = select(&cands, None, 100, &ExcerptOptions::default());
+        let lines = select(&cands, &focus(100), None, &[], &ExcerptOptions::default());
         assert!(lines.iter().all(|l| l.line >= 88));
     }
 
@@ -226,7 +321,7 @@ mod tests {
                 text: "boom".into(),
             })
             .collect();
-        let lines = select(&[c], None, 10, &ExcerptOptions::default());
+        let lines = select(&[c], &focus(10), None, &[], &ExcerptOptions::default());
         assert_eq!(lines.len(), 1);
         assert_eq!(lines[0].repeated, Some(4));
     }
@@ -236,8 +331,9 @@ mod tests {
         let long = "é".repeat(500);
         let lines = select(
             &[cand(1, &long, 3.0, 0)],
+            &focus(1),
             None,
-            1,
+            &[],
             &ExcerptOptions::default(),
         );
         assert_eq!(lines[0].text.chars().count(), 401);

@@ -1,8 +1,16 @@
 //! Failure analysis: a failed job's log in, what a person needs in five seconds out.
 //!
 //! Pure code, no I/O beyond the reader it is handed: bytes in, structs out. The pipeline is
-//! `scanner` (one fast pass: candidate lines, pattern matches, steps) → `excerpt` (the lines
-//! that explain the failure) → `verdict` (category, safety, policy, recommendation).
+//! `scanner` (one fast pass: candidate lines, pattern matches, steps, the CI's failure
+//! markers) → `region` (where the job failed) → `excerpt` (the lines that explain the
+//! failure) → category (what the failing lines show) → `verdict` (safety, policy,
+//! recommendation).
+//!
+//! Evidence comes before patterns: the excerpt is chosen by where the job failed and by the
+//! shape of the failing lines (`evidence`), in any tool's output. Catalog and repository
+//! patterns annotate: a match on a line of the excerpt inside the failure region names the
+//! failure (category, suggestion, recommendation); a match elsewhere (setup output, a test's
+//! name, an echoed command) is listed but decides nothing.
 //! `redact` masks secrets in anything that leaves the machine; `sanitize` makes log text
 //! harmless to a terminal. Nothing here may write to a terminal or the network.
 
@@ -12,6 +20,7 @@ pub mod evidence;
 pub mod excerpt;
 pub mod line;
 pub mod redact;
+pub mod region;
 pub mod sanitize;
 pub mod scanner;
 pub mod verdict;
@@ -44,11 +53,17 @@ pub struct MatchReport {
     pub step: Option<String>,
     /// The matched line's clean text.
     pub text: String,
+    /// The match is on a line of the excerpt inside the failure region: it names the failure.
+    /// Elsewhere it is listed, but decides nothing.
+    pub in_failure_region: bool,
     /// Byte range of the match within `text`.
     #[serde(skip)]
     pub span: (usize, usize),
     #[serde(skip)]
     pub priority: usize,
+    /// See [`PatternMatch::category_named`].
+    #[serde(skip)]
+    pub category_named: bool,
 }
 
 /// Everything learned from one job's log.
@@ -62,7 +77,8 @@ pub struct LogAnalysis {
     pub matches: Vec<MatchReport>,
     /// Matches found, including any beyond the listed ones.
     pub matches_total: usize,
-    /// The primary match's category, or `unknown`.
+    /// What kind of failure: the primary match's category, else what the failing lines'
+    /// shapes show, else what the failed command is for, else `unknown`.
     pub category: String,
     /// No match of an unsafe category (security, auth, credentials, ...) in the failed step.
     pub safe_to_heal: bool,
@@ -70,6 +86,8 @@ pub struct LogAnalysis {
     pub primary: Option<MatchReport>,
     /// Lines longer than the scanner looks at, cut.
     pub long_lines_cut: usize,
+    /// Where the job failed.
+    pub region: region::Region,
 }
 
 /// What the analysis knows about the job besides its log.
@@ -126,12 +144,25 @@ impl Analyzer {
             .find(|s| s.failed)
             .map(|s| s.name.clone())
             .or_else(|| scan.last_error_step.clone());
-        let excerpt = excerpt::select(
-            &scan.candidates,
-            failed_step.as_deref(),
-            scan.total_lines,
-            &self.options,
-        );
+        let region = region::locate(&scan.terminals, &scan.sections, scan.total_lines);
+        let focus = excerpt::Focus {
+            failed_step: failed_step.as_deref(),
+            region: &region,
+            total_lines: scan.total_lines,
+        };
+        let header = region.header.and_then(|line| {
+            scan.sections
+                .iter()
+                .find(|s| s.line == line)
+                .map(|s| (line, s.text.as_str()))
+        });
+        let excerpt = excerpt::select(&scan.candidates, &focus, header, &scan.tail, &self.options);
+        // The lines that fail (not their context): a pattern there names the failure.
+        let anchors: std::collections::HashSet<usize> = excerpt
+            .iter()
+            .filter(|l| l.anchor)
+            .flat_map(|l| l.line..l.line + l.repeated.unwrap_or(1))
+            .collect();
         let text_of = |line: usize| {
             scan.candidates
                 .iter()
@@ -139,6 +170,8 @@ impl Analyzer {
                 .map(|c| c.text.clone())
                 .unwrap_or_default()
         };
+        let in_failed_step =
+            |step: &Option<String>| failed_step.is_none() || step.is_none() || *step == failed_step;
         let matches: Vec<MatchReport> = scan
             .matches
             .iter()
@@ -152,12 +185,14 @@ impl Analyzer {
                 source: m.found.source,
                 step: m.step.clone(),
                 text: text_of(m.line),
+                in_failure_region: anchors.contains(&m.line)
+                    && (region.contains(m.line) || region.terminal.is_none())
+                    && in_failed_step(&m.step),
                 span: m.found.span,
                 priority: m.found.priority,
+                category_named: m.found.category_named,
             })
             .collect();
-        let relevant =
-            |m: &&MatchReport| failed_step.is_none() || m.step.is_none() || m.step == failed_step;
         let is_unsafe = |m: &MatchReport| {
             m.recommendation == Recommendation::ManualReview
                 || self
@@ -165,11 +200,12 @@ impl Analyzer {
                     .category(&m.category)
                     .is_some_and(|c| !c.safe_to_heal && m.recommendation != Recommendation::Rerun)
         };
-        // What decides safety comes first, then the repository's own patterns, then the
-        // catalog's order, then the latest line.
+        // Only a match on a failing line names the failure. What decides safety comes first,
+        // then the repository's own patterns, then the catalog's order (root causes before
+        // what they break), then the latest line.
         let primary = matches
             .iter()
-            .filter(relevant)
+            .filter(|m| m.in_failure_region)
             .min_by_key(|m| {
                 (
                     !is_unsafe(m),
@@ -178,16 +214,18 @@ impl Analyzer {
                     std::cmp::Reverse(m.line),
                 )
             })
-            .or_else(|| {
-                matches
-                    .iter()
-                    .min_by_key(|m| (m.priority, std::cmp::Reverse(m.line)))
-            })
             .cloned();
-        let category = primary
-            .as_ref()
-            .map_or_else(|| "unknown".to_string(), |m| m.category.clone());
-        let safe_to_heal = matches.iter().filter(relevant).all(|m| {
+        let category = if region.timed_out {
+            "timeout".to_string()
+        } else if let Some(m) = primary.as_ref().filter(|m| m.category_named) {
+            m.category.clone()
+        } else {
+            shape_category(&scan.candidates, &excerpt, &focus)
+                .or_else(|| region.command.as_deref().and_then(command_category))
+                .unwrap_or("unknown")
+                .to_string()
+        };
+        let safe_to_heal = matches.iter().filter(|m| m.in_failure_region).all(|m| {
             self.catalog
                 .category(&m.category)
                 .is_none_or(|c| c.safe_to_heal)
@@ -207,8 +245,79 @@ impl Analyzer {
             safe_to_heal,
             primary,
             long_lines_cut: scan.long_lines_cut,
+            region,
         })
     }
+}
+
+/// The category shown by the shapes of the excerpt's anchors: the strongest anchor that names
+/// one (a failed test, a compiler error, a lint finding) decides.
+fn shape_category(
+    candidates: &[scanner::Candidate],
+    excerpt: &[ExcerptLine],
+    focus: &excerpt::Focus<'_>,
+) -> Option<&'static str> {
+    let anchors: std::collections::HashSet<usize> = excerpt
+        .iter()
+        .filter(|l| l.anchor)
+        .map(|l| l.line)
+        .collect();
+    // A root cause named with confidence (a resolution error, a refused connection) explains
+    // the failed tests or compile errors it causes; otherwise the strongest anchor decides.
+    let root = |c: &scanner::Candidate| {
+        c.evidence >= 3.5 && c.shape_category.is_some_and(evidence::is_root_cause)
+    };
+    candidates
+        .iter()
+        .filter(|c| anchors.contains(&c.line) && c.shape_category.is_some())
+        .max_by(|a, b| {
+            root(a)
+                .cmp(&root(b))
+                .then(excerpt::score(a, focus).total_cmp(&excerpt::score(b, focus)))
+                .then(a.line.cmp(&b.line))
+        })
+        .and_then(|c| c.shape_category)
+}
+
+/// What a failed command is for, from the words any project uses for it (`npm test`,
+/// `make lint`, `cargo build`, `pip install`): the category when the output shows nothing
+/// more precise.
+fn command_category(command: &str) -> Option<&'static str> {
+    static WORDS: std::sync::LazyLock<[(regex::Regex, &'static str); 4]> = std::sync::LazyLock::new(
+        || {
+            let re = |p: &str| regex::Regex::new(p).expect("valid");
+            [
+                (
+                    re(
+                        r"(?i)\b(?:lint\w*|eslint|tslint|rubocop|flake8|pylint|clippy|fmt|format\w*|prettier|black|isort|stylelint|shellcheck|vint|luacheck|checkstyle|spotless|ktlint|detekt|style)\b",
+                    ),
+                    "lint",
+                ),
+                (
+                    re(
+                        r"(?i)\b(?:test\w*|spec|specs|rspec|pytest|jest|mocha|karma|phpunit|ctest|prove|tox|nosetests|unittest|check)\b",
+                    ),
+                    "test",
+                ),
+                (
+                    re(
+                        r"(?i)\b(?:install|ci|restore|fetch|bundle|deps|dependencies|get|update|sync)\b",
+                    ),
+                    "dependency",
+                ),
+                (
+                    re(
+                        r"(?i)\b(?:build|compile|make|tsc|javac|gcc|cmake|msbuild|xcodebuild|assemble)\b",
+                    ),
+                    "compile",
+                ),
+            ]
+        },
+    );
+    WORDS
+        .iter()
+        .find(|(re, _)| re.is_match(command))
+        .map(|(_, category)| *category)
 }
 
 #[cfg(test)]
@@ -253,6 +362,102 @@ mod tests {
             line8.text,
             "E   ModuleNotFoundError: No module named 'requests'"
         );
+    }
+
+    fn design_default() -> Analyzer {
+        Analyzer::new(&crate::config::Policy::default().failure_patterns).unwrap()
+    }
+
+    #[test]
+    fn the_design_timeout_pattern_fires_on_a_real_timeout_only() {
+        let noise = "\
+2025-11-20T10:00:01.0000000Z ##[group]Run pip install pytest-timeout && pytest
+2025-11-20T10:00:01.1000000Z ##[endgroup]
+2025-11-20T10:00:02.0000000Z Collecting pytest-timeout
+2025-11-20T10:00:02.5000000Z timeout: 300.0s
+2025-11-20T10:00:03.0000000Z tests/test_cart.py::test_total FAILED
+2025-11-20T10:00:03.1000000Z =========================== short test summary info ============================
+2025-11-20T10:00:03.2000000Z FAILED tests/test_cart.py::test_total - assert 3 == 4
+2025-11-20T10:00:04.0000000Z ##[error]Process completed with exit code 1.
+";
+        let a = design_default().analyze_bytes(noise.as_bytes(), &JobContext::default());
+        assert_eq!(a.category, "test");
+        assert!(
+            a.matches
+                .iter()
+                .all(|m| !m.in_failure_region || m.pattern != "repo-2")
+        );
+        assert!(a.excerpt.iter().any(|l| l.line == 7), "{:?}", a.excerpt);
+
+        let slow = "\
+2025-11-20T10:00:01.0000000Z ##[group]Run cargo test
+2025-11-20T10:00:01.1000000Z ##[endgroup]
+2025-11-20T10:00:02.0000000Z test cart::totals ... ok
+2025-11-20T16:00:02.0000000Z ##[error]The job running on runner GitHub Actions 3 has exceeded the maximum execution time of 360 minutes.
+2025-11-20T16:00:03.0000000Z ##[error]The operation was canceled.
+";
+        let a = design_default().analyze_bytes(slow.as_bytes(), &JobContext::default());
+        assert_eq!(a.category, "timeout");
+        assert_eq!(a.region.terminal, Some(4));
+        // The runner's words hold no "timeout": the catalog's time-limit pattern names it.
+        let fired = a.matches.iter().find(|m| m.line == 4).unwrap();
+        assert!(fired.in_failure_region);
+        assert_eq!(fired.category, "timeout");
+    }
+
+    #[test]
+    fn the_excerpt_is_the_failed_command_not_the_setup_before_it() {
+        // Travis: warnings and errors while installing, then the test command fails.
+        let mut log = String::from("$ npm install\n");
+        for i in 0..30 {
+            log.push_str(&format!(
+                "npm WARN deprecated pkg{i}: this error-prone package is old\n"
+            ));
+        }
+        log.push_str("ERROR: something went wrong during install, retrying\n");
+        log.push_str("The command \"npm install\" exited with 0.\n$ npm test\n");
+        for i in 0..20 {
+            log.push_str(&format!("  ✓ case {i}\n"));
+        }
+        log.push_str("  1 failing\n\n  1) Cart\n       adds totals:\n     AssertionError: expected 3 to equal 4\n      at Context.<anonymous> (test/cart.js:9:12)\n\nnpm ERR! Test failed.\n");
+        log.push_str(
+            "The command \"npm test\" exited with 1.\n\nDone. Your build exited with 1.\n",
+        );
+        let a = design_default().analyze_bytes(log.as_bytes(), &JobContext::default());
+        assert_eq!(a.region.command.as_deref(), Some("npm test"));
+        assert_eq!(a.category, "test");
+        let lines: Vec<&str> = a.excerpt.iter().map(|l| l.text.as_str()).collect();
+        assert!(
+            lines.contains(&"     AssertionError: expected 3 to equal 4"),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"The command \"npm test\" exited with 1."),
+            "{lines:?}"
+        );
+        assert!(a.excerpt.iter().all(|l| l.line > 33), "{lines:?}");
+    }
+
+    #[test]
+    fn a_failed_log_without_evidence_still_shows_its_end() {
+        let mut log = String::new();
+        for i in 1..=100 {
+            log.push_str(&format!("compiling module {i}\n"));
+        }
+        log.push_str(
+            "The command \"./build.sh\" exited with 3.\n\nDone. Your build exited with 1.\n",
+        );
+        let a = design_default().analyze_bytes(log.as_bytes(), &JobContext::default());
+        assert!(!a.excerpt.is_empty());
+        assert!(a.excerpt.iter().any(|l| l.text == "compiling module 100"));
+        assert!(a.excerpt.iter().any(|l| l.line == 101));
+        assert_eq!(a.category, "compile");
+
+        let quiet = "step one\nstep two\nsomething odd happened\n";
+        let b = design_default().analyze_bytes(quiet.as_bytes(), &JobContext::default());
+        let lines: Vec<usize> = b.excerpt.iter().map(|l| l.line).collect();
+        assert_eq!(lines, vec![1, 2, 3]);
+        assert_eq!(b.category, "unknown");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use super::baseline::Baseline;
 use super::catalog::{Catalog, PatternMatch};
 use super::evidence;
 use super::line::{self, LogFormat, Marker};
+use super::region::{self, SectionStart, Terminal};
 use super::sanitize;
 
 /// Bytes read per refill.
@@ -28,6 +29,14 @@ const CARRY_LINES: usize = 16;
 const MAX_CANDIDATES: usize = 4_000;
 /// Pattern matches listed in a report (the last ones); the rest are only counted.
 const MAX_MATCHES: usize = 500;
+/// Terminal lines kept (the first ones: the first says where the job failed).
+const MAX_TERMINALS: usize = 16;
+/// Section starts kept before the first terminal line (the last ones).
+const MAX_SECTIONS: usize = 1024;
+/// Lines at the end of the log kept, so that a log with no evidence still explains itself.
+pub const TAIL_LINES: usize = 30;
+/// Lines of context kept before a terminal line: the end of the failed command's output.
+const TERMINAL_BEFORE: usize = 30;
 
 /// A step of the job, as the jobs API describes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +61,10 @@ pub struct Candidate {
     pub text: String,
     pub marker: Marker,
     pub evidence: f32,
+    /// The kind of failure the line's shape shows, when it shows one.
+    pub shape_category: Option<&'static str>,
+    /// The CI says here that a command failed.
+    pub terminal: bool,
     pub pattern: Option<PatternMatch>,
     pub step: Option<String>,
     /// `Some(true)` when the line is absent from the baseline (new in the failing log).
@@ -83,6 +96,12 @@ pub struct ScanResult {
     /// The step of the last `##[error]` line (where the failure surfaced).
     pub last_error_step: Option<String>,
     pub long_lines_cut: usize,
+    /// Where the CI said a command failed (the first few), in line order.
+    pub terminals: Vec<Terminal>,
+    /// Where the CI started commands, before the first terminal line (the last few).
+    pub sections: Vec<SectionStart>,
+    /// The last lines of the log, cleaned.
+    pub tail: Vec<ContextLine>,
 }
 
 /// Everything a scan needs besides the bytes.
@@ -169,17 +188,52 @@ fn asciify(pattern: &str) -> String {
     out
 }
 
+/// A pattern without its `^` and `$` anchors (outside character classes): it then accepts
+/// at least what the original accepts, anywhere in a line.
+fn unanchor(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // A `^` or `]` right after the opening bracket belongs to the class.
+                if chars.peek() == Some(&'^') {
+                    out.push(chars.next().unwrap_or('^'));
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(chars.next().unwrap_or(']'));
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            '^' | '$' if !in_class => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Builds the combined filter: a superset of what the precise checks accept.
 pub fn build_filter(catalog: &Catalog) -> Result<BytesRegex, String> {
     let mut alternatives: Vec<String> = Vec::new();
     let mut sources: Vec<String> = catalog.regex_sources().map(String::from).collect();
     sources.extend(evidence::sources().map(String::from));
+    sources.extend(super::region::FILTER_SOURCES.iter().map(|s| s.to_string()));
     for source in &sources {
-        // Anchors refer to the line without its prefix; drop them for the raw-byte filter.
-        let mut s = source.trim_start_matches("(?i)").to_string();
-        while let Some(rest) = s.strip_prefix('^') {
-            s = rest.to_string();
-        }
+        // Anchors refer to the line without its prefix (and a `$` would miss the `\r` of a
+        // `\r\n`): drop them for the raw-byte filter, which only needs to accept more.
+        let s = unanchor(source.trim_start_matches("(?i)"));
         // One combined regex cannot repeat a group name; the filter needs no captures.
         let s = NAMED_GROUP.replace_all(&s, "(?:");
         alternatives.push(format!("(?:{})", asciify(&s)));
@@ -257,7 +311,7 @@ impl<'a> Scanner<'a> {
                 // Leave the last few complete lines (and any partial one) for the next
                 // round, so every examined line has its after-context in the buffer.
                 let mut e = last_line_start(&buf, buf.len());
-                for _ in 0..self.after {
+                for _ in 0..self.after.max(evidence::MAX_AFTER) {
                     if e <= done {
                         break;
                     }
@@ -277,6 +331,9 @@ impl<'a> Scanner<'a> {
             }
             line_no = self.examine(&buf, done, end, line_no, &mut state, eof);
             done = end;
+            if eof {
+                state.tail = tail_lines(&buf, state.format, line_no.saturating_sub(1));
+            }
             if !eof {
                 // Keep some lines before `done` as context for the next round.
                 let mut keep = done;
@@ -350,6 +407,21 @@ impl<'a> Scanner<'a> {
 
         let timestamp = prefixed.timestamp.and_then(parse_time);
         let step = self.step_of(&prefixed, timestamp, marker, text, state);
+        if state.terminals.is_empty()
+            && let Some(section) = region::section_start(marker, text, line_no)
+        {
+            if state.sections.len() >= MAX_SECTIONS {
+                state.sections.remove(0);
+            }
+            state.sections.push(section);
+        }
+        let terminal = region::terminal(marker, text, line_no);
+        let is_terminal = terminal.is_some();
+        if let Some(t) = terminal
+            && state.terminals.len() < MAX_TERMINALS
+        {
+            state.terminals.push(t);
+        }
         match marker {
             Marker::Group => {
                 state.in_step_header = text.starts_with("Run ");
@@ -366,9 +438,10 @@ impl<'a> Scanner<'a> {
         }
 
         let found = self.catalog.match_line(text);
-        let ev = evidence::weight(text);
+        let shape = evidence::of(text);
+        let ev = shape.weight;
         let error_marker = marker == Marker::Error;
-        if found.is_none() && ev == 0.0 && !error_marker {
+        if found.is_none() && ev == 0.0 && !error_marker && !is_terminal {
             return;
         }
         if let Some(f) = &found {
@@ -390,9 +463,15 @@ impl<'a> Scanner<'a> {
             let generic = text.starts_with("Process completed with exit code");
             score = score.max(if generic { 2.0 } else { 4.0 });
         }
+        if is_terminal {
+            score = score.max(2.0);
+        }
         if let Some(f) = &found {
+            // A repository's pattern is often a plain word (`timeout`): it names a failure on
+            // a line that fails, and says nothing on a line that does not (`pytest-timeout`).
             score += match f.source {
-                super::catalog::PatternSource::Repository => 6.0,
+                super::catalog::PatternSource::Repository if ev > 0.0 || error_marker => 6.0,
+                super::catalog::PatternSource::Repository => 0.0,
                 super::catalog::PatternSource::Builtin => 5.0,
             };
         }
@@ -413,9 +492,14 @@ impl<'a> Scanner<'a> {
         // Context is only worth keeping for lines that can anchor an excerpt.
         let anchor = score >= 1.5;
         let (before, after) = if anchor {
+            let before = if is_terminal {
+                TERMINAL_BEFORE.max(self.before)
+            } else {
+                self.before
+            };
             (
-                self.context_before(buf, start, state.format, line_no),
-                self.context_after(buf, end, state.format, line_no),
+                self.context_before(buf, start, state.format, line_no, before),
+                self.context_after(buf, end, state.format, line_no, self.after.max(shape.after)),
             )
         } else {
             (Vec::new(), Vec::new())
@@ -425,6 +509,8 @@ impl<'a> Scanner<'a> {
             text: text.to_string(),
             marker,
             evidence: ev,
+            shape_category: shape.category,
+            terminal: is_terminal,
             pattern: found,
             step,
             new_vs_baseline,
@@ -490,10 +576,11 @@ impl<'a> Scanner<'a> {
         start: usize,
         format: LogFormat,
         line_no: usize,
+        count: usize,
     ) -> Vec<ContextLine> {
-        let mut lines = Vec::with_capacity(self.before);
+        let mut lines = Vec::with_capacity(count);
         let mut s = start;
-        for k in 1..=self.before {
+        for k in 1..=count {
             if s == 0 {
                 break;
             }
@@ -518,10 +605,11 @@ impl<'a> Scanner<'a> {
         end: usize,
         format: LogFormat,
         line_no: usize,
+        count: usize,
     ) -> Vec<ContextLine> {
-        let mut lines = Vec::with_capacity(self.after);
+        let mut lines = Vec::with_capacity(count);
         let mut s = next_line_start(buf, end);
-        for k in 1..=self.after {
+        for k in 1..=count {
             if s >= buf.len() {
                 break;
             }
@@ -566,6 +654,37 @@ fn strip_sgr(raw: &[u8], out: &mut Vec<u8>) -> bool {
     true
 }
 
+/// The last [`TAIL_LINES`] lines in `buf` (which ends the log), numbered back from `last`.
+fn tail_lines(buf: &[u8], format: LogFormat, last: usize) -> Vec<ContextLine> {
+    let mut lines = Vec::with_capacity(TAIL_LINES);
+    // A final line break ends the last line; it does not start another.
+    let mut end = buf.len();
+    if end > 0 && buf[end - 1] == b'\n' {
+        end -= 1;
+    }
+    if end > 0 && buf[end - 1] == b'\r' {
+        end -= 1;
+    }
+    let mut number = last;
+    while lines.len() < TAIL_LINES && number > 0 {
+        let start = memchr::memrchr2(b'\n', b'\r', &buf[..end]).map_or(0, |p| p + 1);
+        lines.push(ContextLine {
+            line: number,
+            text: context_text(&buf[start..end.min(start + MAX_LINE)], format),
+        });
+        number -= 1;
+        if start == 0 {
+            break;
+        }
+        end = start - 1;
+        if end > 0 && buf[end] == b'\n' && buf[end - 1] == b'\r' {
+            end -= 1;
+        }
+    }
+    lines.reverse();
+    lines
+}
+
 fn context_text(raw: &[u8], format: LogFormat) -> String {
     let body = line::split_prefix(raw, format).body;
     sanitize::clean(body).into_owned()
@@ -592,6 +711,9 @@ struct State {
     in_step_header: bool,
     last_error_step: Option<String>,
     long_lines_cut: usize,
+    terminals: Vec<Terminal>,
+    sections: Vec<SectionStart>,
+    tail: Vec<ContextLine>,
 }
 
 impl State {
@@ -619,6 +741,9 @@ impl State {
             matches_total: self.matches_total,
             last_error_step: self.last_error_step,
             long_lines_cut: self.long_lines_cut,
+            terminals: self.terminals,
+            sections: self.sections,
+            tail: self.tail,
         }
     }
 }
@@ -746,6 +871,12 @@ mod tests {
                 "{pattern} -> {rewritten} on {line}"
             );
         }
+    }
+
+    #[test]
+    fn anchors_go_and_classes_stay() {
+        assert_eq!(unanchor(r"^FAIL$|^ok [^^$]\$"), r"FAIL|ok [^^$]\$");
+        assert_eq!(unanchor(r"(?m)^a[]^]b$"), r"(?m)a[]^]b");
     }
 
     #[test]

@@ -27,8 +27,11 @@ pub struct RunFacts<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verdict {
     pub category: String,
+    /// The run may be handed to Copilot: its failure is of a safe kind and the policy allows
+    /// it. `false` exactly when `blocked_reason` says why.
     pub safe_to_heal: bool,
-    /// Why the policy forbids healing this run; `None` when it allows it.
+    /// Why this run may not be healed (the policy forbids it, or the failure is not safe to
+    /// hand to an AI); `None` when it may.
     pub blocked_reason: Option<String>,
     pub recommendation: Recommendation,
     pub recommendation_reason: String,
@@ -74,13 +77,16 @@ pub fn policy_block(policy: &Policy, facts: &RunFacts<'_>) -> Option<String> {
 pub fn judge(jobs: &[&LogAnalysis], policy: &Policy, facts: &RunFacts<'_>) -> Verdict {
     let primary = jobs.iter().find(|j| j.primary.is_some()).or(jobs.first());
     let category = primary.map_or("unknown".to_string(), |j| j.category.clone());
-    let safe_to_heal = jobs.iter().all(|j| j.safe_to_heal);
-    let blocked_reason = policy_block(policy, facts);
+    let failure_safe = jobs.iter().all(|j| j.safe_to_heal);
+    let safe_to_heal = failure_safe;
+    let policy_blocked = policy_block(policy, facts);
+    let blocked_reason = policy_blocked.clone();
 
+    // Only matches on failing lines say what to do; a match elsewhere decides nothing.
     let in_failed_step = |j: &&LogAnalysis| {
         j.matches
             .iter()
-            .filter(|m| j.failed_step.is_none() || m.step == j.failed_step)
+            .filter(|m| m.in_failure_region)
             .map(|m| m.recommendation)
             .collect::<Vec<_>>()
     };
@@ -88,7 +94,7 @@ pub fn judge(jobs: &[&LogAnalysis], policy: &Policy, facts: &RunFacts<'_>) -> Ve
     let unsafe_match = jobs
         .iter()
         .flat_map(|j| j.matches.iter())
-        .find(|m| m.recommendation == Recommendation::ManualReview);
+        .find(|m| m.in_failure_region && m.recommendation == Recommendation::ManualReview);
 
     let (recommendation, recommendation_reason) = if let Some(reason) = &blocked_reason {
         (Recommendation::Blocked, reason.clone())
@@ -134,11 +140,91 @@ pub fn judge(jobs: &[&LogAnalysis], policy: &Policy, facts: &RunFacts<'_>) -> Ve
         };
         (Recommendation::Heal, reason)
     };
+    // One answer to "may this run be healed?", whatever the reason it may not.
+    let blocked_reason = policy_blocked.or_else(|| {
+        (!failure_safe).then(|| match unsafe_match {
+            Some(m) => format!(
+                "{} failure ({}, line {}): not safe to hand to an AI",
+                m.category, m.pattern, m.line
+            ),
+            None if recommendation == Recommendation::Rerun => {
+                format!("transient {category} failure: re-run it, there is nothing to fix")
+            }
+            None => format!("{category} failures are not safe to hand to an AI"),
+        })
+    });
     Verdict {
         category,
-        safe_to_heal,
+        safe_to_heal: blocked_reason.is_none(),
         blocked_reason,
         recommendation,
         recommendation_reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{Analyzer, JobContext};
+
+    fn facts(branch: &str, from_fork: bool) -> RunFacts<'_> {
+        RunFacts {
+            workflow_name: "CI",
+            workflow_path: ".github/workflows/ci.yml",
+            branch,
+            from_fork,
+            head_repository: from_fork.then_some("mallory/shop"),
+            run_attempt: 1,
+        }
+    }
+
+    fn analysis(log: &str) -> LogAnalysis {
+        Analyzer::new(&[])
+            .unwrap()
+            .analyze_bytes(log.as_bytes(), &JobContext::default())
+    }
+
+    const TEST_FAILURE: &str = "--- FAIL: TestTotal (0.00s)\n    cart_test.go:12: got 3, want 4\nFAIL\n##[error]Process completed with exit code 1.\n";
+
+    #[test]
+    fn safe_to_heal_is_false_exactly_when_a_reason_is_given() {
+        let policy = Policy::default();
+        let a = analysis(TEST_FAILURE);
+        let healable = judge(&[&a], &policy, &facts("main", false));
+        assert!(healable.safe_to_heal);
+        assert_eq!(healable.blocked_reason, None);
+
+        let fork = judge(&[&a], &policy, &facts("main", true));
+        assert!(!fork.safe_to_heal);
+        assert!(fork.blocked_reason.unwrap().contains("fork"));
+        assert_eq!(fork.recommendation, Recommendation::Blocked);
+
+        let untrusted = judge(&[&a], &policy, &facts("feature/x", false));
+        assert!(!untrusted.safe_to_heal);
+        assert!(
+            untrusted
+                .blocked_reason
+                .unwrap()
+                .contains("trusted_branches")
+        );
+
+        let disabled = Policy {
+            enabled: false,
+            ..Policy::default()
+        };
+        let off = judge(&[&a], &disabled, &facts("main", false));
+        assert!(!off.safe_to_heal && off.blocked_reason.is_some());
+
+        let auth = analysis(
+            "Error: Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers\n##[error]Process completed with exit code 1.\n",
+        );
+        let v = judge(&[&auth], &policy, &facts("main", false));
+        assert!(!v.safe_to_heal);
+        assert!(
+            v.blocked_reason
+                .unwrap()
+                .contains("not safe to hand to an AI")
+        );
+        assert_eq!(v.recommendation, Recommendation::ManualReview);
     }
 }

@@ -33,6 +33,10 @@ struct AnalyzeDocument<'a> {
     failed_step: Option<&'a str>,
     category: &'a str,
     safe_to_heal: bool,
+    /// Why the failure may not be healed; null exactly when `safe_to_heal`.
+    blocked_reason: Option<String>,
+    /// Where the job failed: the failed command's lines, up to the CI's word that it failed.
+    failure_region: &'a crate::analysis::region::Region,
     excerpt: Vec<ExcerptReport>,
     matches: Vec<MatchOut>,
     matches_total: usize,
@@ -73,6 +77,9 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
         .map_err(|e| Failure::internal(format!("cannot read {}: {e}", args.log.display())))?;
 
     if args.json {
+        // The failed command is log text: it leaves the machine masked, like the excerpt.
+        let mut region = analysis.region.clone();
+        region.command = region.command.map(|c| redact::redact(&c, &[]).into_owned());
         let doc = AnalyzeDocument {
             file: args.log.display().to_string(),
             format: analysis.format,
@@ -80,6 +87,13 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
             failed_step: analysis.failed_step.as_deref(),
             category: &analysis.category,
             safe_to_heal: analysis.safe_to_heal,
+            blocked_reason: (!analysis.safe_to_heal).then(|| {
+                format!(
+                    "{} failures are not safe to hand to an AI",
+                    analysis.category
+                )
+            }),
+            failure_region: &region,
             excerpt: redacted_excerpt(&analysis, &[]),
             matches: redacted_matches(&analysis, &[]),
             matches_total: analysis.matches_total,

@@ -113,7 +113,8 @@ pub struct FailurePattern {
     /// text works as-is.
     pub pattern: String,
     pub suggestion: String,
-    /// Category of the built-in catalog (e.g. `dependency`); `configuration` when absent.
+    /// Category of the built-in catalog (e.g. `dependency`). When absent, the built-in pattern
+    /// on the same line lends its own; else the analysis names it from the failing lines.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// `heal`, `rerun` or `manual_review`; taken from the category when absent.
