@@ -383,21 +383,48 @@ const SHAPES: &[Shape] = &[
 /// Stack frames and other continuation lines: context, never an anchor by themselves.
 const CONTINUATION: &str = r"^\s+(?:at |File |\.\.\. [0-9]+ more|Caused by:)|^Caused by:|^\s+#[0-9]+ |^\s+from \S+:[0-9]+:in ";
 
+/// `\b` made ASCII: a Unicode word boundary sends every line with a non-ASCII character (a
+/// progress bar, a `✓`) from the lazy DFA to the much slower PikeVM, and failure shapes are
+/// ASCII words anyway.
+fn ascii_word_boundaries(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('b') => out.push_str("(?-u:\\b)"),
+            Some(n) => {
+                out.push(c);
+                out.push(n);
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+fn compile(pattern: &str) -> Regex {
+    Regex::new(&ascii_word_boundaries(pattern)).expect("a built-in shape is valid (tested)")
+}
+
 static SET: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSetBuilder::new(SHAPES.iter().map(|s| s.regex))
+    RegexSetBuilder::new(SHAPES.iter().map(|s| ascii_word_boundaries(s.regex)))
         .size_limit(32 << 20)
         .dfa_size_limit(32 << 20)
         .build()
-        .expect("evidence shapes are valid")
+        .expect("the built-in shapes are valid (tested)")
 });
 
-static CONT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(CONTINUATION).expect("continuation shape is valid"));
+static CONT: LazyLock<Regex> = LazyLock::new(|| compile(CONTINUATION));
 
 /// Counts of zero ("Failures: 0", "0 failed") are success summaries, not evidence.
 static ZERO_SUMMARY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b(?:failures|errors|failed|failure|fatal)\b:? 0\b|\b0 (?:failed|failures?|errors?)\b")
-        .expect("zero summary shape is valid")
+    compile(
+        r"(?i)\b(?:failures|errors|failed|failure|fatal)\b:? 0\b|\b0 (?:failed|failures?|errors?)\b",
+    )
 });
 
 /// What a line's shape says.
@@ -512,6 +539,15 @@ mod tests {
             assert_eq!(of(line).category, Some(category), "{line}");
         }
         assert_eq!(of("Error: boom").category, None);
+    }
+
+    #[test]
+    fn word_boundaries_become_ascii_and_escapes_stay() {
+        assert_eq!(ascii_word_boundaries(r"\bfail\b"), r"(?-u:\b)fail(?-u:\b)");
+        assert_eq!(ascii_word_boundaries(r"a\\b\s"), r"a\\b\s");
+        // Every shape still compiles, and a non-ASCII line is still read.
+        assert!(SET.len() == SHAPES.len());
+        assert_eq!(of("✗ 2 tests failed ✓").category, Some("test"));
     }
 
     #[test]

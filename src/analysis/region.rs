@@ -61,74 +61,70 @@ impl Region {
 }
 
 static TRAVIS_EXIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^The command "(.*)" (?:failed and )?exited with ([0-9]+)"#).expect("valid")
+    Regex::new(r#"^The command "(.*)" (?:failed and )?exited with ([0-9]+)"#)
+        .expect("a built-in shape is valid (tested)")
 });
 
 static SCRIPT_EXIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)^(?:ERROR: script returned exit code [1-9]|ERROR: Job failed: (?:exit code [1-9]|execution took longer)|Finished: (?:FAILURE|ABORTED)|Exited with code (?:exit status )?[1-9]|🚨 Error: The command exited with status [1-9])",
     )
-    .expect("valid")
+    .expect("a built-in shape is valid (tested)")
 });
 
 /// Azure Pipelines' task failure (`##[error]Bash exited with code '1'.`), only as a marker.
-static TASK_EXIT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\S+ exited with code '?[1-9][0-9]*'?\.?$").expect("valid"));
+static TASK_EXIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\S+ exited with code '?[1-9][0-9]*'?\.?$")
+        .expect("a built-in shape is valid (tested)")
+});
 
 static TIME_LIMIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)^(?:The job running on runner .* has exceeded the maximum execution time|The job has exceeded the maximum execution time|No output has been received in the last [0-9]+m|The job exceeded the maximum time limit for jobs)",
     )
-    .expect("valid")
+    .expect("a built-in shape is valid (tested)")
 });
 
 /// Is this line the CI's word that a command failed?
 pub fn terminal(marker: Marker, text: &str, line: usize) -> Option<Terminal> {
     let text = text.trim();
+    let failed = |command: Option<String>, timed_out: bool| {
+        Some(Terminal {
+            line,
+            command,
+            timed_out,
+        })
+    };
+    let timed_out = TIME_LIMIT.is_match(text);
     if marker == Marker::Error {
+        // GitHub's and Azure's own lines are always marked as errors.
         if let Some(code) = text.strip_prefix("Process completed with exit code ") {
-            let code = code.trim_end_matches('.');
-            return (code != "0").then_some(Terminal {
-                line,
-                command: None,
-                timed_out: false,
-            });
+            return if code.trim_end_matches('.') == "0" {
+                None
+            } else {
+                failed(None, false)
+            };
         }
-        if TIME_LIMIT.is_match(text) || text.starts_with("The operation was canceled") {
-            return Some(Terminal {
-                line,
-                command: None,
-                timed_out: TIME_LIMIT.is_match(text),
-            });
-        }
-        if SCRIPT_EXIT.is_match(text) || TASK_EXIT.is_match(text) {
-            return Some(Terminal {
-                line,
-                command: None,
-                timed_out: false,
-            });
+        if timed_out
+            || text.starts_with("The operation was canceled")
+            || SCRIPT_EXIT.is_match(text)
+            || TASK_EXIT.is_match(text)
+        {
+            return failed(None, timed_out);
         }
         return None;
     }
     if let Some(c) = TRAVIS_EXIT.captures(text) {
-        return (&c[2] != "0").then(|| Terminal {
-            line,
-            command: Some(c[1].to_string()),
-            timed_out: false,
-        });
+        return if &c[2] == "0" {
+            None
+        } else {
+            failed(Some(c[1].to_string()), false)
+        };
     }
-    if TIME_LIMIT.is_match(text) {
-        return Some(Terminal {
-            line,
-            command: None,
-            timed_out: true,
-        });
+    if timed_out || SCRIPT_EXIT.is_match(text) {
+        return failed(None, timed_out);
     }
-    SCRIPT_EXIT.is_match(text).then_some(Terminal {
-        line,
-        command: None,
-        timed_out: false,
-    })
+    None
 }
 
 /// Is this line the CI starting a command?

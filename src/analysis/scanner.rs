@@ -188,9 +188,17 @@ fn asciify(pattern: &str) -> String {
     out
 }
 
-/// A pattern without its `^` and `$` anchors (outside character classes): it then accepts
-/// at least what the original accepts, anywhere in a line.
-fn unanchor(pattern: &str) -> String {
+/// Where a line's text can begin in the raw bytes: at a line start, after a lone `\r`, after
+/// a timestamp prefix (`…Z `), a tab (the step column of `gh run view --log`) or a runner
+/// marker (`##[error]`, `[command]`).
+const TEXT_START: &str = r"(?:^|[\r\t\]]|Z )";
+/// Where a line's text can end: before `\n` or the `\r` of a `\r\n` or a lone `\r`.
+const TEXT_END: &str = r"(?:$|\r)";
+
+/// A pattern written for a line's clean text, rewritten for the raw bytes: `^` and `$` (outside
+/// character classes) become [`TEXT_START`] and [`TEXT_END`]. The result accepts at least what
+/// the original accepts, and far fewer lines than a pattern with its anchors dropped.
+fn relax_anchors(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len());
     let mut chars = pattern.chars().peekable();
     let mut in_class = false;
@@ -217,7 +225,8 @@ fn unanchor(pattern: &str) -> String {
                 in_class = false;
                 out.push(c);
             }
-            '^' | '$' if !in_class => {}
+            '^' if !in_class => out.push_str(TEXT_START),
+            '$' if !in_class => out.push_str(TEXT_END),
             _ => out.push(c),
         }
     }
@@ -231,9 +240,8 @@ pub fn build_filter(catalog: &Catalog) -> Result<BytesRegex, String> {
     sources.extend(evidence::sources().map(String::from));
     sources.extend(super::region::FILTER_SOURCES.iter().map(|s| s.to_string()));
     for source in &sources {
-        // Anchors refer to the line without its prefix (and a `$` would miss the `\r` of a
-        // `\r\n`): drop them for the raw-byte filter, which only needs to accept more.
-        let s = unanchor(source.trim_start_matches("(?i)"));
+        // Anchors refer to the line's text without its prefix and line break.
+        let s = relax_anchors(source.trim_start_matches("(?i)"));
         // One combined regex cannot repeat a group name; the filter needs no captures.
         let s = NAMED_GROUP.replace_all(&s, "(?:");
         alternatives.push(format!("(?:{})", asciify(&s)));
@@ -874,9 +882,27 @@ mod tests {
     }
 
     #[test]
-    fn anchors_go_and_classes_stay() {
-        assert_eq!(unanchor(r"^FAIL$|^ok [^^$]\$"), r"FAIL|ok [^^$]\$");
-        assert_eq!(unanchor(r"(?m)^a[]^]b$"), r"(?m)a[]^]b");
+    fn anchors_fit_raw_lines_and_classes_stay() {
+        let (start, end) = (TEXT_START, TEXT_END);
+        assert_eq!(
+            relax_anchors(r"^FAIL$|^ok [^^$]\$"),
+            format!(r"{start}FAIL{end}|{start}ok [^^$]\$")
+        );
+        assert_eq!(relax_anchors(r"a[]^]b"), r"a[]^]b");
+        let filter = BytesRegexBuilder::new(&relax_anchors(r"^--- FAIL: \S+$"))
+            .multi_line(true)
+            .unicode(false)
+            .build()
+            .unwrap();
+        for raw in [
+            &b"--- FAIL: TestA\r\n"[..],
+            b"2025-11-20T10:00:00.0000000Z --- FAIL: TestA\n",
+            b"progress\r--- FAIL: TestA\rmore",
+            b"##[error]--- FAIL: TestA",
+        ] {
+            assert!(filter.is_match(raw), "{raw:?}");
+        }
+        assert!(!filter.is_match(b"echo '--- FAIL: TestA'"));
     }
 
     #[test]
@@ -919,6 +945,23 @@ mod tests {
         let gh = b"test\tRun pytest\t2025-11-20T10:00:00.0000000Z one\ntest\tRun pytest\t2025-11-20T10:00:01.0000000Z two\n";
         assert_eq!(readable_lines(gh), vec!["one", "two"]);
         assert_eq!(readable_lines(b"plain\x1b[2J one\n"), vec!["plain one"]);
+    }
+
+    #[test]
+    fn the_tail_is_numbered_like_every_other_line() {
+        for (log, last) in [
+            (&b"one\r\ntwo\rthree\nfour\r\n"[..], 4),
+            (b"one\ntwo\nthree\nfour", 4),
+            (b"one\rtwo\rthree\rfour\r", 4),
+        ] {
+            let tail = tail_lines(log, LogFormat::Plain, last);
+            let got: Vec<(usize, &str)> = tail.iter().map(|l| (l.line, l.text.as_str())).collect();
+            assert_eq!(
+                got,
+                vec![(1, "one"), (2, "two"), (3, "three"), (4, "four")],
+                "{log:?}"
+            );
+        }
     }
 
     #[test]

@@ -73,12 +73,16 @@ pub fn policy_block(policy: &Policy, facts: &RunFacts<'_>) -> Option<String> {
     None
 }
 
+/// Why a failure of this category is not handed to an AI.
+pub fn unsafe_category(category: &str) -> String {
+    format!("{category} failures are not safe to hand to an AI")
+}
+
 /// Judges a run from the analyses of its failed jobs.
 pub fn judge(jobs: &[&LogAnalysis], policy: &Policy, facts: &RunFacts<'_>) -> Verdict {
     let primary = jobs.iter().find(|j| j.primary.is_some()).or(jobs.first());
     let category = primary.map_or("unknown".to_string(), |j| j.category.clone());
     let failure_safe = jobs.iter().all(|j| j.safe_to_heal);
-    let safe_to_heal = failure_safe;
     let policy_blocked = policy_block(policy, facts);
     let blocked_reason = policy_blocked.clone();
 
@@ -98,7 +102,7 @@ pub fn judge(jobs: &[&LogAnalysis], policy: &Policy, facts: &RunFacts<'_>) -> Ve
 
     let (recommendation, recommendation_reason) = if let Some(reason) = &blocked_reason {
         (Recommendation::Blocked, reason.clone())
-    } else if !safe_to_heal && let Some(m) = unsafe_match {
+    } else if !failure_safe && let Some(m) = unsafe_match {
         (
             Recommendation::ManualReview,
             format!(
@@ -128,11 +132,8 @@ pub fn judge(jobs: &[&LogAnalysis], policy: &Policy, facts: &RunFacts<'_>) -> Ve
         } else {
             (Recommendation::Heal, reason)
         }
-    } else if !safe_to_heal {
-        (
-            Recommendation::ManualReview,
-            format!("{category} failures are not safe to hand to an AI"),
-        )
+    } else if !failure_safe {
+        (Recommendation::ManualReview, unsafe_category(&category))
     } else {
         let reason = match primary.and_then(|j| j.primary.as_ref()) {
             Some(m) => format!("{} failure: {}", m.category, m.suggestion),
@@ -150,7 +151,7 @@ pub fn judge(jobs: &[&LogAnalysis], policy: &Policy, facts: &RunFacts<'_>) -> Ve
             None if recommendation == Recommendation::Rerun => {
                 format!("transient {category} failure: re-run it, there is nothing to fix")
             }
-            None => format!("{category} failures are not safe to hand to an AI"),
+            None => unsafe_category(&category),
         })
     });
     Verdict {

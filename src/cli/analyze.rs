@@ -87,12 +87,8 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
             failed_step: analysis.failed_step.as_deref(),
             category: &analysis.category,
             safe_to_heal: analysis.safe_to_heal,
-            blocked_reason: (!analysis.safe_to_heal).then(|| {
-                format!(
-                    "{} failures are not safe to hand to an AI",
-                    analysis.category
-                )
-            }),
+            blocked_reason: (!analysis.safe_to_heal)
+                .then(|| crate::analysis::verdict::unsafe_category(&analysis.category)),
             failure_region: &region,
             excerpt: redacted_excerpt(&analysis, &[]),
             matches: redacted_matches(&analysis, &[]),
