@@ -21,6 +21,9 @@ struct Shape {
     /// Lines after it that belong to it: a report header (`=== FAILURES ===`, `There was 1
     /// failure:`) or a failure whose details follow (a diff, a code snippet, a YAML block).
     after: usize,
+    /// A test runner starts its account of a failure here: the first such line in the failed
+    /// command's output is where its explanation begins.
+    report: bool,
 }
 
 const fn shape(regex: &'static str, weight: f32, category: Option<&'static str>) -> Shape {
@@ -29,6 +32,7 @@ const fn shape(regex: &'static str, weight: f32, category: Option<&'static str>)
         weight,
         category,
         after: 0,
+        report: false,
     }
 }
 
@@ -44,6 +48,18 @@ const fn block(
         weight,
         category,
         after,
+        report: false,
+    }
+}
+
+/// A test runner's account of a failure, whose details follow for up to `after` lines.
+const fn report(regex: &'static str, weight: f32, after: usize) -> Shape {
+    Shape {
+        regex,
+        weight,
+        category: TEST,
+        after,
+        report: true,
     }
 }
 
@@ -126,41 +142,37 @@ const SHAPES: &[Shape] = &[
     ),
     shape(r"(?i)warnings being treated as errors", 2.5, COMPILE),
     // ── test runners ──
-    block(r"^\s*--- FAIL: ", 3.5, TEST, 10),
+    report(r"^\s*--- FAIL: ", 3.5, 10),
     shape(
         r"^FAIL\s+\S+\s+[0-9.]+s$|^FAIL\s+\S+\s+\[build failed\]|^FAIL$",
         3.0,
         TEST,
     ),
     shape(r"^\s+\S+_test\.go:[0-9]+: ", 3.0, TEST),
-    block(r"^---- \S+ stdout ----$", 3.5, TEST, 12),
+    report(r"^---- \S+ stdout ----$", 3.5, 12),
     shape(r"^test \S+ \.\.\. FAILED$", 3.5, TEST),
     shape(r"^test result: FAILED\b", 3.0, TEST),
     shape(r"\bpanicked at\b", 3.0, TEST),
     shape(r"^FAILED \S+::\S+", 3.5, TEST),
-    block(r"^(?:FAIL|ERROR): \S+ \([A-Za-z0-9_.]+\)", 3.5, TEST, 16),
+    report(r"^(?:FAIL|ERROR): \S+ \([A-Za-z0-9_.]+\)", 3.5, 16),
     shape(r"^FAILED \((?:failures|errors)=[0-9]+", 3.0, TEST),
-    block(r"^_{3,} \S.* _{3,}$", 3.0, TEST, 24),
-    block(
-        r"^=+ (?:FAILURES|ERRORS|short test summary info) =+$",
-        3.0,
-        TEST,
-        24,
-    ),
+    report(r"^_{3,} \S.* _{3,}$", 3.0, 24),
+    report(r"^=+ (?:FAILURES|ERRORS) =+$", 3.0, 24),
+    shape(r"^=+ short test summary info =+$", 3.0, TEST),
     shape(r"^E {3,}\S", 2.5, TEST),
     shape(
         r"^=+ .*\b[1-9][0-9]* (?:failed|errors?)\b.* in [0-9.]+s",
         3.0,
         TEST,
     ),
-    block(r"^\s*● ", 3.5, TEST, 16),
+    report(r"^\s*● ", 3.5, 16),
     shape(r"^\s*(?:FAIL|✕) \S+\.(?:[cm]?[jt]sx?|coffee)\b", 3.5, TEST),
     shape(r"^\s*Tests?:\s+[1-9][0-9]* failed", 3.0, TEST),
-    block(r"^\s*[1-9][0-9]* failing$", 3.5, TEST, 20),
+    report(r"^\s*[1-9][0-9]* failing$", 3.5, 20),
     shape(r"^\s*[0-9]+\) (?:\S+::\S+|test[ _]|\S+Test\b)", 3.0, TEST),
-    block(r"^\s*[0-9]+\) (?:Failure|Error):", 3.5, TEST, 12),
+    report(r"^\s*[0-9]+\) (?:Failure|Error):", 3.5, 12),
     block(r"^\s*Failure/Error: ", 3.5, TEST, 10),
-    block(r"^Failures:$", 3.0, TEST, 20),
+    report(r"^Failures:$", 3.0, 20),
     shape(r"^rspec \./\S+:[0-9]+", 3.0, TEST),
     shape(
         r"\b[0-9]+ (?:examples?|tests?|runs?|specs?|properties),.* [1-9][0-9]* (?:failures?|errors?)\b",
@@ -179,16 +191,16 @@ const SHAPES: &[Shape] = &[
     shape(r"<<< (?:FAILURE|ERROR)!", 3.5, TEST),
     shape(r"^(?:Tests in error|Failed tests):", 3.0, TEST),
     block(r"^\S.* > \S.* FAILED$", 3.5, TEST, 8),
-    block(r"^not ok [0-9]+", 3.0, TEST, 12),
-    shape(r"^#\s+Failed test\b", 3.5, TEST),
+    report(r"^not ok [0-9]+", 3.0, 12),
+    report(r"^#\s+Failed test\b", 3.5, 6),
     shape(
         r"\bDubious, test returned\b|^Failed [0-9]+/[0-9]+ (?:test programs|subtests)|^Result: FAIL",
         3.0,
         TEST,
     ),
-    block(r"^\s+[0-9]+\) test .* \(\S+\)$", 3.5, TEST, 12),
-    block(r"^(?:FAIL|ERROR) in \(", 3.5, TEST, 10),
-    block(r"^(?:Failure|Error) → ", 3.5, TEST, 10),
+    report(r"^\s+[0-9]+\) test .* \(\S+\)$", 3.5, 12),
+    report(r"^(?:FAIL|ERROR) in \(", 3.5, 10),
+    report(r"^(?:Failure|Error) → ", 3.5, 10),
     shape(r"[0-9]+ success(?:es)? / [1-9][0-9]* failures?", 3.0, TEST),
     shape(r"^\s*\[-\] ", 3.0, TEST),
     shape(r"\bTests Passed: [0-9]+,? Failed: [1-9]", 3.0, TEST),
@@ -206,6 +218,7 @@ const SHAPES: &[Shape] = &[
     shape(r"\) .* FAILED$", 3.0, TEST),
     shape(r"\bXCTAssert\w* failed\b|\*\* TEST FAILED \*\*", 3.5, TEST),
     shape(r"^# fail +[1-9]", 3.0, TEST),
+    shape(r"\bfailed on line [0-9]+\b", 3.0, TEST),
     shape(r"(?i)\bassert(?:ion)?(?:Error| failed)\b", 3.0, TEST),
     shape(
         r"(?i)\bexpected[:< ].*\b(?:but was|got|actual|found)\b",
@@ -220,15 +233,10 @@ const SHAPES: &[Shape] = &[
         3.0,
         TEST,
     ),
-    block(r"^(?:Failure|Error):$", 3.5, TEST, 10),
-    block(r":\s+FAIL(?: \([0-9.]+s\))?$", 3.5, TEST, 16),
-    block(
-        r"^[0-9]+ FAILED:?$|^Found errors in \S+\(\):$",
-        3.5,
-        TEST,
-        12,
-    ),
-    block(r"^failures:$", 2.5, TEST, 16),
+    report(r"^(?:Failure|Error):$", 3.5, 10),
+    report(r":\s+FAIL(?: \([0-9.]+s\))?$", 3.5, 16),
+    report(r"^[0-9]+ FAILED:?$|^Found errors in \S+\(\):$", 3.5, 12),
+    report(r"^failures:$", 2.5, 16),
     // ── linters and formatters ──
     shape(r"^\s+[0-9]+:[0-9]+\s+(?:error|✖)\s", 3.5, LINT),
     shape(r"✖ [0-9]+ problems? \(", 3.5, LINT),
@@ -434,6 +442,8 @@ pub struct Evidence {
     pub category: Option<&'static str>,
     /// Lines after it that belong to it.
     pub after: usize,
+    /// A test runner's account of a failure starts here.
+    pub report: bool,
 }
 
 impl Evidence {
@@ -441,6 +451,7 @@ impl Evidence {
         weight: 0.0,
         category: None,
         after: 0,
+        report: false,
     };
 }
 
@@ -457,6 +468,7 @@ pub fn of(text: &str) -> Evidence {
         let s = &SHAPES[i];
         best.weight = best.weight.max(s.weight);
         best.after = best.after.max(s.after);
+        best.report |= s.report;
         if let Some(c) = s.category
             && s.weight > categorised
         {

@@ -66,6 +66,52 @@ pub struct Focus<'a> {
     pub failed_step: Option<&'a str>,
     pub region: &'a Region,
     pub total_lines: usize,
+    /// The block of failing lines that explains the failure (see [`failure_block`]).
+    pub block: Option<(usize, usize)>,
+}
+
+/// Failing lines closer together than this belong to one block.
+const BLOCK_GAP: usize = 30;
+/// Evidence at least this strong makes a failing line (not a mere mention of "error").
+const STRONG: f32 = 2.5;
+
+/// The block of failing lines that explains the failure. Where a test runner gives an account
+/// of its failures (`=== FAILURES ===`, `--- FAIL:`, `1) Failure:`), the block starts at the
+/// first one and runs on through the strong evidence chained to it by gaps under
+/// [`BLOCK_GAP`]. Otherwise it is found walking back from the failure line: the last strong
+/// evidence in the region and every strong line chained to it (a compiler's errors). Either
+/// way the block's first lines are the first failure, which the rest often only follows from.
+pub fn failure_block(candidates: &[Candidate], region: &Region) -> Option<(usize, usize)> {
+    let strong: Vec<usize> = candidates
+        .iter()
+        .filter(|c| {
+            region.contains(c.line) && c.evidence >= STRONG && !c.terminal && !c.continuation
+        })
+        .map(|c| c.line)
+        .collect();
+    if let Some(first) = candidates
+        .iter()
+        .find(|c| c.report && region.contains(c.line))
+        .map(|c| c.line)
+    {
+        let mut last = first;
+        for &line in strong.iter().filter(|l| **l > first) {
+            if line - last > BLOCK_GAP {
+                break;
+            }
+            last = line;
+        }
+        return Some((first, last));
+    }
+    let last = *strong.last()?;
+    let mut first = last;
+    for &line in strong.iter().rev().skip(1) {
+        if first - line > BLOCK_GAP {
+            break;
+        }
+        first = line;
+    }
+    Some((first, last))
 }
 
 /// A candidate's final score, once the failed step and the failure region are known.
@@ -80,10 +126,22 @@ pub fn score(c: &Candidate, focus: &Focus<'_>) -> f32 {
     }
     let region = focus.region;
     if region.terminal.is_some() || region.header.is_some() {
-        if region.contains(c.line) {
+        if let Some((first, last)) = focus.block
+            && (first..=last).contains(&c.line)
+        {
+            // Inside the failing block, its beginning first.
+            s += 1.5 + 0.5 * (last - c.line) as f32 / (last - first + 1) as f32;
+        } else if region.contains(c.line) {
             // The block just before the failure marker explains it: later lines weigh more.
             let span = (region.end - region.start + 1) as f32;
             s += 1.0 * (c.line - region.start) as f32 / span;
+        } else if region
+            .later
+            .iter()
+            .any(|(a, b)| (*a..=*b).contains(&c.line))
+        {
+            // Another command that failed later: shown when room is left.
+            s *= 0.7;
         } else if c.line > region.end {
             // After the job failed: cleanup, caches, later commands.
             s *= 0.3;
@@ -253,6 +311,7 @@ mod tests {
             evidence: score,
             shape_category: None,
             terminal: false,
+            report: false,
             pattern: None,
             step: None,
             new_vs_baseline: None,
@@ -280,7 +339,30 @@ mod tests {
             failed_step: None,
             region: WHOLE.get_or_init(|| super::super::region::locate(&[], &[], 0)),
             total_lines,
+            block: None,
         }
+    }
+
+    #[test]
+    fn the_failure_block_starts_at_the_first_failure() {
+        let region = super::super::region::locate(&[], &[], 500);
+        // Compiler errors chained back from the end; an old error far above stays out.
+        let cands = vec![
+            cand(10, "error: old", 3.0, 0),
+            cand(400, "a.c:1:1: error: x", 3.5, 0),
+            cand(420, "a.c:2:1: error: y", 3.5, 0),
+            cand(440, "a.c:3:1: error: z", 3.5, 0),
+        ];
+        assert_eq!(failure_block(&cands, &region), Some((400, 440)));
+        // A test runner's report: from its first account on, whatever follows later.
+        let mut report = cand(100, "=== FAILURES ===", 3.0, 0);
+        report.report = true;
+        let cands = vec![
+            report,
+            cand(120, "E   assert 1 == 2", 2.5, 0),
+            cand(480, "= 1 failed in 2.0s =", 3.0, 0),
+        ];
+        assert_eq!(failure_block(&cands, &region), Some((100, 120)));
     }
 
     #[test]

@@ -149,6 +149,7 @@ impl Analyzer {
             failed_step: failed_step.as_deref(),
             region: &region,
             total_lines: scan.total_lines,
+            block: excerpt::failure_block(&scan.candidates, &region),
         };
         let header = region.header.and_then(|line| {
             scan.sections

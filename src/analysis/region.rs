@@ -52,6 +52,10 @@ pub struct Region {
     /// What ran: the section's title or the terminal's command.
     pub command: Option<String>,
     pub timed_out: bool,
+    /// Commands that failed after the first (Travis runs every command of its script): each
+    /// from the line after the previous failure to its own failure line.
+    #[serde(skip)]
+    pub later: Vec<(usize, usize)>,
 }
 
 impl Region {
@@ -61,7 +65,8 @@ impl Region {
 }
 
 static TRAVIS_EXIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^The command "(.*)" (?:failed and )?exited with ([0-9]+)"#)
+    // A command with a line break in it ends its quote on a line of its own: `" exited with 1.`
+    Regex::new(r#"^(?:The command "(.*))?" (?:failed and )?exited with ([0-9]+)"#)
         .expect("a built-in shape is valid (tested)")
 });
 
@@ -118,7 +123,7 @@ pub fn terminal(marker: Marker, text: &str, line: usize) -> Option<Terminal> {
         return if &c[2] == "0" {
             None
         } else {
-            failed(Some(c[1].to_string()), false)
+            failed(c.get(1).map(|m| m.as_str().to_string()), false)
         };
     }
     if timed_out || SCRIPT_EXIT.is_match(text) {
@@ -147,7 +152,7 @@ pub fn section_start(marker: Marker, text: &str, line: usize) -> Option<SectionS
 
 /// Shapes the fast line filter must let through so that these lines are seen.
 pub const FILTER_SOURCES: &[&str] = &[
-    r#"The command ".*" (?:failed and )?exited with"#,
+    r#"" (?:failed and )?exited with"#,
     r"script returned exit code|Job failed: |Finished: (?:FAILURE|ABORTED)|Exited with code|exited with (?:code|status)",
     r"exceeded the maximum (?:execution )?time|No output has been received in the last|maximum time limit for jobs",
     r"(?m)^(?:\x1b\[[0-9;]*[A-Za-z]|\r)*\$ ",
@@ -169,6 +174,10 @@ pub fn locate(terminals: &[Terminal], sections: &[SectionStart], total_lines: us
             .and_then(|t| t.command.clone())
             .or_else(|| header.map(|h| h.title.clone())),
         timed_out: first.is_some_and(|t| t.timed_out),
+        later: terminals
+            .windows(2)
+            .map(|pair| (pair[0].line + 1, pair[1].line))
+            .collect(),
     }
 }
 
@@ -182,6 +191,8 @@ mod tests {
         assert_eq!((t.line, t.timed_out), (9, false));
         assert!(terminal(Marker::Error, "Process completed with exit code 0.", 9).is_none());
         let travis = terminal(Marker::None, "The command \"make test\" exited with 2.", 5).unwrap();
+        let split = terminal(Marker::None, "\" exited with 1.", 6).unwrap();
+        assert_eq!((split.line, split.command), (6, None));
         assert_eq!(travis.command.as_deref(), Some("make test"));
         assert!(terminal(Marker::None, "The command \"make\" exited with 0.", 5).is_none());
         for text in [
@@ -268,6 +279,7 @@ mod tests {
         ];
         let r = locate(&terminals, &sections, 200);
         assert_eq!((r.start, r.end, r.terminal), (50, 100, Some(100)));
+        assert_eq!(r.later, vec![(101, 150)]);
         assert_eq!(r.command.as_deref(), Some("npm test"));
         let open = locate(&[], &sections, 200);
         assert_eq!((open.start, open.end, open.terminal), (120, 200, None));

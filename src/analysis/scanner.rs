@@ -65,6 +65,8 @@ pub struct Candidate {
     pub shape_category: Option<&'static str>,
     /// The CI says here that a command failed.
     pub terminal: bool,
+    /// A test runner's account of a failure starts here.
+    pub report: bool,
     pub pattern: Option<PatternMatch>,
     pub step: Option<String>,
     /// `Some(true)` when the line is absent from the baseline (new in the failing log).
@@ -519,6 +521,7 @@ impl<'a> Scanner<'a> {
             evidence: ev,
             shape_category: shape.category,
             terminal: is_terminal,
+            report: shape.report,
             pattern: found,
             step,
             new_vs_baseline,
