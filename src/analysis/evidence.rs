@@ -188,7 +188,7 @@ const SHAPES: &[Shape] = &[
     block(r"\bFailed asserting that\b", 3.5, TEST, 10),
     shape(r"^FAILURES!$|^ERRORS!$", 3.0, TEST),
     shape(r"\bTests run:.*(?:Failures|Errors): [1-9]", 3.0, TEST),
-    shape(r"<<< (?:FAILURE|ERROR)!", 3.5, TEST),
+    report(r"<<< (?:FAILURE|ERROR)!", 3.5, 24),
     shape(r"^(?:Tests in error|Failed tests):", 3.0, TEST),
     block(r"^\S.* > \S.* FAILED$", 3.5, TEST, 8),
     report(r"^not ok [0-9]+", 3.0, 12),
@@ -355,6 +355,13 @@ const SHAPES: &[Shape] = &[
     shape(
         r"(?i)^\s*error Command failed with exit code [1-9]",
         2.0,
+        ANY,
+    ),
+    // A message about a line of a file (`src/cart.js:12 Missing semicolon`): how compilers,
+    // linters and test frameworks point at a problem.
+    shape(
+        r"^\s*\.{0,2}/?[\w./-]+\.[A-Za-z]{1,5}:[0-9]+(?::[0-9]+)?:? +[A-Za-z`'\x22]",
+        2.5,
         ANY,
     ),
     // ── exceptions and crashes ──

@@ -181,8 +181,11 @@ pub fn select(
         }
         // The anchor first, then the lines after it, then the nearest lines before it.
         let mut window: Vec<(usize, &str, bool)> = vec![(c.line, c.text.as_str(), true)];
-        // The scan kept as many lines after as belong to the anchor's shape.
-        window.extend(c.after.iter().map(|l| (l.line, l.text.as_str(), false)));
+        window.extend(
+            details(c, opts.after)
+                .iter()
+                .map(|l| (l.line, l.text.as_str(), false)),
+        );
         window.extend(
             c.before
                 .iter()
@@ -233,6 +236,21 @@ pub fn select(
             .or_insert_with(|| (text.to_string(), false));
     }
     collapse(chosen, opts.max_line_chars)
+}
+
+/// The lines after an anchor that belong to it: as many as its shape says (at least `after`),
+/// then on while they read as its details (indented lines, stack frames, a diff), up to a
+/// blank line or a line that starts something new.
+fn details(c: &Candidate, after: usize) -> &[ContextLine] {
+    let base = after.max(c.span_after).min(c.after.len());
+    let attached = |l: &ContextLine| {
+        let t = l.text.as_str();
+        !t.trim().is_empty()
+            && (t.starts_with([' ', '\t', '+', '-', '|', '>', '@'])
+                || super::evidence::is_continuation(t))
+    };
+    let more = c.after[base..].iter().take_while(|l| attached(l)).count();
+    &c.after[..base + more]
 }
 
 /// With no evidence anywhere: the end of the failure region (the lines before the CI's word
@@ -312,6 +330,7 @@ mod tests {
             shape_category: None,
             terminal: false,
             report: false,
+            span_after: 0,
             pattern: None,
             step: None,
             new_vs_baseline: None,
@@ -341,6 +360,31 @@ mod tests {
             total_lines,
             block: None,
         }
+    }
+
+    #[test]
+    fn an_anchor_brings_its_stack_trace_and_stops_at_what_follows() {
+        let mut c = cand(10, "java.lang.NullPointerException", 3.0, 0);
+        let texts = [
+            "\tat a.B.c(B.java:1)",
+            "\tat a.B.d(B.java:2)",
+            "\tat a.B.e(B.java:3)",
+            "\tat a.B.f(B.java:4)",
+            "",
+            "Running the next test",
+        ];
+        c.after = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ContextLine {
+                line: 11 + i,
+                text: t.to_string(),
+            })
+            .collect();
+        let shown: Vec<usize> = details(&c, 3).iter().map(|l| l.line).collect();
+        assert_eq!(shown, vec![11, 12, 13, 14]);
+        c.span_after = 6;
+        assert_eq!(details(&c, 3).len(), 6);
     }
 
     #[test]

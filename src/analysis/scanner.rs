@@ -67,6 +67,8 @@ pub struct Candidate {
     pub terminal: bool,
     /// A test runner's account of a failure starts here.
     pub report: bool,
+    /// Lines after it that its shape says belong to it.
+    pub span_after: usize,
     pub pattern: Option<PatternMatch>,
     pub step: Option<String>,
     /// `Some(true)` when the line is absent from the baseline (new in the failing log).
@@ -509,7 +511,19 @@ impl<'a> Scanner<'a> {
             };
             (
                 self.context_before(buf, start, state.format, line_no, before),
-                self.context_after(buf, end, state.format, line_no, self.after.max(shape.after)),
+                // A strong failure line may be followed by its details (a stack trace, a
+                // diff, indented output): keep enough to find where they end.
+                self.context_after(
+                    buf,
+                    end,
+                    state.format,
+                    line_no,
+                    if score >= 2.5 {
+                        evidence::MAX_AFTER
+                    } else {
+                        self.after.max(shape.after)
+                    },
+                ),
             )
         } else {
             (Vec::new(), Vec::new())
@@ -522,6 +536,7 @@ impl<'a> Scanner<'a> {
             shape_category: shape.category,
             terminal: is_terminal,
             report: shape.report,
+            span_after: shape.after,
             pattern: found,
             step,
             new_vs_baseline,
