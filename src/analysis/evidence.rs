@@ -74,11 +74,12 @@ const CONFIGURATION: Option<&str> = Some("configuration");
 const NETWORK: Option<&str> = Some("network");
 
 /// Categories of root causes: a failing line that shows one explains the compile errors or
-/// failed tests around it.
+/// failed tests around it. (Not the network: a test that talks to a server prints connection
+/// errors when the code under test is what broke.)
 pub fn is_root_cause(category: &str) -> bool {
     matches!(
         category,
-        "dependency" | "network" | "configuration" | "resources" | "timeout"
+        "dependency" | "configuration" | "resources" | "timeout"
     )
 }
 const ANY: Option<&str> = None;
@@ -125,6 +126,7 @@ const SHAPES: &[Shape] = &[
         COMPILE,
     ),
     shape(r"^\*\* (?:BUILD|ARCHIVE) FAILED \*\*", 3.0, COMPILE),
+    shape(r"^FAIL\s+\S+\s+\[(?:build|setup) failed\]", 3.0, COMPILE),
     shape(
         r"(?i)^\s*(?:SyntaxError|IndentationError|TabError):",
         2.5,
@@ -143,11 +145,9 @@ const SHAPES: &[Shape] = &[
     shape(r"(?i)warnings being treated as errors", 2.5, COMPILE),
     // ── test runners ──
     report(r"^\s*--- FAIL: ", 3.5, 10),
-    shape(
-        r"^FAIL\s+\S+\s+[0-9.]+s$|^FAIL\s+\S+\s+\[build failed\]|^FAIL$",
-        3.0,
-        TEST,
-    ),
+    shape(r"^FAIL\s+\S+\s+[0-9.]+s$", 3.0, TEST),
+    // Go's last word on a failed run: a summary of the failures above it.
+    shape(r"^FAIL$", 2.0, TEST),
     shape(r"^\s+\S+_test\.go:[0-9]+: ", 3.0, TEST),
     report(r"^---- \S+ stdout ----$", 3.5, 12),
     shape(r"^test \S+ \.\.\. FAILED$", 3.5, TEST),
@@ -284,6 +284,17 @@ const SHAPES: &[Shape] = &[
         3.0,
         LINT,
     ),
+    // A linter's finding with its rule's code: `x.py:3:1: E302`, `README.md:4 MD013`.
+    shape(
+        r"^\s*\S+:[0-9]+(?::[0-9]+)?:? \[?[A-Z]{1,6}[0-9]{2,4}\]?\b",
+        3.5,
+        LINT,
+    ),
+    shape(
+        r"(?i)\b(?:line too long|line longer than [0-9]+|trailing whitespace|missing (?:final )?newline|wrong indentation|mixed (?:tabs and spaces|indentation))\b",
+        3.0,
+        LINT,
+    ),
     // ── package managers ──
     shape(
         r"^npm ERR! (?:code E(?:404|RESOLVE|NOTARGET|INTEGRITY)|404|peer dep|notarget)",
@@ -301,6 +312,20 @@ const SHAPES: &[Shape] = &[
         DEPENDENCY,
     ),
     shape(r"\berror NU1[0-9]{3}\b", 3.5, DEPENDENCY),
+    // A crate's build script (a -sys crate building its C library) failed.
+    shape(
+        r"\bfailed to run custom build command for\b",
+        3.5,
+        DEPENDENCY,
+    ),
+    // CMake's find_package found nothing.
+    shape(r"\bCould NOT find \S+", 3.5, DEPENDENCY),
+    // A lockfile that no longer matches its manifest.
+    shape(
+        r"(?i)\b(?:go\.(?:mod|sum)|lock ?file|package-lock\.json|yarn\.lock|Gemfile\.lock|Cargo\.lock|poetry\.lock|composer\.lock)\b.*\b(?:not up[ -]to[ -]date|out of (?:date|sync)|needs to be updated|is not consistent|would be (?:modified|updated))|\bgo mod tidy\b",
+        3.5,
+        DEPENDENCY,
+    ),
     shape(
         r"\b(?:NoSuchMethodError|NoClassDefFoundError|UnsupportedClassVersionError)\b|\bclass file has wrong version\b|\bhas been compiled by a more recent version of the Java Runtime\b",
         3.5,
@@ -325,7 +350,7 @@ const SHAPES: &[Shape] = &[
     ),
     block(r"^CMake Error\b", 3.0, CONFIGURATION, 8),
     shape(
-        r"(?i)\bcommand not found\b|\bNo such file or directory\b|\bNo Rakefile found\b|\bPermission denied\b",
+        r"(?i)\bcommand not found\b|\bThe program '\S+' is currently not installed\b|\bNo such file or directory\b|\bNo Rakefile found\b|\bPermission denied\b",
         2.5,
         CONFIGURATION,
     ),
@@ -550,6 +575,24 @@ mod tests {
             ("would reformat src/cart.py", "lint"),
             ("Diff in /src/cart.rs at line 4:", "lint"),
             ("npm ERR! code E404", "dependency"),
+            (
+                "pages/common/tar.md:3: TLDR004 Command descriptions",
+                "lint",
+            ),
+            ("README.md:2186:Line longer than 80 characters.", "lint"),
+            (
+                "error: failed to run custom build command for `jemalloc-sys v0.1.8`",
+                "dependency",
+            ),
+            (
+                "  Could NOT find Halide (missing: HALIDE_LIBRARIES)",
+                "dependency",
+            ),
+            (
+                "go.mod or go.sum is not up to date: run go mod tidy",
+                "dependency",
+            ),
+            ("FAIL\tgithub.com/shop/cart [build failed]", "compile"),
             (
                 "ERROR: No matching distribution found for requests==99",
                 "dependency",

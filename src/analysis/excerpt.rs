@@ -85,7 +85,9 @@ pub fn failure_block(candidates: &[Candidate], region: &Region) -> Option<(usize
     let strong: Vec<usize> = candidates
         .iter()
         .filter(|c| {
-            region.contains(c.line) && c.evidence >= STRONG && !c.terminal && !c.continuation
+            // The runner's own error annotations (`##[error]…`) count as strong.
+            let strong = c.evidence >= STRONG || c.marker == super::line::Marker::Error;
+            region.contains(c.line) && strong && !c.terminal && !c.continuation
         })
         .map(|c| c.line)
         .collect();

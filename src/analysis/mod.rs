@@ -202,30 +202,45 @@ impl Analyzer {
                     .is_some_and(|c| !c.safe_to_heal && m.recommendation != Recommendation::Rerun)
         };
         // Only a match on a failing line names the failure. What decides safety comes first,
-        // then the repository's own patterns, then the catalog's order (root causes before
-        // what they break), then the latest line.
+        // then a match in the failing block, then the repository's own patterns, then the
+        // catalog's order (root causes before what they break), then the latest line.
+        let in_block = |line: usize| focus.block.is_some_and(|(a, b)| (a..=b).contains(&line));
         let primary = matches
             .iter()
             .filter(|m| m.in_failure_region)
             .min_by_key(|m| {
                 (
                     !is_unsafe(m),
+                    !in_block(m.line),
                     m.source != catalog::PatternSource::Repository,
                     m.priority,
                     std::cmp::Reverse(m.line),
                 )
             })
             .cloned();
+        let named = primary.as_ref().filter(|m| m.category_named);
+        // The failing block decides first, by a match there or by its lines' shapes; then a
+        // match or a shape elsewhere among the failing lines; then the command's purpose.
         let category = if region.timed_out {
-            "timeout".to_string()
-        } else if let Some(m) = primary.as_ref().filter(|m| m.category_named) {
-            m.category.clone()
+            Some("timeout".to_string())
+        } else if let Some(m) = named.filter(|m| in_block(m.line) || is_unsafe(m)) {
+            Some(m.category.clone())
         } else {
-            shape_category(&scan.candidates, &excerpt, &focus)
-                .or_else(|| region.command.as_deref().and_then(command_category))
-                .unwrap_or("unknown")
-                .to_string()
-        };
+            shape_category(&scan.candidates, &excerpt, &focus, true)
+                .map(String::from)
+                .or_else(|| named.map(|m| m.category.clone()))
+                .or_else(|| {
+                    shape_category(&scan.candidates, &excerpt, &focus, false).map(String::from)
+                })
+        }
+        .or_else(|| {
+            region
+                .command
+                .as_deref()
+                .and_then(command_category)
+                .map(String::from)
+        })
+        .unwrap_or_else(|| "unknown".to_string());
         let safe_to_heal = matches.iter().filter(|m| m.in_failure_region).all(|m| {
             self.catalog
                 .category(&m.category)
@@ -251,12 +266,14 @@ impl Analyzer {
     }
 }
 
-/// The category shown by the shapes of the excerpt's anchors: the strongest anchor that names
-/// one (a failed test, a compiler error, a lint finding) decides.
+/// The category shown by the shapes of the excerpt's anchors (only those in the failing block
+/// when `block_only`): the strongest anchor that names one (a failed test, a compiler error, a
+/// lint finding) decides.
 fn shape_category(
     candidates: &[scanner::Candidate],
     excerpt: &[ExcerptLine],
     focus: &excerpt::Focus<'_>,
+    block_only: bool,
 ) -> Option<&'static str> {
     let anchors: std::collections::HashSet<usize> = excerpt
         .iter()
@@ -271,6 +288,7 @@ fn shape_category(
     candidates
         .iter()
         .filter(|c| anchors.contains(&c.line) && c.shape_category.is_some())
+        .filter(|c| !block_only || focus.block.is_some_and(|(a, b)| (a..=b).contains(&c.line)))
         .max_by(|a, b| {
             root(a)
                 .cmp(&root(b))
@@ -296,7 +314,7 @@ fn command_category(command: &str) -> Option<&'static str> {
                 ),
                 (
                     re(
-                        r"(?i)\b(?:test\w*|spec|specs|rspec|pytest|jest|mocha|karma|phpunit|ctest|prove|tox|nosetests|unittest|check)\b",
+                        r"(?i)\b(?:test\w*|spec|specs|rspec|pytest|jest|mocha|karma|phpunit|ctest|prove|tox|nosetests|unittest)\b",
                     ),
                     "test",
                 ),
@@ -308,7 +326,7 @@ fn command_category(command: &str) -> Option<&'static str> {
                 ),
                 (
                     re(
-                        r"(?i)\b(?:build|compile|make|tsc|javac|gcc|cmake|msbuild|xcodebuild|assemble)\b",
+                        r"(?i)\b(?:build|compile|tsc|javac|gcc|cmake|msbuild|xcodebuild|assemble)\b",
                     ),
                     "compile",
                 ),
