@@ -144,19 +144,18 @@ impl Analyzer {
             .find(|s| s.failed)
             .map(|s| s.name.clone())
             .or_else(|| scan.last_error_step.clone());
-        let region = region::locate(&scan.terminals, &scan.sections, scan.total_lines);
+        let region = region::locate(&scan.terminals, scan.section.as_slice(), scan.total_lines);
         let focus = excerpt::Focus {
             failed_step: failed_step.as_deref(),
             region: &region,
             total_lines: scan.total_lines,
             block: excerpt::failure_block(&scan.candidates, &region),
         };
-        let header = region.header.and_then(|line| {
-            scan.sections
-                .iter()
-                .find(|s| s.line == line)
-                .map(|s| (line, s.text.as_str()))
-        });
+        let header = scan
+            .section
+            .as_ref()
+            .filter(|s| region.header == Some(s.line))
+            .map(|s| (s.line, s.text.as_str()));
         let excerpt = excerpt::select(&scan.candidates, &focus, header, &scan.tail, &self.options);
         // The lines that fail (not their context): a pattern there names the failure.
         let anchors: std::collections::HashSet<usize> = excerpt

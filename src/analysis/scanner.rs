@@ -31,8 +31,6 @@ const MAX_CANDIDATES: usize = 4_000;
 const MAX_MATCHES: usize = 500;
 /// Terminal lines kept (the first ones: the first says where the job failed).
 const MAX_TERMINALS: usize = 16;
-/// Section starts kept before the first terminal line (the last ones).
-const MAX_SECTIONS: usize = 1024;
 /// Lines at the end of the log kept, so that a log with no evidence still explains itself.
 pub const TAIL_LINES: usize = 30;
 /// Lines of context kept before a terminal line: the end of the failed command's output.
@@ -102,8 +100,8 @@ pub struct ScanResult {
     pub long_lines_cut: usize,
     /// Where the CI said a command failed (the first few), in line order.
     pub terminals: Vec<Terminal>,
-    /// Where the CI started commands, before the first terminal line (the last few).
-    pub sections: Vec<SectionStart>,
+    /// Where the CI started the last command before the first terminal line.
+    pub section: Option<SectionStart>,
     /// The last lines of the log, cleaned.
     pub tail: Vec<ContextLine>,
 }
@@ -422,10 +420,7 @@ impl<'a> Scanner<'a> {
         if state.terminals.is_empty()
             && let Some(section) = region::section_start(marker, text, line_no)
         {
-            if state.sections.len() >= MAX_SECTIONS {
-                state.sections.remove(0);
-            }
-            state.sections.push(section);
+            state.section = Some(section);
         }
         let terminal = region::terminal(marker, text, line_no);
         let is_terminal = terminal.is_some();
@@ -738,7 +733,7 @@ struct State {
     last_error_step: Option<String>,
     long_lines_cut: usize,
     terminals: Vec<Terminal>,
-    sections: Vec<SectionStart>,
+    section: Option<SectionStart>,
     tail: Vec<ContextLine>,
 }
 
@@ -768,7 +763,7 @@ impl State {
             last_error_step: self.last_error_step,
             long_lines_cut: self.long_lines_cut,
             terminals: self.terminals,
-            sections: self.sections,
+            section: self.section,
             tail: self.tail,
         }
     }
