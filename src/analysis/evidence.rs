@@ -125,7 +125,11 @@ const SHAPES: &[Shape] = &[
         3.0,
         COMPILE,
     ),
-    shape(r"^\*\* (?:BUILD|ARCHIVE) FAILED \*\*", 3.0, COMPILE),
+    shape(
+        r"^\*\* (?:TEST )?(?:BUILD|ARCHIVE) FAILED \*\*",
+        3.5,
+        COMPILE,
+    ),
     shape(r"^FAIL\s+\S+\s+\[(?:build|setup) failed\]", 3.0, COMPILE),
     shape(
         r"(?i)^\s*(?:SyntaxError|IndentationError|TabError):",

@@ -319,7 +319,7 @@ fn command_category(command: &str) -> Option<&'static str> {
                 ),
                 (
                     re(
-                        r"(?i)\b(?:install|ci|restore|fetch|bundle|deps|dependencies|get|update|sync)\b",
+                        r"(?i)\b(?:install|restore|fetch|deps(?:\.get)?|dependencies)\b|\b(?:npm|pnpm) ci\b|^bundle$",
                     ),
                     "dependency",
                 ),
@@ -476,6 +476,21 @@ mod tests {
         let lines: Vec<usize> = b.excerpt.iter().map(|l| l.line).collect();
         assert_eq!(lines, vec![1, 2, 3]);
         assert_eq!(b.category, "unknown");
+    }
+
+    #[test]
+    fn a_command_says_what_it_is_for_only_by_its_verb() {
+        for (command, category) in [
+            ("npm ci", Some("dependency")),
+            ("pip install -r requirements.txt", Some("dependency")),
+            ("bundle exec rake", None),
+            ("make check", None),
+            ("cargo build --release", Some("compile")),
+            ("npm run lint", Some("lint")),
+            ("go test ./...", Some("test")),
+        ] {
+            assert_eq!(command_category(command), category, "{command}");
+        }
     }
 
     #[test]
