@@ -206,7 +206,7 @@ const SHAPES: &[Shape] = &[
     report(r"^(?:FAIL|ERROR) in \(", 3.5, 10),
     report(r"^(?:Failure|Error) → ", 3.5, 10),
     shape(r"[0-9]+ success(?:es)? / [1-9][0-9]* failures?", 3.0, TEST),
-    shape(r"^\s*\[-\] ", 3.0, TEST),
+    report(r"^\s*\[-\] ", 3.0, 24),
     shape(r"\bTests Passed: [0-9]+,? Failed: [1-9]", 3.0, TEST),
     shape(r"^\s*Failed\s+\S+\s+\[[0-9.]+ ?m?s\]", 3.5, TEST),
     shape(

@@ -39,9 +39,9 @@ impl Default for ExcerptOptions {
             before: 10,
             after: 3,
             max_lines: 60,
-            target_lines: 40,
+            target_lines: 43,
             max_line_chars: 400,
-            relative_threshold: 0.4,
+            relative_threshold: 0.3,
         }
     }
 }
