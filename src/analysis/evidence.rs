@@ -393,6 +393,8 @@ const SHAPES: &[Shape] = &[
         2.5,
         ANY,
     ),
+    // xcpretty and other reporters mark each failure with a cross, wherever the line starts.
+    shape(r"❌\s*\S|✘ \S", 3.5, ANY),
     // ── exceptions and crashes ──
     block(r"(?i)\bTraceback \(most recent call last\)", 3.0, ANY, 16),
     shape(
@@ -521,6 +523,18 @@ pub fn of(text: &str) -> Evidence {
 /// The strongest evidence of failure on this line (0 when none).
 pub fn weight(text: &str) -> f32 {
     of(text).weight
+}
+
+/// Lines that report success or progress: a passing test or subtest, `=== RUN`, a tick.
+static SUCCESS: LazyLock<Regex> = LazyLock::new(|| {
+    compile(
+        r"^\s*(?:--- (?:PASS|SKIP): |=== (?:RUN|PAUSE|CONT|NAME) |ok\s+\S|PASS(?:ED)?:? |✓|✔|√|\[\+\] )|^\S.* \.\.\. ok$",
+    )
+});
+
+/// Does this line report a success (a passing test, progress), not a failure?
+pub fn is_success(text: &str) -> bool {
+    SUCCESS.is_match(text)
 }
 
 /// Is this a stack frame or similar continuation of an error above it?

@@ -193,6 +193,7 @@ pub fn select(
                 .iter()
                 .rev()
                 .take(opts.before)
+                .filter(|l| !super::evidence::is_success(&l.text))
                 .map(|l| (l.line, l.text.as_str(), false)),
         );
         for (line, text, is_anchor) in window {
@@ -242,17 +243,27 @@ pub fn select(
 
 /// The lines after an anchor that belong to it: as many as its shape says (at least `after`),
 /// then on while they read as its details (indented lines, stack frames, a diff), up to a
-/// blank line or a line that starts something new.
-fn details(c: &Candidate, after: usize) -> &[ContextLine] {
-    let base = after.max(c.span_after).min(c.after.len());
+/// blank line or a line that starts something new. Lines that report success (a passing
+/// subtest, a test runner's progress) tell nothing about the failure and are left out.
+fn details(c: &Candidate, after: usize) -> Vec<&ContextLine> {
+    let base = after.max(c.span_after);
     let attached = |l: &ContextLine| {
         let t = l.text.as_str();
         !t.trim().is_empty()
             && (t.starts_with([' ', '\t', '+', '-', '|', '>', '@'])
                 || super::evidence::is_continuation(t))
     };
-    let more = c.after[base..].iter().take_while(|l| attached(l)).count();
-    &c.after[..base + more]
+    let mut lines = Vec::with_capacity(base);
+    for l in &c.after {
+        if super::evidence::is_success(&l.text) {
+            continue;
+        }
+        if lines.len() >= base && !attached(l) {
+            break;
+        }
+        lines.push(l);
+    }
+    lines
 }
 
 /// With no evidence anywhere: the end of the failure region (the lines before the CI's word
@@ -384,6 +395,23 @@ mod tests {
             })
             .collect();
         let shown: Vec<usize> = details(&c, 3).iter().map(|l| l.line).collect();
+        // A passing subtest between the lines of a failure is left out.
+        let mut go = cand(1, "--- FAIL: TestAlpha (0.02s)", 3.5, 0);
+        go.span_after = 2;
+        go.after = [
+            "    --- PASS: TestAlpha/a (0.00s)",
+            "    --- FAIL: TestAlpha/b (0.00s)",
+            "        alpha_test.go:9: not sorted",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| ContextLine {
+            line: 2 + i,
+            text: t.to_string(),
+        })
+        .collect();
+        let go_lines: Vec<usize> = details(&go, 0).iter().map(|l| l.line).collect();
+        assert_eq!(go_lines, vec![3, 4]);
         assert_eq!(shown, vec![11, 12, 13, 14]);
         c.span_after = 6;
         assert_eq!(details(&c, 3).len(), 6);
