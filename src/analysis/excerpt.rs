@@ -39,7 +39,7 @@ impl Default for ExcerptOptions {
             before: 10,
             after: 3,
             max_lines: 60,
-            target_lines: 43,
+            target_lines: 41,
             max_line_chars: 400,
             relative_threshold: 0.3,
         }
@@ -175,6 +175,7 @@ pub fn select(
         .collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.line.cmp(&a.1.line)));
     let mut chosen: BTreeMap<usize, (String, bool)> = BTreeMap::new();
+    let mut blanks: std::collections::BTreeSet<usize> = std::collections::BTreeSet::new();
     let best = ranked.first().map_or(0.0, |r| r.0);
     let threshold = best * opts.relative_threshold;
     for (s, c) in ranked {
@@ -197,8 +198,10 @@ pub fn select(
                 .map(|l| (l.line, l.text.as_str(), false)),
         );
         for (line, text, is_anchor) in window {
-            // Blank context tells a reader nothing; it would only take room.
+            // Blank context tells a reader nothing; it would only take room (unless it only
+            // separates two lines shown, see below).
             if !is_anchor && text.trim().is_empty() {
+                blanks.insert(line);
                 continue;
             }
             if !is_anchor
@@ -214,6 +217,17 @@ pub fn select(
                 .entry(line)
                 .or_insert_with(|| (text.to_string(), false));
             entry.1 |= is_anchor;
+        }
+    }
+    // A blank line between two lines shown keeps the output's layout (double-spaced test
+    // reports read as one block, not as scattered lines).
+    for line in blanks {
+        if chosen.len() < opts.max_lines
+            && line > 0
+            && chosen.contains_key(&(line - 1))
+            && chosen.contains_key(&(line + 1))
+        {
+            chosen.insert(line, (String::new(), false));
         }
     }
     if chosen.is_empty() {
@@ -254,13 +268,17 @@ fn details(c: &Candidate, after: usize) -> Vec<&ContextLine> {
                 || super::evidence::is_continuation(t))
     };
     let mut lines = Vec::with_capacity(base);
+    // Blank lines come along but do not count: double-spaced output has as much to say.
+    let mut counted = 0;
     for l in &c.after {
         if super::evidence::is_success(&l.text) {
             continue;
         }
-        if lines.len() >= base && !attached(l) {
+        let blank = l.text.trim().is_empty();
+        if counted >= base && !blank && !attached(l) {
             break;
         }
+        counted += usize::from(!blank);
         lines.push(l);
     }
     lines
@@ -412,7 +430,8 @@ mod tests {
         .collect();
         let go_lines: Vec<usize> = details(&go, 0).iter().map(|l| l.line).collect();
         assert_eq!(go_lines, vec![3, 4]);
-        assert_eq!(shown, vec![11, 12, 13, 14]);
+        // The blank line comes along (the excerpt shows it only between shown lines).
+        assert_eq!(shown, vec![11, 12, 13, 14, 15]);
         c.span_after = 6;
         assert_eq!(details(&c, 3).len(), 6);
     }
@@ -446,6 +465,25 @@ mod tests {
         let numbers: Vec<usize> = lines.iter().map(|l| l.line).collect();
         assert_eq!(numbers, (10..=28).collect::<Vec<_>>());
         assert!(lines.iter().find(|l| l.line == 20).unwrap().anchor);
+    }
+
+    #[test]
+    fn a_blank_line_between_shown_lines_keeps_the_layout() {
+        let mut c = cand(10, "[-] adds totals -> Expected 3", 3.0, 0);
+        c.after = ["", "Expected: 3", "", "Actual  : 4", "", ""]
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ContextLine {
+                line: 11 + i,
+                text: t.to_string(),
+            })
+            .collect();
+        let lines: Vec<usize> = select(&[c], &focus(20), None, &[], &ExcerptOptions::default())
+            .iter()
+            .map(|l| l.line)
+            .collect();
+        // The blanks inside the block are shown; the ones after it are not.
+        assert_eq!(lines, vec![10, 11, 12, 13, 14]);
     }
 
     #[test]
