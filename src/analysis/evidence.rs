@@ -395,6 +395,12 @@ const SHAPES: &[Shape] = &[
     ),
     // xcpretty and other reporters mark each failure with a cross, wherever the line starts.
     shape(r"❌\s*\S|✘ \S", 3.5, ANY),
+    // xcpretty's compile error: the cross, then the source file and position.
+    shape(
+        r"❌\s*\S+\.(?:swift|m|mm|h|c|cc|cpp):[0-9]+:[0-9]+: ",
+        3.5,
+        COMPILE,
+    ),
     // ── exceptions and crashes ──
     block(r"(?i)\bTraceback \(most recent call last\)", 3.0, ANY, 16),
     shape(
@@ -517,8 +523,25 @@ pub fn of(text: &str) -> Evidence {
     if best.weight <= 1.5 && ZERO_SUMMARY.is_match(text) {
         return Evidence::NONE;
     }
+    // A compiler's or linter's warning (`x.erl:39: Warning: …`, `a.c:3:1: warning: …`) did not
+    // fail the build by itself: a mention, not a failure.
+    if WARNING.is_match(text) && !ERROR_WORD.is_match(text) {
+        return Evidence {
+            weight: best.weight.min(1.0),
+            category: None,
+            after: 0,
+            report: false,
+        };
+    }
     best
 }
+
+static WARNING: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"(?i)(?:^|[\s:\]])warn(?:ing)?(?:\[[\w-]+\])?: |^\s*\[WARN(?:ING)?\]")
+});
+
+static ERROR_WORD: LazyLock<Regex> =
+    LazyLock::new(|| compile(r"(?i)\b(?:error|errors|fatal|failed|failure)\b"));
 
 /// The strongest evidence of failure on this line (0 when none).
 pub fn weight(text: &str) -> f32 {
@@ -619,6 +642,13 @@ mod tests {
             assert_eq!(of(line).category, Some(category), "{line}");
         }
         assert_eq!(of("Error: boom").category, None);
+        // A warning is a mention, not a failure; an error that mentions warnings is not.
+        assert!(of("test/q.erl:39: Warning: behaviour undefined").weight <= 1.0);
+        assert!(of("src/a.c:3:1: warning: unused variable 'x'").weight <= 1.0);
+        assert_eq!(
+            of("cc1: all warnings being treated as errors").category,
+            Some("compile")
+        );
     }
 
     #[test]
