@@ -163,11 +163,11 @@ impl Analyzer {
             .filter(|l| l.anchor)
             .flat_map(|l| l.line..l.line + l.repeated.unwrap_or(1))
             .collect();
+        // Candidates are in line order (the scan keeps them so): find a line by bisection.
         let text_of = |line: usize| {
             scan.candidates
-                .iter()
-                .find(|c| c.line == line)
-                .map(|c| c.text.clone())
+                .binary_search_by_key(&line, |c| c.line)
+                .map(|i| scan.candidates[i].text.clone())
                 .unwrap_or_default()
         };
         let in_failed_step =
