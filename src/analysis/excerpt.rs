@@ -85,15 +85,20 @@ pub fn failure_block(candidates: &[Candidate], region: &Region) -> Option<(usize
     let strong: Vec<usize> = candidates
         .iter()
         .filter(|c| {
-            // The runner's own error annotations (`##[error]…`) count as strong.
+            // The runner's own error annotations (`##[error]…`) count as strong; a line that
+            // also appeared when the job passed does not.
             let strong = c.evidence >= STRONG || c.marker == super::line::Marker::Error;
-            region.contains(c.line) && strong && !c.terminal && !c.continuation
+            region.contains(c.line)
+                && strong
+                && !c.terminal
+                && !c.continuation
+                && c.new_vs_baseline != Some(false)
         })
         .map(|c| c.line)
         .collect();
     if let Some(first) = candidates
         .iter()
-        .find(|c| c.report && region.contains(c.line))
+        .find(|c| c.report && region.contains(c.line) && c.new_vs_baseline != Some(false))
         .map(|c| c.line)
     {
         let mut last = first;
@@ -126,14 +131,15 @@ pub fn score(c: &Candidate, focus: &Focus<'_>) -> f32 {
             s *= 0.4;
         }
     }
+    if let Some((first, last)) = focus.block
+        && (first..=last).contains(&c.line)
+    {
+        // Inside the failing block, its beginning first.
+        return s + 1.5 + 0.5 * (last - c.line) as f32 / (last - first + 1) as f32;
+    }
     let region = focus.region;
     if region.terminal.is_some() || region.header.is_some() {
-        if let Some((first, last)) = focus.block
-            && (first..=last).contains(&c.line)
-        {
-            // Inside the failing block, its beginning first.
-            s += 1.5 + 0.5 * (last - c.line) as f32 / (last - first + 1) as f32;
-        } else if region.contains(c.line) {
+        if region.contains(c.line) {
             // The block just before the failure marker explains it: later lines weigh more.
             let span = (region.end - region.start + 1) as f32;
             s += 1.0 * (c.line - region.start) as f32 / span;
