@@ -1,22 +1,19 @@
 //! The failure pattern catalog: known failures, what they mean, and what to do about them.
 //!
 //! The built-in catalog is data (`assets/patterns.yml`, compiled into the binary); the
-//! repository's own `failure_patterns` come first and their suggestions win. Every pattern is
-//! compiled once into one `RegexSet`, so a line is matched against all of them in one pass;
-//! the matching pattern's own regex then runs only on that line, for its capture.
+//! repository's own `failure_patterns` come first and their suggestions win. The patterns
+//! form one [`PatternSet`]: a line is searched once for the literals they require, and only
+//! the patterns whose literals it holds are compiled (on first use) and run. The winning
+//! pattern's regex then runs once more on that line, for its capture.
 
 use std::collections::BTreeMap;
 
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::Regex;
 use serde::{Deserialize, Serialize};
 
+use super::builtin;
+use super::pattern_set::{Literals, PatternSet};
 use crate::config::FailurePattern;
-
-/// The built-in catalog's source.
-pub const BUILTIN_YAML: &str = include_str!("../../assets/patterns.yml");
-
-/// Compiled patterns are bounded, so a pathological one fails at load time, clearly.
-const SIZE_LIMIT: usize = 8 << 20;
 
 /// What autoheal recommends doing about a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -52,35 +49,6 @@ impl Recommendation {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-struct CatalogFile {
-    categories: BTreeMap<String, CategoryEntry>,
-    patterns: Vec<PatternEntry>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct CategoryEntry {
-    safe_to_heal: bool,
-    #[serde(default)]
-    description: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct PatternEntry {
-    id: String,
-    category: String,
-    regex: String,
-    suggestion: String,
-    #[serde(default)]
-    recommendation: Option<String>,
-    #[serde(default)]
-    examples: Vec<String>,
-    #[serde(default)]
-    subjects: Vec<String>,
-    #[serde(default)]
-    counter_examples: Vec<String>,
-}
-
 /// A failure category and whether the design deems it safe to hand to an AI.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Category {
@@ -97,12 +65,13 @@ pub enum PatternSource {
     Builtin,
 }
 
-/// One compiled pattern.
+/// One pattern of the catalog (its compiled form is in the catalog's [`PatternSet`]).
 #[derive(Debug, Clone)]
 pub struct Pattern {
     pub id: String,
     pub category: String,
-    pub regex: Regex,
+    /// The regex's source.
+    pub regex: String,
     pub suggestion: String,
     pub recommendation: Recommendation,
     pub source: PatternSource,
@@ -137,12 +106,12 @@ pub struct PatternMatch {
     pub category_named: bool,
 }
 
-/// Every pattern in force, compiled once.
+/// Every pattern in force.
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub patterns: Vec<Pattern>,
     pub categories: BTreeMap<String, Category>,
-    set: RegexSet,
+    set: PatternSet,
 }
 
 impl Catalog {
@@ -153,18 +122,15 @@ impl Catalog {
 
     /// The repository's patterns (first, so their suggestions win), then the built-in ones.
     pub fn with_repository_patterns(user: &[FailurePattern]) -> Result<Catalog, String> {
-        let file: CatalogFile = serde_yaml::from_str(BUILTIN_YAML)
-            .map_err(|e| format!("built-in pattern catalog: {e}"))?;
-        let mut categories: BTreeMap<String, Category> = file
-            .categories
+        let mut categories: BTreeMap<String, Category> = builtin::CATEGORIES
             .iter()
-            .map(|(name, c)| {
+            .map(|&(name, safe_to_heal, description)| {
                 (
-                    name.clone(),
+                    name.to_string(),
                     Category {
-                        name: name.clone(),
-                        safe_to_heal: c.safe_to_heal,
-                        description: c.description.clone(),
+                        name: name.to_string(),
+                        safe_to_heal,
+                        description: description.to_string(),
                     },
                 )
             })
@@ -176,7 +142,8 @@ impl Catalog {
                 safe_to_heal: true,
                 description: "Configuration errors".into(),
             });
-        let mut patterns = Vec::with_capacity(user.len() + file.patterns.len());
+        let mut patterns = Vec::with_capacity(user.len() + builtin::PATTERNS.len());
+        let mut compiled = Vec::with_capacity(user.len());
         for (i, p) in user.iter().enumerate() {
             let regex = crate::config::load::compile_user_pattern(&p.pattern)
                 .map_err(|e| format!("failure_patterns[{i}] {:?}: {e}", p.pattern))?;
@@ -200,7 +167,7 @@ impl Catalog {
             patterns.push(Pattern {
                 id: format!("repo-{}", i + 1),
                 category,
-                regex,
+                regex: p.pattern.clone(),
                 suggestion: p.suggestion.clone(),
                 recommendation,
                 source: PatternSource::Repository,
@@ -209,20 +176,10 @@ impl Catalog {
                 examples: Vec::new(),
                 counter_examples: Vec::new(),
             });
+            compiled.push(regex);
         }
-        for p in file.patterns {
-            if !categories.contains_key(&p.category) {
-                return Err(format!(
-                    "built-in pattern {} names unknown category {}",
-                    p.id, p.category
-                ));
-            }
-            let regex = RegexBuilder::new(&p.regex)
-                .case_insensitive(true)
-                .size_limit(SIZE_LIMIT)
-                .build()
-                .map_err(|e| format!("built-in pattern {}: {e}", p.id))?;
-            let recommendation = match p.recommendation.as_deref() {
+        for p in builtin::PATTERNS {
+            let recommendation = match p.recommendation {
                 Some(r) => Recommendation::parse(r)
                     .ok_or_else(|| format!("built-in pattern {}: recommendation {r:?}", p.id))?,
                 None => Recommendation::Heal,
@@ -231,27 +188,36 @@ impl Catalog {
                 .examples
                 .iter()
                 .enumerate()
-                .map(|(i, e)| (e.clone(), p.subjects.get(i).cloned()))
+                .map(|(i, e)| (e.to_string(), p.subjects.get(i).map(|s| s.to_string())))
                 .collect();
             patterns.push(Pattern {
-                id: p.id,
-                category: p.category,
-                regex,
-                suggestion: p.suggestion,
+                id: p.id.to_string(),
+                category: p.category.to_string(),
+                regex: p.regex.to_string(),
+                suggestion: p.suggestion.to_string(),
                 recommendation,
                 source: PatternSource::Builtin,
                 inherits_category: false,
                 inherits_recommendation: false,
                 examples,
-                counter_examples: p.counter_examples,
+                counter_examples: p.counter_examples.iter().map(|s| s.to_string()).collect(),
             });
         }
-        let set = RegexSetBuilder::new(patterns.iter().map(|p| p.regex.as_str()))
-            .case_insensitive(true)
-            .size_limit(SIZE_LIMIT * 4)
-            .dfa_size_limit(SIZE_LIMIT * 4)
-            .build()
-            .map_err(|e| format!("cannot combine the patterns: {e}"))?;
+        // A repository's patterns are compiled (to report their errors when the policy is
+        // read) and their literals found now; the built-in ones come ready from the build.
+        let mut compiled = compiled.into_iter();
+        let literals = builtin::PATTERNS
+            .iter()
+            .map(|p| Literals::Known(p.literals));
+        let set = PatternSet::new(
+            patterns
+                .iter()
+                .map(|p| p.regex.clone())
+                .zip(compiled.by_ref().map(Some).chain(std::iter::repeat(None)))
+                .zip(std::iter::repeat_n(Literals::Find, user.len()).chain(literals))
+                .map(|((source, regex), literals)| (source, regex, literals)),
+            true,
+        );
         Ok(Catalog {
             patterns,
             categories,
@@ -259,21 +225,31 @@ impl Catalog {
         })
     }
 
-    /// The patterns' sources, as the fast line filter needs them.
+    /// The patterns' sources, as a filter over raw bytes needs them.
     pub fn regex_sources(&self) -> impl Iterator<Item = &str> {
         self.patterns.iter().map(|p| p.regex.as_str())
     }
 
+    /// The patterns, matched through their literals.
+    pub fn pattern_set(&self) -> &PatternSet {
+        &self.set
+    }
+
+    /// Pattern `i`'s regex, compiled on first use.
+    pub fn regex(&self, i: usize) -> &Regex {
+        self.set.regex(i)
+    }
+
     /// The first (highest-priority) pattern matching `line`, with its capture.
     pub fn match_line(&self, line: &str) -> Option<PatternMatch> {
-        let matched = self.set.matches(line);
-        let mut indices = matched.iter();
-        let index = indices.next()?;
+        let mut matched = Vec::new();
+        self.set.matches(line, &mut matched);
+        let index = *matched.first()? as usize;
         let p = &self.patterns[index];
         let builtin = if p.inherits_category || p.inherits_recommendation {
             matched
                 .iter()
-                .map(|i| &self.patterns[i])
+                .map(|&i| &self.patterns[i as usize])
                 .find(|b| b.source == PatternSource::Builtin)
         } else {
             None
@@ -287,7 +263,7 @@ impl Catalog {
             Some(b) if p.inherits_recommendation => b.recommendation,
             _ => p.recommendation,
         };
-        let caps = p.regex.captures(line)?;
+        let caps = self.set.regex(index).captures(line)?;
         let whole = caps.get(0)?;
         let subject = caps
             .name("subject")
@@ -352,11 +328,11 @@ mod tests {
     #[test]
     fn every_example_matches_its_own_pattern_with_its_subject() {
         let c = Catalog::builtin().unwrap();
-        for p in &c.patterns {
+        for (i, p) in c.patterns.iter().enumerate() {
             assert!(!p.examples.is_empty(), "{} has no example", p.id);
             for (example, subject) in &p.examples {
-                let caps = p
-                    .regex
+                let caps = c
+                    .regex(i)
                     .captures(example)
                     .unwrap_or_else(|| panic!("{}: example does not match: {example}", p.id));
                 if let Some(expected) = subject {
@@ -370,7 +346,7 @@ mod tests {
             }
             for counter in &p.counter_examples {
                 assert!(
-                    !p.regex.is_match(counter),
+                    !c.regex(i).is_match(counter),
                     "{}: counter-example matches: {counter}",
                     p.id
                 );

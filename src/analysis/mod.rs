@@ -15,19 +15,23 @@
 //! harmless to a terminal. Nothing here may write to a terminal or the network.
 
 pub mod baseline;
+pub mod builtin;
 pub mod catalog;
 pub mod evidence;
 pub mod excerpt;
 pub mod line;
+pub mod line_filter;
+pub mod literals;
+pub mod pattern_set;
 pub mod redact;
 pub mod region;
 pub mod sanitize;
 pub mod scanner;
+pub mod shapes;
 pub mod verdict;
 
 use std::io::Read;
 
-use regex::bytes::Regex as BytesRegex;
 use serde::Serialize;
 
 pub use baseline::Baseline;
@@ -101,7 +105,7 @@ pub struct JobContext<'a> {
 #[derive(Debug, Clone)]
 pub struct Analyzer {
     catalog: Catalog,
-    filter: BytesRegex,
+    filter: line_filter::LineFilter,
     pub options: ExcerptOptions,
 }
 
@@ -109,7 +113,7 @@ impl Analyzer {
     /// The built-in catalog plus the repository's own patterns (which come first).
     pub fn new(repository_patterns: &[FailurePattern]) -> Result<Analyzer, String> {
         let catalog = Catalog::with_repository_patterns(repository_patterns)?;
-        let filter = scanner::build_filter(&catalog)?;
+        let filter = line_filter::LineFilter::new(&catalog)?;
         Ok(Analyzer {
             catalog,
             filter,

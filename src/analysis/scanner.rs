@@ -1,21 +1,21 @@
 //! The streaming pass over a log: finds the lines worth a look, fast, in bounded memory.
 //!
-//! Like ripgrep, it does not visit every line in its own loop. One combined regex (every
-//! catalog pattern, every evidence shape, the runner's markers, and the escape byte) searches
-//! the raw bytes of a large buffer; the lines in between are only counted (memchr). Each line
-//! the filter hits is then cleaned and checked precisely. The buffer is refilled in chunks,
+//! Like ripgrep, it does not visit every line in its own loop. The [`LineFilter`] searches the
+//! raw bytes of a large buffer for the literals the catalog's patterns, the evidence shapes
+//! and the runner's markers require; the lines in between are only counted (memchr). Each
+//! line the filter hits is then cleaned and checked precisely. The buffer is refilled in chunks,
 //! keeping a few lines of the previous chunk for context, so memory does not grow with the
 //! log; a line longer than [`MAX_LINE`] is cut.
 
 use std::io::Read;
 
 use chrono::{DateTime, Utc};
-use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
 
 use super::baseline::Baseline;
 use super::catalog::{Catalog, PatternMatch};
 use super::evidence;
 use super::line::{self, LogFormat, Marker};
+use super::line_filter::LineFilter;
 use super::region::{self, SectionStart, Terminal};
 use super::sanitize;
 
@@ -109,163 +109,17 @@ pub struct ScanResult {
 /// Everything a scan needs besides the bytes.
 pub struct Scanner<'a> {
     catalog: &'a Catalog,
-    filter: &'a BytesRegex,
+    filter: &'a LineFilter,
     baseline: Option<&'a Baseline>,
     steps: &'a [StepSpan],
     before: usize,
     after: usize,
 }
 
-static NAMED_GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("valid")
-});
-
-/// Rewrites a pattern for the byte-oriented, ASCII-only filter: non-ASCII characters become
-/// their UTF-8 bytes, and classes holding them become alternations. The result accepts at
-/// least what the original accepts, which is all a filter needs.
-fn asciify(pattern: &str) -> String {
-    fn bytes_of(c: char) -> String {
-        let mut buf = [0u8; 4];
-        c.encode_utf8(&mut buf)
-            .bytes()
-            .map(|b| format!("\\x{b:02X}"))
-            .collect()
-    }
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut out = String::with_capacity(pattern.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\\' {
-            out.push(c);
-            if let Some(&n) = chars.get(i + 1) {
-                out.push(n);
-            }
-            i += 2;
-            continue;
-        }
-        if c == '[' {
-            // Find the class's end: a `]` that is not escaped and not its first member.
-            let mut j = i + 1;
-            if chars.get(j) == Some(&'^') {
-                j += 1;
-            }
-            if chars.get(j) == Some(&']') {
-                j += 1;
-            }
-            while j < chars.len() && chars[j] != ']' {
-                j += if chars[j] == '\\' { 2 } else { 1 };
-            }
-            let class: String = chars[i..=j.min(chars.len() - 1)].iter().collect();
-            if class.is_ascii() {
-                out.push_str(&class);
-            } else {
-                let negated = class.starts_with("[^");
-                let inner = &class[if negated { 2 } else { 1 }..class.len() - 1];
-                let ascii: String = inner.chars().filter(char::is_ascii).collect();
-                let wide: Vec<String> = inner
-                    .chars()
-                    .filter(|c| !c.is_ascii())
-                    .map(bytes_of)
-                    .collect();
-                if negated {
-                    // Excluding fewer characters accepts more: fine for a filter.
-                    out.push_str(&format!("[^{ascii}\\n]"));
-                } else if ascii.is_empty() {
-                    out.push_str(&format!("(?:{})", wide.join("|")));
-                } else {
-                    out.push_str(&format!("(?:[{ascii}]|{})", wide.join("|")));
-                }
-            }
-            i = j + 1;
-            continue;
-        }
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            out.push_str(&format!("(?:{})", bytes_of(c)));
-        }
-        i += 1;
-    }
-    out
-}
-
-/// Where a line's text can begin in the raw bytes: at a line start, after a lone `\r`, after
-/// a timestamp prefix (`…Z `), a tab (the step column of `gh run view --log`) or a runner
-/// marker (`##[error]`, `[command]`).
-const TEXT_START: &str = r"(?:^|[\r\t\]]|Z )";
-/// Where a line's text can end: before `\n` or the `\r` of a `\r\n` or a lone `\r`.
-const TEXT_END: &str = r"(?:$|\r)";
-
-/// A pattern written for a line's clean text, rewritten for the raw bytes: `^` and `$` (outside
-/// character classes) become [`TEXT_START`] and [`TEXT_END`]. The result accepts at least what
-/// the original accepts, and far fewer lines than a pattern with its anchors dropped.
-fn relax_anchors(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars().peekable();
-    let mut in_class = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                out.push(c);
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
-            }
-            '[' if !in_class => {
-                in_class = true;
-                out.push(c);
-                // A `^` or `]` right after the opening bracket belongs to the class.
-                if chars.peek() == Some(&'^') {
-                    out.push(chars.next().unwrap_or('^'));
-                }
-                if chars.peek() == Some(&']') {
-                    out.push(chars.next().unwrap_or(']'));
-                }
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(c);
-            }
-            '^' if !in_class => out.push_str(TEXT_START),
-            '$' if !in_class => out.push_str(TEXT_END),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// Builds the combined filter: a superset of what the precise checks accept.
-pub fn build_filter(catalog: &Catalog) -> Result<BytesRegex, String> {
-    let mut alternatives: Vec<String> = Vec::new();
-    let mut sources: Vec<String> = catalog.regex_sources().map(String::from).collect();
-    sources.extend(evidence::sources().map(String::from));
-    sources.extend(super::region::FILTER_SOURCES.iter().map(|s| s.to_string()));
-    for source in &sources {
-        // Anchors refer to the line's text without its prefix and line break.
-        let s = relax_anchors(source.trim_start_matches("(?i)"));
-        // One combined regex cannot repeat a group name; the filter needs no captures.
-        let s = NAMED_GROUP.replace_all(&s, "(?:");
-        alternatives.push(format!("(?:{})", asciify(&s)));
-    }
-    alternatives.push(r"##\[(?:group|error|endgroup)\]".into());
-    // A coloured line may split a keyword with escape codes: always look at it.
-    alternatives.push(r"\x1b".into());
-    alternatives.push(r"Post job cleanup\.|Cleaning up orphan processes".into());
-    BytesRegexBuilder::new(&alternatives.join("|"))
-        .case_insensitive(true)
-        .unicode(false)
-        .multi_line(true)
-        .size_limit(64 << 20)
-        .dfa_size_limit(64 << 20)
-        .build()
-        .map_err(|e| format!("cannot build the line filter: {e}"))
-}
-
 impl<'a> Scanner<'a> {
     pub fn new(
         catalog: &'a Catalog,
-        filter: &'a BytesRegex,
+        filter: &'a LineFilter,
         baseline: Option<&'a Baseline>,
         steps: &'a [StepSpan],
         before: usize,
@@ -298,6 +152,10 @@ impl<'a> Scanner<'a> {
             buf.truncate(start_len + n);
             state.bytes += n as u64;
             eof = n == 0;
+            if !first && !eof {
+                // A second chunk: the log is large enough to pay for the fastest filter.
+                self.filter.expect_large();
+            }
             if skipping {
                 // Inside an over-long line: drop bytes up to its end.
                 match find_break(&buf[done..]) {
@@ -373,13 +231,12 @@ impl<'a> Scanner<'a> {
     ) -> usize {
         let mut pos = from;
         while pos < to {
-            // Only the line matters, not the match: the earliest end is found forwards only.
-            let Some(e) = self.filter.shortest_match_at(&buf[..to], pos) else {
+            let Some(hit) = self.filter.find(&buf[..to], pos) else {
                 line_no += count_lines(&buf[pos..to], eof && to == buf.len());
                 return line_no;
             };
-            // The line of the match's last byte (a match may end on a line break).
-            let start = line_start_before(buf, e.saturating_sub(1).max(pos), pos);
+            // The line of the hit (which may be on the line break ending it).
+            let start = line_start_before(buf, hit.max(pos), pos);
             line_no += count_lines(&buf[pos..start], false);
             let end = find_break(&buf[start..]).map_or(buf.len(), |p| start + p);
             self.consider(buf, start, end.min(start + MAX_LINE), line_no, state);
@@ -872,51 +729,6 @@ pub fn readable_lines(bytes: &[u8]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn non_ascii_patterns_become_byte_patterns_that_still_match() {
-        for (pattern, line) in [
-            ("(?:FAILED|✗)\\s", "  ✗ should add numbers"),
-            ("[│|]\\s*CVE", "│ CVE-2024-1"),
-            ("[│|]\\s*CVE", "| CVE-2024-1"),
-            ("● (?:[^›]+› .+)$", "● Cart › adds"),
-        ] {
-            let rewritten = asciify(pattern);
-            assert!(rewritten.is_ascii(), "{rewritten}");
-            let re = BytesRegexBuilder::new(&rewritten)
-                .unicode(false)
-                .build()
-                .unwrap();
-            assert!(
-                re.is_match(line.as_bytes()),
-                "{pattern} -> {rewritten} on {line}"
-            );
-        }
-    }
-
-    #[test]
-    fn anchors_fit_raw_lines_and_classes_stay() {
-        let (start, end) = (TEXT_START, TEXT_END);
-        assert_eq!(
-            relax_anchors(r"^FAIL$|^ok [^^$]\$"),
-            format!(r"{start}FAIL{end}|{start}ok [^^$]\$")
-        );
-        assert_eq!(relax_anchors(r"a[]^]b"), r"a[]^]b");
-        let filter = BytesRegexBuilder::new(&relax_anchors(r"^--- FAIL: \S+$"))
-            .multi_line(true)
-            .unicode(false)
-            .build()
-            .unwrap();
-        for raw in [
-            &b"--- FAIL: TestA\r\n"[..],
-            b"2025-11-20T10:00:00.0000000Z --- FAIL: TestA\n",
-            b"progress\r--- FAIL: TestA\rmore",
-            b"##[error]--- FAIL: TestA",
-        ] {
-            assert!(filter.is_match(raw), "{raw:?}");
-        }
-        assert!(!filter.is_match(b"echo '--- FAIL: TestA'"));
-    }
 
     #[test]
     fn stripping_colours_gives_what_cleaning_gives() {

@@ -1,0 +1,388 @@
+//! Which lines of a raw log are worth a look: the first, coarse pass of the scan.
+//!
+//! Like ripgrep, the scan does not visit every line in its own loop: this filter searches the
+//! raw bytes of a large buffer for the literals some pattern, shape or CI marker requires
+//! ([`super::literals`]), with one Aho-Corasick automaton, and the lines in between are only
+//! counted. The few patterns without a useful literal form a small byte regex searched beside
+//! it. What the filter passes is a superset of what the precise checks accept, and far
+//! smaller than the log.
+//!
+//! The precise checks see a line's clean text, not its raw bytes: escapes and control
+//! characters removed, tabs turned into spaces. So a literal is searched for in the form the
+//! raw bytes must hold (its spaces at either end may have been a tab), and a line holding an
+//! escape or a control character is always passed (one may split a word).
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
+
+use super::catalog::Catalog;
+use super::pattern_set::{MIN_LITERAL, PatternSet};
+use super::{evidence, literals, region};
+
+/// Markers of the runner's own lines, looked at whatever their text.
+const MARKERS: &[&str] = &[
+    "##[group]",
+    "##[error]",
+    "##[endgroup]",
+    "post job cleanup.",
+    "cleaning up orphan processes",
+];
+
+/// The coarse pass over raw bytes.
+#[derive(Debug, Clone)]
+pub struct LineFilter {
+    /// The literals searched for, in their raw forms.
+    raw: Vec<Vec<u8>>,
+    /// An automaton cheap to build (a few milliseconds), for the common log of a few MB.
+    nfa: AhoCorasick,
+    /// The fastest automaton, built (in ~15 ms) once a log proves large.
+    dfa: std::sync::OnceLock<AhoCorasick>,
+    /// The patterns without a useful literal, rewritten for raw bytes.
+    residual: Option<BytesRegex>,
+}
+
+impl LineFilter {
+    /// The filter for a catalog, the evidence shapes and the CI's markers.
+    pub fn new(catalog: &Catalog) -> Result<LineFilter, String> {
+        let mut raw: Vec<Vec<u8>> = Vec::new();
+        let mut residual: Vec<String> = Vec::new();
+        for set in [catalog.pattern_set(), evidence::pattern_set()] {
+            add_set(set, &mut raw, &mut residual);
+        }
+        for source in region::FILTER_SOURCES {
+            match literals::required(source, 1) {
+                Some(set) => raw.extend(set.iter().flat_map(|l| raw_forms(l))),
+                None => residual.push(source.to_string()),
+            }
+        }
+        raw.extend(MARKERS.iter().map(|m| m.as_bytes().to_vec()));
+        // Control characters (C0, DEL, and C1 in UTF-8) vanish from the clean text and may
+        // join the pieces of a word: such a line is always looked at.
+        raw.extend(
+            (0u8..0x20)
+                .filter(|b| !matches!(b, b'\t' | b'\n' | b'\r'))
+                .map(|b| vec![b]),
+        );
+        raw.push(vec![0x7f]);
+        raw.extend((0x80u8..0xa0).map(|b| vec![0xc2, b]));
+        raw.sort_unstable();
+        raw.dedup();
+        let nfa = automaton(&raw, AhoCorasickKind::ContiguousNFA)?;
+        let residual = if residual.is_empty() {
+            None
+        } else {
+            Some(residual_regex(&residual)?)
+        };
+        Ok(LineFilter {
+            raw,
+            nfa,
+            dfa: std::sync::OnceLock::new(),
+            residual,
+        })
+    }
+
+    /// The log is large: build the fastest automaton now, its cost is small beside the scan.
+    pub fn expect_large(&self) {
+        self.dfa.get_or_init(|| {
+            automaton(&self.raw, AhoCorasickKind::DFA).unwrap_or_else(|_| self.nfa.clone())
+        });
+    }
+
+    /// Where in `buf[from..]` the first line worth a look has a byte: a position inside
+    /// that line (or on the line break ending it), or `None` when no line is.
+    pub fn find(&self, buf: &[u8], from: usize) -> Option<usize> {
+        let input = aho_corasick::Input::new(buf).span(from..buf.len());
+        let automaton = self.dfa.get().unwrap_or(&self.nfa);
+        let literal = automaton.find(input).map(|m| m.start());
+        let Some(residual) = &self.residual else {
+            return literal;
+        };
+        // The regex only needs to look as far as the literal's line.
+        let limit = literal.map_or(buf.len(), |p| {
+            memchr::memchr2(b'\n', b'\r', &buf[p..]).map_or(buf.len(), |e| p + e)
+        });
+        let found = residual
+            .shortest_match_at(&buf[..limit], from)
+            .map(|end| end.saturating_sub(1).max(from));
+        match (literal, found) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Is anything in `text` (one line) worth a look?
+    pub fn is_match(&self, text: &[u8]) -> bool {
+        self.find(text, 0).is_some()
+    }
+}
+
+fn automaton(literals: &[Vec<u8>], kind: AhoCorasickKind) -> Result<AhoCorasick, String> {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(kind))
+        .build(literals)
+        .map_err(|e| format!("cannot build the line filter: {e}"))
+}
+
+fn add_set(set: &PatternSet, raw: &mut Vec<Vec<u8>>, residual: &mut Vec<String>) {
+    for literal in set.literals() {
+        raw.extend(raw_forms(literal));
+    }
+    residual.extend(set.without_literals().map(String::from));
+}
+
+/// The forms a literal of the clean text takes in the raw bytes. Inside a literal a space is
+/// a space (a tab becomes four), except in a run of four or more; at either end it may be the
+/// start or end of a tab's expansion. So the ends' spaces are dropped, and a run of four
+/// spaces splits the literal, keeping its longest piece; when that leaves too little to
+/// search for, the literal is kept with each end's spaces as they are or as one tab.
+fn raw_forms(literal: &[u8]) -> Vec<Vec<u8>> {
+    let text = String::from_utf8_lossy(literal);
+    let core = text
+        .split("    ")
+        .map(|piece| piece.trim_matches(' '))
+        .max_by_key(|piece| piece.len())
+        .unwrap_or_default();
+    if core.len() >= MIN_LITERAL || core.len() == text.len() {
+        return vec![core.as_bytes().to_vec()];
+    }
+    let start = text.len() - text.trim_start_matches(' ').len();
+    let end = text.len() - text.trim_end_matches(' ').len();
+    let middle = &text[start..text.len() - end];
+    let lead = [&text[..start], if start > 0 { "\t" } else { "" }];
+    let trail = [&text[text.len() - end..], if end > 0 { "\t" } else { "" }];
+    let mut forms = Vec::new();
+    for l in lead {
+        for t in trail {
+            forms.push(format!("{l}{middle}{t}").into_bytes());
+        }
+    }
+    forms.sort_unstable();
+    forms.dedup();
+    forms
+}
+
+/// The patterns without a useful literal, as one regex over raw bytes.
+fn residual_regex(sources: &[String]) -> Result<BytesRegex, String> {
+    let alternatives: Vec<String> = sources
+        .iter()
+        .map(|source| {
+            // Anchors refer to the line's text without its prefix and line break.
+            let s = relax_anchors(source.trim_start_matches("(?i)"));
+            // One combined regex cannot repeat a group name; the filter needs no captures.
+            let s = NAMED_GROUP.replace_all(&s, "(?:");
+            format!("(?:{})", asciify(&s))
+        })
+        .collect();
+    BytesRegexBuilder::new(&alternatives.join("|"))
+        .case_insensitive(true)
+        .unicode(false)
+        .multi_line(true)
+        .size_limit(16 << 20)
+        .dfa_size_limit(16 << 20)
+        .build()
+        .map_err(|e| format!("cannot build the line filter: {e}"))
+}
+
+static NAMED_GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("valid")
+});
+
+/// Rewrites a pattern for the byte-oriented, ASCII-only filter: non-ASCII characters become
+/// their UTF-8 bytes, and classes holding them become alternations. The result accepts at
+/// least what the original accepts, which is all a filter needs.
+fn asciify(pattern: &str) -> String {
+    fn bytes_of(c: char) -> String {
+        let mut buf = [0u8; 4];
+        c.encode_utf8(&mut buf)
+            .bytes()
+            .map(|b| format!("\\x{b:02X}"))
+            .collect()
+    }
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            out.push(c);
+            if let Some(&n) = chars.get(i + 1) {
+                out.push(n);
+            }
+            i += 2;
+            continue;
+        }
+        if c == '[' {
+            // Find the class's end: a `]` that is not escaped and not its first member.
+            let mut j = i + 1;
+            if chars.get(j) == Some(&'^') {
+                j += 1;
+            }
+            if chars.get(j) == Some(&']') {
+                j += 1;
+            }
+            while j < chars.len() && chars[j] != ']' {
+                j += if chars[j] == '\\' { 2 } else { 1 };
+            }
+            let class: String = chars[i..=j.min(chars.len() - 1)].iter().collect();
+            if class.is_ascii() {
+                out.push_str(&class);
+            } else {
+                let negated = class.starts_with("[^");
+                let inner = &class[if negated { 2 } else { 1 }..class.len() - 1];
+                let ascii: String = inner.chars().filter(char::is_ascii).collect();
+                let wide: Vec<String> = inner
+                    .chars()
+                    .filter(|c| !c.is_ascii())
+                    .map(bytes_of)
+                    .collect();
+                if negated {
+                    // Excluding fewer characters accepts more: fine for a filter.
+                    out.push_str(&format!("[^{ascii}\\n]"));
+                } else if ascii.is_empty() {
+                    out.push_str(&format!("(?:{})", wide.join("|")));
+                } else {
+                    out.push_str(&format!("(?:[{ascii}]|{})", wide.join("|")));
+                }
+            }
+            i = j + 1;
+            continue;
+        }
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("(?:{})", bytes_of(c)));
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Where a line's text can begin in the raw bytes: at a line start, after a lone `\r`, after
+/// a timestamp prefix (`…Z `), a tab (the step column of `gh run view --log`) or a runner
+/// marker (`##[error]`, `[command]`).
+const TEXT_START: &str = r"(?:^|[\r\t\]]|Z )";
+/// Where a line's text can end: before `\n` or the `\r` of a `\r\n` or a lone `\r`.
+const TEXT_END: &str = r"(?:$|\r)";
+
+/// A pattern written for a line's clean text, rewritten for the raw bytes: `^` and `$` (outside
+/// character classes) become [`TEXT_START`] and [`TEXT_END`]. The result accepts at least what
+/// the original accepts, and far fewer lines than a pattern with its anchors dropped.
+fn relax_anchors(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // A `^` or `]` right after the opening bracket belongs to the class.
+                if chars.peek() == Some(&'^') {
+                    out.push(chars.next().unwrap_or('^'));
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(chars.next().unwrap_or(']'));
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            '^' if !in_class => out.push_str(TEXT_START),
+            '$' if !in_class => out.push_str(TEXT_END),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_ascii_patterns_become_byte_patterns_that_still_match() {
+        for (pattern, line) in [
+            ("(?:FAILED|✗)\\s", "  ✗ should add numbers"),
+            ("[│|]\\s*CVE", "│ CVE-2024-1"),
+            ("[│|]\\s*CVE", "| CVE-2024-1"),
+            ("● (?:[^›]+› .+)$", "● Cart › adds"),
+        ] {
+            let rewritten = asciify(pattern);
+            assert!(rewritten.is_ascii(), "{rewritten}");
+            let re = BytesRegexBuilder::new(&rewritten)
+                .unicode(false)
+                .build()
+                .unwrap();
+            assert!(
+                re.is_match(line.as_bytes()),
+                "{pattern} -> {rewritten} on {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn anchors_fit_raw_lines_and_classes_stay() {
+        let (start, end) = (TEXT_START, TEXT_END);
+        assert_eq!(
+            relax_anchors(r"^FAIL$|^ok [^^$]\$"),
+            format!(r"{start}FAIL{end}|{start}ok [^^$]\$")
+        );
+        assert_eq!(relax_anchors(r"a[]^]b"), r"a[]^]b");
+        let filter = BytesRegexBuilder::new(&relax_anchors(r"^--- FAIL: \S+$"))
+            .multi_line(true)
+            .unicode(false)
+            .build()
+            .unwrap();
+        for raw in [
+            &b"--- FAIL: TestA\r\n"[..],
+            b"2025-11-20T10:00:00.0000000Z --- FAIL: TestA\n",
+            b"progress\r--- FAIL: TestA\rmore",
+            b"##[error]--- FAIL: TestA",
+        ] {
+            assert!(filter.is_match(raw), "{raw:?}");
+        }
+        assert!(!filter.is_match(b"echo '--- FAIL: TestA'"));
+    }
+
+    #[test]
+    fn a_literal_is_searched_for_as_raw_bytes_hold_it() {
+        let forms = |l: &str| -> Vec<String> {
+            raw_forms(l.as_bytes())
+                .into_iter()
+                .map(|f| String::from_utf8(f).unwrap())
+                .collect()
+        };
+        assert_eq!(forms("exited with"), vec!["exited with"]);
+        assert_eq!(forms(" failed "), vec!["failed"]);
+        assert_eq!(forms("a    long piece"), vec!["long piece"]);
+        assert_eq!(forms("$ "), vec!["$\t", "$ "]);
+    }
+
+    #[test]
+    fn every_line_the_precise_checks_accept_passes_the_filter() {
+        let catalog = Catalog::builtin().unwrap();
+        let filter = LineFilter::new(&catalog).unwrap();
+        for raw in [
+            &b"2025-11-20T10:00:00.0000000Z ##[error]Process completed with exit code 1."[..],
+            b"npm ERR! code\tE404",
+            b"\x1b[31mFA\x1b[0mILED tests/test_a.py::test_b",
+            b"FAIL\tgithub.com/shop/cart\t0.01s",
+            b"src/app.py:3:1: E302 expected 2 blank lines",
+            b"E       assert 1 == 2",
+            b"$ make test",
+            b"The command \"make\" exited with 2.",
+        ] {
+            assert!(filter.is_match(raw), "{}", String::from_utf8_lossy(raw));
+        }
+        assert!(!filter.is_match(b"Downloading serde v1.0.215"));
+    }
+}

@@ -1,0 +1,237 @@
+//! Many regexes matched against one line, through the literals each requires: a
+//! `RegexSet` that costs almost nothing to build and nothing for the patterns a log never
+//! needs.
+//!
+//! Building one `RegexSet` of the whole catalog costs ~20 ms in every process, and compiling
+//! each pattern for its capture ~30 ms more, before the first byte of a log is read. Here each
+//! pattern contributes the literals it requires ([`super::literals`]) to one Aho-Corasick
+//! automaton (built in about a millisecond); a line is searched for those literals, and only
+//! the patterns whose literals it holds are compiled (once, on first use) and run. The few
+//! patterns without a useful literal run on every line given.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::{Regex, RegexBuilder};
+
+use super::literals;
+
+pub use super::literals::MIN_LITERAL;
+/// Compiled patterns are bounded, so a pathological one fails clearly.
+const SIZE_LIMIT: usize = 8 << 20;
+
+/// One pattern: its source, and its compiled form once something needed it.
+#[derive(Debug, Clone)]
+struct Entry {
+    source: String,
+    regex: OnceLock<Regex>,
+}
+
+/// A set of patterns matched line by line.
+#[derive(Debug, Clone)]
+pub struct PatternSet {
+    entries: Vec<Entry>,
+    case_insensitive: bool,
+    /// Every required literal of every pattern (lowercased).
+    literals: Vec<Vec<u8>>,
+    /// The patterns requiring each literal (indices into `entries`).
+    owners: Vec<Vec<u32>>,
+    finder: AhoCorasick,
+    /// Patterns with no useful literal: tried on every line.
+    always: Vec<u32>,
+}
+
+/// A pattern's required literals: known already (found by the build script), or to find.
+#[derive(Debug, Clone, Copy)]
+pub enum Literals {
+    Known(Option<&'static [&'static [u8]]>),
+    Find,
+}
+
+impl PatternSet {
+    /// A set of patterns, each with its compiled form when the caller already has it (a
+    /// repository's patterns are compiled when the policy is read, to report errors there)
+    /// and its literals when they are known. Sources without a compiled form must compile
+    /// (built-in patterns, tested).
+    pub fn new(
+        patterns: impl IntoIterator<Item = (String, Option<Regex>, Literals)>,
+        case_insensitive: bool,
+    ) -> PatternSet {
+        let mut entries = Vec::new();
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut owners: Vec<Vec<u32>> = Vec::new();
+        let mut index: std::collections::HashMap<Vec<u8>, usize> = Default::default();
+        let mut always = Vec::new();
+        for (i, (source, compiled, known)) in patterns.into_iter().enumerate() {
+            let id = i as u32;
+            let required = match known {
+                Literals::Known(set) => set.map(|set| set.iter().map(|l| l.to_vec()).collect()),
+                Literals::Find => literals::required(&source, MIN_LITERAL),
+            };
+            match required {
+                Some(set) => {
+                    for literal in set {
+                        let slot = *index.entry(literal.clone()).or_insert_with(|| {
+                            literals.push(literal);
+                            owners.push(Vec::new());
+                            literals.len() - 1
+                        });
+                        owners[slot].push(id);
+                    }
+                }
+                None => always.push(id),
+            }
+            let regex = OnceLock::new();
+            if let Some(r) = compiled {
+                let _ = regex.set(r);
+            }
+            entries.push(Entry { source, regex });
+        }
+        let finder = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            // Lines are short: the cheapest automaton to build is fast enough on them.
+            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
+            .build(&literals)
+            .expect("literals of bounded length always build");
+        PatternSet {
+            entries,
+            case_insensitive,
+            literals,
+            owners,
+            finder,
+            always,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn source(&self, i: usize) -> &str {
+        &self.entries[i].source
+    }
+
+    /// Every literal some pattern requires (lowercased), for a coarser filter over raw bytes.
+    pub fn literals(&self) -> &[Vec<u8>] {
+        &self.literals
+    }
+
+    /// The sources of the patterns without a useful literal.
+    pub fn without_literals(&self) -> impl Iterator<Item = &str> {
+        self.always.iter().map(|&i| self.source(i as usize))
+    }
+
+    /// Pattern `i`, compiled on first use.
+    pub fn regex(&self, i: usize) -> &Regex {
+        let entry = &self.entries[i];
+        entry.regex.get_or_init(|| {
+            RegexBuilder::new(&entry.source)
+                .case_insensitive(self.case_insensitive)
+                .size_limit(SIZE_LIMIT)
+                .build()
+                .unwrap_or_else(|e| panic!("built-in pattern {:?}: {e}", entry.source))
+        })
+    }
+
+    /// The patterns that may match `text` (a superset of those that do), ascending, into `out`.
+    pub fn candidates(&self, text: &str, out: &mut Vec<u32>) {
+        out.clear();
+        out.extend_from_slice(&self.always);
+        for m in self.finder.find_overlapping_iter(text.as_bytes()) {
+            out.extend_from_slice(&self.owners[m.pattern().as_usize()]);
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// The patterns that match `text`, ascending, into `out`.
+    pub fn matches(&self, text: &str, out: &mut Vec<u32>) {
+        self.candidates(text, out);
+        out.retain(|&i| self.regex(i as usize).is_match(text));
+    }
+
+    /// The first pattern (lowest index) matching `text`.
+    pub fn first_match(&self, text: &str, scratch: &mut Vec<u32>) -> Option<usize> {
+        self.candidates(text, scratch);
+        scratch
+            .iter()
+            .map(|&i| i as usize)
+            .find(|&i| self.regex(i).is_match(text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(patterns: &[&str]) -> PatternSet {
+        PatternSet::new(
+            patterns
+                .iter()
+                .map(|p| (p.to_string(), None, Literals::Find)),
+            true,
+        )
+    }
+
+    fn matching(set: &PatternSet, text: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        set.matches(text, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_line_matches_what_a_regex_set_would_match() {
+        let patterns = [
+            r"No space left on device",
+            r"Tests run: [0-9]+, Failures: [1-9]",
+            r"^\s*[0-9]+:[0-9]+\s+error",
+            r"(?:^|[^A-Za-z0-9_])AssertionError(?:[^A-Za-z0-9_]|$)",
+            r"^E {3,}\S",
+        ];
+        let s = set(&patterns);
+        let reference = regex::RegexSetBuilder::new(patterns)
+            .case_insensitive(true)
+            .build()
+            .unwrap();
+        for line in [
+            "OSError: [Errno 28] no SPACE left on device",
+            "Tests run: 4, Failures: 1, Errors: 0",
+            "Tests run: 4, Failures: 0, Errors: 0",
+            "  12:5  error  'x' is not defined",
+            "E       AssertionError: boom",
+            "NotAnAssertionError",
+            "",
+        ] {
+            let expected: Vec<u32> = reference.matches(line).iter().map(|i| i as u32).collect();
+            assert_eq!(matching(&s, line), expected, "{line}");
+        }
+        let mut scratch = Vec::new();
+        assert_eq!(
+            s.first_match("E       AssertionError: boom", &mut scratch),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn only_the_patterns_a_line_needs_are_compiled() {
+        let s = set(&["alpha beta", "gamma delta", "^[0-9]+$"]);
+        assert_eq!(matching(&s, "ALPHA BETA"), vec![0]);
+        assert!(s.entries[0].regex.get().is_some());
+        assert!(s.entries[1].regex.get().is_none(), "no line held its words");
+        assert_eq!(s.without_literals().collect::<Vec<_>>(), vec!["^[0-9]+$"]);
+    }
+
+    #[test]
+    fn a_precompiled_pattern_is_used_as_given() {
+        let exact = Regex::new("Timeout").unwrap();
+        let s = PatternSet::new([("timeout".to_string(), Some(exact), Literals::Find)], true);
+        // The given regex is case-sensitive: it decides, not the set's default.
+        assert!(matching(&s, "timeout").is_empty());
+        assert_eq!(matching(&s, "Timeout"), vec![0]);
+    }
+}
