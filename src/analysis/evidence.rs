@@ -63,12 +63,12 @@ static SET: LazyLock<PatternSet> = LazyLock::new(|| {
         SHAPES
             .iter()
             .zip(builtin::SHAPE_LITERALS)
-            .map(|(s, &literals)| {
-                (
-                    ascii_word_boundaries(s.regex),
-                    None,
-                    Literals::Known(literals),
-                )
+            .map(|(s, &found)| {
+                let literals = match found {
+                    None if s.location => Literals::Location,
+                    found => Literals::Known(found),
+                };
+                (ascii_word_boundaries(s.regex), None, literals)
             }),
         false,
     )

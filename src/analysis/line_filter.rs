@@ -16,6 +16,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
 
 use super::catalog::Catalog;
+use super::line::{self, LogFormat};
 use super::pattern_set::{MIN_LITERAL, PatternSet};
 use super::{evidence, literals, region};
 
@@ -39,6 +40,9 @@ pub struct LineFilter {
     dfa: std::sync::OnceLock<AhoCorasick>,
     /// The patterns without a useful literal, rewritten for raw bytes.
     residual: Option<BytesRegex>,
+    /// Some pattern starts with a file location: lines whose first word holds `:` and a
+    /// digit are looked at too.
+    locations: bool,
 }
 
 impl LineFilter {
@@ -46,8 +50,10 @@ impl LineFilter {
     pub fn new(catalog: &Catalog) -> Result<LineFilter, String> {
         let mut raw: Vec<Vec<u8>> = Vec::new();
         let mut residual: Vec<String> = Vec::new();
+        let mut locations = false;
         for set in [catalog.pattern_set(), evidence::pattern_set()] {
             add_set(set, &mut raw, &mut residual);
+            locations |= set.has_located();
         }
         for source in region::FILTER_SOURCES {
             match literals::required(source, 1) {
@@ -78,6 +84,7 @@ impl LineFilter {
             nfa,
             dfa: std::sync::OnceLock::new(),
             residual,
+            locations,
         })
     }
 
@@ -89,31 +96,71 @@ impl LineFilter {
     }
 
     /// Where in `buf[from..]` the first line worth a look has a byte: a position inside
-    /// that line (or on the line break ending it), or `None` when no line is.
-    pub fn find(&self, buf: &[u8], from: usize) -> Option<usize> {
+    /// that line (or on the line break ending it), or `None` when no line is. `format` says
+    /// where a line's text starts (after its timestamp, say).
+    pub fn find(&self, buf: &[u8], from: usize, format: LogFormat) -> Option<usize> {
         let input = aho_corasick::Input::new(buf).span(from..buf.len());
         let automaton = self.dfa.get().unwrap_or(&self.nfa);
-        let literal = automaton.find(input).map(|m| m.start());
-        let Some(residual) = &self.residual else {
-            return literal;
-        };
-        // The regex only needs to look as far as the literal's line.
-        let limit = literal.map_or(buf.len(), |p| {
+        let mut found = automaton.find(input).map(|m| m.start());
+        // The other searches only need to look as far as that line.
+        let limit = found.map_or(buf.len(), |p| {
             memchr::memchr2(b'\n', b'\r', &buf[p..]).map_or(buf.len(), |e| p + e)
         });
-        let found = residual
-            .shortest_match_at(&buf[..limit], from)
-            .map(|end| end.saturating_sub(1).max(from));
-        match (literal, found) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        if let Some(residual) = &self.residual
+            && let Some(end) = residual.shortest_match_at(&buf[..limit], from)
+        {
+            let at = end.saturating_sub(1).max(from);
+            found = Some(found.map_or(at, |f| f.min(at)));
         }
+        if self.locations
+            && let Some(at) = first_located_line(&buf[..limit], from, format)
+        {
+            found = Some(found.map_or(at, |f| f.min(at)));
+        }
+        found
     }
 
-    /// Is anything in `text` (one line) worth a look?
+    /// Is anything in `text` (one line, without its prefix) worth a look?
     pub fn is_match(&self, text: &[u8]) -> bool {
-        self.find(text, 0).is_some()
+        self.find(text, 0, LogFormat::Plain).is_some()
     }
+}
+
+/// The start of the first line in `buf[from..]` whose text starts with a word holding `:`
+/// and a digit (`src/cart.js:12`, `x.py:3:1:`): the lines a location shape may match.
+fn first_located_line(buf: &[u8], from: usize, format: LogFormat) -> Option<usize> {
+    let mut start = from;
+    while start < buf.len() {
+        let end = memchr::memchr2(b'\n', b'\r', &buf[start..]).map_or(buf.len(), |e| start + e);
+        if starts_with_location(line::split_prefix(&buf[start..end], format).body) {
+            return Some(start);
+        }
+        start = end + 1;
+    }
+    None
+}
+
+/// Does the first word of a line's text (after a runner marker and spaces) hold `:` followed
+/// by a digit? A superset of what `^\s*\S+:[0-9]` accepts on the clean text.
+fn starts_with_location(body: &[u8]) -> bool {
+    let mut text = body;
+    if text.starts_with(b"##[") || text.starts_with(b"[command]") {
+        // The runner's marker is not part of the text the shapes see.
+        let close = memchr::memchr(b']', text).map_or(0, |p| p + 1);
+        text = &text[close..];
+    }
+    let word_start = text
+        .iter()
+        .position(|b| !matches!(b, b' ' | b'\t'))
+        .unwrap_or(text.len());
+    let word = &text[word_start..];
+    let word_end = word
+        .iter()
+        .position(|b| matches!(b, b' ' | b'\t'))
+        .unwrap_or(word.len());
+    word[..word_end]
+        .windows(2)
+        .any(|w| w[0] == b':' && w[1].is_ascii_digit())
 }
 
 fn automaton(literals: &[Vec<u8>], kind: AhoCorasickKind) -> Result<AhoCorasick, String> {
@@ -384,5 +431,16 @@ mod tests {
             assert!(filter.is_match(raw), "{}", String::from_utf8_lossy(raw));
         }
         assert!(!filter.is_match(b"Downloading serde v1.0.215"));
+        // A location at the start of the text, after the runner's timestamp.
+        let github = b"2025-11-20T10:00:00.0000000Z src/app.py:3:1: E302 expected\n";
+        assert_eq!(filter.find(github, 0, LogFormat::RawGithub), Some(0));
+        assert_eq!(
+            filter.find(
+                b"2025-11-20T10:00:00.0000000Z all good\n",
+                0,
+                LogFormat::RawGithub
+            ),
+            None
+        );
     }
 }

@@ -24,8 +24,9 @@ const MAX_EXACT: usize = 64;
 const MAX_CLASS: usize = 10;
 /// Most copies of a repeated piece unrolled.
 const MAX_UNROLL: u32 = 8;
-/// A literal this long is rare enough: longer ones are not worth more strings to search for.
-const RARE_ENOUGH: usize = 4;
+/// A literal this rare ([`rarity`]) is rare enough: rarer ones are not worth more strings to
+/// search for.
+const RARE_ENOUGH: usize = 12;
 
 /// What a piece of a regex says about the text it matches.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +52,13 @@ pub fn required(pattern: &str, min_len: usize) -> Option<Vec<Vec<u8>>> {
         Lits::Exact(set) | Lits::Contains(set) => set,
         Lits::Unknown => return None,
     };
-    (!set.is_empty() && set.iter().all(|l| l.len() >= min_len)).then_some(set)
+    (!set.is_empty() && set.iter().all(|l| useful(l, min_len))).then_some(set)
+}
+
+/// Long enough to be worth a search: `min_len` bytes, or one non-ASCII character (`×`, `✗`:
+/// two or three bytes that seldom occur in a log).
+fn useful(literal: &[u8], min_len: usize) -> bool {
+    literal.len() >= min_len || (literal.len() >= 2 && !literal.is_ascii())
 }
 
 fn lits(hir: &Hir) -> Lits {
@@ -139,11 +146,12 @@ fn concat(parts: Vec<Lits>) -> Lits {
     };
     for part in parts {
         match part {
-            // Multiply while the product stays small and the run is still too short to be
-            // rare: `error[` + `E` is worth it, `connect to ` × 40 addresses is not.
+            // Multiply while the product stays small and the run is still too common: `.py:`
+            // × ten digits is worth it (every pytest line holds `.py::`), `connect to ` × 40
+            // addresses is not.
             Lits::Exact(set)
                 if run.len() * set.len() <= MAX_EXACT
-                    && (set.len() == 1 || min_len(&run) < RARE_ENOUGH) =>
+                    && (set.len() == 1 || min_rarity(&run) < RARE_ENOUGH) =>
             {
                 run = run
                     .iter()
@@ -182,18 +190,38 @@ fn concat(parts: Vec<Lits>) -> Lits {
     }
 }
 
-/// Is `a` a better requirement than `b`? Its shortest literal is longer (a longer literal is
-/// rarer in a log) up to [`RARE_ENOUGH`]; past that, fewer literals are better.
+/// Is `a` a better requirement than `b`? Its most common literal is rarer, up to
+/// [`RARE_ENOUGH`]; past that, fewer literals are better.
 fn better(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
     let key = |set: &[Vec<u8>]| {
-        let shortest = min_len(set);
+        let rarity = min_rarity(set);
         (
-            shortest.min(RARE_ENOUGH),
+            rarity.min(RARE_ENOUGH),
             std::cmp::Reverse(set.len()),
-            shortest,
+            rarity,
         )
     };
     key(a) > key(b)
+}
+
+/// How rare a literal is in logs, roughly: each byte counts by how seldom such bytes occur in
+/// logs. The letters of common English words, spaces, and the punctuation of paths, versions
+/// and times (`./-_:`) count least; brackets, quotes and operators most. So `> task ` is
+/// rarer than `test`, and `error ` than `.py` (every pytest line names a `.py` file).
+pub fn rarity(literal: &[u8]) -> usize {
+    literal
+        .iter()
+        .map(|&b| match b.to_ascii_lowercase() {
+            b' ' | b'e' | b't' | b'a' | b'o' | b'i' | b'n' | b's' | b'r' | b'h' | b'l' | b'd'
+            | b'c' | b'u' | b'.' | b'/' | b'-' | b'_' | b':' => 1,
+            b'a'..=b'z' | b'0'..=b'9' => 2,
+            _ => 3,
+        })
+        .sum()
+}
+
+fn min_rarity(set: &[Vec<u8>]) -> usize {
+    set.iter().map(|l| rarity(l)).min().unwrap_or(0)
 }
 
 fn min_len(set: &[Vec<u8>]) -> usize {

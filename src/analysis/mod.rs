@@ -28,6 +28,7 @@ pub mod region;
 pub mod sanitize;
 pub mod scanner;
 pub mod shapes;
+pub mod shared;
 pub mod verdict;
 
 use std::io::Read;

@@ -36,9 +36,16 @@ pub struct PatternSet {
     literals: Vec<Vec<u8>>,
     /// The patterns requiring each literal (indices into `entries`).
     owners: Vec<Vec<u32>>,
+    /// An automaton cheap to build, for lines of the common log of a few MB.
     finder: AhoCorasick,
-    /// Patterns with no useful literal: tried on every line.
+    /// The fastest automaton, built once a log proves large.
+    fast: OnceLock<AhoCorasick>,
+    /// Patterns with no useful literal: tried on every line given.
     always: Vec<u32>,
+    /// Of those, the ones whose lines a coarser filter must find by a regex of them.
+    residual: Vec<u32>,
+    /// Some pattern starts with a file location instead of a literal.
+    located: bool,
 }
 
 /// A pattern's required literals: known already (found by the build script), or to find.
@@ -46,6 +53,8 @@ pub struct PatternSet {
 pub enum Literals {
     Known(Option<&'static [&'static [u8]]>),
     Find,
+    /// None, but the pattern starts with a file location (see `shapes::Shape::location`).
+    Location,
 }
 
 impl PatternSet {
@@ -62,12 +71,21 @@ impl PatternSet {
         let mut owners: Vec<Vec<u32>> = Vec::new();
         let mut index: std::collections::HashMap<Vec<u8>, usize> = Default::default();
         let mut always = Vec::new();
+        let mut residual = Vec::new();
+        let mut located = false;
         for (i, (source, compiled, known)) in patterns.into_iter().enumerate() {
             let id = i as u32;
             let required = match known {
                 Literals::Known(set) => set.map(|set| set.iter().map(|l| l.to_vec()).collect()),
                 Literals::Find => literals::required(&source, MIN_LITERAL),
+                Literals::Location => {
+                    located = true;
+                    None
+                }
             };
+            if required.is_none() && !matches!(known, Literals::Location) {
+                residual.push(id);
+            }
             match required {
                 Some(set) => {
                     for literal in set {
@@ -87,21 +105,29 @@ impl PatternSet {
             }
             entries.push(Entry { source, regex });
         }
-        let finder = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            // Lines are short: the cheapest automaton to build is fast enough on them.
-            .kind(Some(AhoCorasickKind::NoncontiguousNFA))
-            .build(&literals)
-            .expect("literals of bounded length always build");
+        let finder = automaton(&literals, AhoCorasickKind::ContiguousNFA);
         PatternSet {
             entries,
             case_insensitive,
             literals,
             owners,
             finder,
+            fast: OnceLock::new(),
             always,
+            residual,
+            located,
         }
+    }
+
+    /// The log is large: build the fastest automaton now, its cost is small beside the scan.
+    pub fn expect_large(&self) {
+        self.fast
+            .get_or_init(|| automaton(&self.literals, AhoCorasickKind::DFA));
+    }
+
+    /// Does some pattern start with a file location instead of a literal?
+    pub fn has_located(&self) -> bool {
+        self.located
     }
 
     pub fn len(&self) -> usize {
@@ -121,9 +147,9 @@ impl PatternSet {
         &self.literals
     }
 
-    /// The sources of the patterns without a useful literal.
+    /// The sources of the patterns without a useful literal (and without a location).
     pub fn without_literals(&self) -> impl Iterator<Item = &str> {
-        self.always.iter().map(|&i| self.source(i as usize))
+        self.residual.iter().map(|&i| self.source(i as usize))
     }
 
     /// Pattern `i`, compiled on first use.
@@ -142,7 +168,8 @@ impl PatternSet {
     pub fn candidates(&self, text: &str, out: &mut Vec<u32>) {
         out.clear();
         out.extend_from_slice(&self.always);
-        for m in self.finder.find_overlapping_iter(text.as_bytes()) {
+        let finder = self.fast.get().unwrap_or(&self.finder);
+        for m in finder.find_overlapping_iter(text.as_bytes()) {
             out.extend_from_slice(&self.owners[m.pattern().as_usize()]);
         }
         out.sort_unstable();
@@ -163,6 +190,15 @@ impl PatternSet {
             .map(|&i| i as usize)
             .find(|&i| self.regex(i).is_match(text))
     }
+}
+
+fn automaton(literals: &[Vec<u8>], kind: AhoCorasickKind) -> AhoCorasick {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .kind(Some(kind))
+        .build(literals)
+        .expect("literals of bounded length always build")
 }
 
 #[cfg(test)]

@@ -153,8 +153,10 @@ impl<'a> Scanner<'a> {
             state.bytes += n as u64;
             eof = n == 0;
             if !first && !eof {
-                // A second chunk: the log is large enough to pay for the fastest filter.
+                // A second chunk: the log is large enough to pay for the fastest automata.
                 self.filter.expect_large();
+                self.catalog.pattern_set().expect_large();
+                evidence::pattern_set().expect_large();
             }
             if skipping {
                 // Inside an over-long line: drop bytes up to its end.
@@ -231,7 +233,7 @@ impl<'a> Scanner<'a> {
     ) -> usize {
         let mut pos = from;
         while pos < to {
-            let Some(hit) = self.filter.find(&buf[..to], pos) else {
+            let Some(hit) = self.filter.find(&buf[..to], pos, state.format) else {
                 line_no += count_lines(&buf[pos..to], eof && to == buf.len());
                 return line_no;
             };

@@ -16,6 +16,10 @@ pub struct Shape {
     /// A test runner starts its account of a failure here: the first such line in the failed
     /// command's output is where its explanation begins.
     pub report: bool,
+    /// The shape starts with a file location (`src/cart.js:12`, `x.py:3:1:`) and has no
+    /// literal to search for: the scan finds its lines by their first word holding `:` and a
+    /// digit.
+    pub location: bool,
 }
 
 const fn shape(regex: &'static str, weight: f32, category: Option<&'static str>) -> Shape {
@@ -25,6 +29,19 @@ const fn shape(regex: &'static str, weight: f32, category: Option<&'static str>)
         category,
         after: 0,
         report: false,
+        location: false,
+    }
+}
+
+/// A shape that starts with a file location (see [`Shape::location`]).
+const fn location(regex: &'static str, weight: f32, category: Option<&'static str>) -> Shape {
+    Shape {
+        regex,
+        weight,
+        category,
+        after: 0,
+        report: false,
+        location: true,
     }
 }
 
@@ -41,6 +58,7 @@ const fn block(
         category,
         after,
         report: false,
+        location: false,
     }
 }
 
@@ -52,6 +70,7 @@ const fn report(regex: &'static str, weight: f32, after: usize) -> Shape {
         category: TEST,
         after,
         report: true,
+        location: false,
     }
 }
 
@@ -272,7 +291,7 @@ pub const SHAPES: &[Shape] = &[
         LINT,
     ),
     // A linter's finding with its rule's code: `x.py:3:1: E302`, `README.md:4 MD013`.
-    shape(
+    location(
         r"^\s*\S+:[0-9]+(?::[0-9]+)?:? \[?[A-Z]{1,6}[0-9]{2,4}\]?\b",
         3.5,
         LINT,
@@ -371,7 +390,7 @@ pub const SHAPES: &[Shape] = &[
     ),
     // A message about a line of a file (`src/cart.js:12 Missing semicolon`): how compilers,
     // linters and test frameworks point at a problem.
-    shape(
+    location(
         r"^\s*\.{0,2}/?[\w./-]+\.[A-Za-z]{1,5}:[0-9]+(?::[0-9]+)?:? +[A-Za-z`'\x22]",
         2.5,
         ANY,
