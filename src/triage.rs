@@ -3,8 +3,10 @@
 //! analyse, and judge. The I/O half of analysis; `analysis` itself stays pure.
 
 use std::path::PathBuf;
+use std::sync::{Arc, LazyLock};
 
 use serde::Serialize;
+use tokio::sync::Semaphore;
 
 use crate::analysis::{
     Analyzer, Baseline, JobContext, LogAnalysis, RunFacts, StepSpan, Verdict, redact, verdict,
@@ -35,7 +37,7 @@ pub struct RunAnalysis {
 /// How to explain runs: the client, the compiled catalog, the policy in force.
 pub struct Triage<'a> {
     pub forge: &'a dyn Forge,
-    pub analyzer: &'a Analyzer,
+    pub analyzer: Arc<Analyzer>,
     pub policy: &'a Policy,
     /// Compare with the last passing run's log (costs a few requests per run).
     pub use_baseline: bool,
@@ -67,14 +69,13 @@ impl Triage<'_> {
                 Err(e) => (Vec::new(), Some(e.to_string())),
             };
             let passing = baseline_jobs.iter().find(|(name, _, _)| *name == job.name);
-            let baseline = passing.map(|(_, _, log)| Baseline::from_log(log));
-            let analysis = self.analyzer.analyze_bytes(
-                &log,
-                &JobContext {
-                    steps: &steps,
-                    baseline: baseline.as_ref(),
-                },
-            );
+            let analysis = analyze(
+                self.analyzer.clone(),
+                log,
+                steps,
+                passing.map(|(_, _, log)| log.clone()),
+            )
+            .await;
             jobs.push(JobAnalysis {
                 job: job.clone(),
                 analysis,
@@ -102,7 +103,7 @@ impl Triage<'_> {
     }
 
     /// `(job name, job id, log)` of the last passing run of the same workflow and branch.
-    async fn baseline_jobs(&self, failed: &FailedRun) -> Vec<(String, u64, Vec<u8>)> {
+    async fn baseline_jobs(&self, failed: &FailedRun) -> Vec<(String, u64, Arc<Vec<u8>>)> {
         let run = &failed.run;
         let Ok(Some(success)) = self
             .forge
@@ -119,7 +120,7 @@ impl Triage<'_> {
             if failed.jobs.iter().any(|f| f.name == job.name)
                 && let Ok(log) = self.log(&failed.repo, job.id).await
             {
-                out.push((job.name, job.id, log));
+                out.push((job.name, job.id, Arc::new(log)));
             }
         }
         out
@@ -150,6 +151,38 @@ impl Triage<'_> {
             }
         }
         Ok(bytes)
+    }
+}
+
+/// Analyses running at once: one a core. Analysis is CPU work; the async workers that fetch
+/// logs (and, in the console, draw the screen and answer keys) never run it.
+static ANALYSES: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+/// One log analysed on a blocking thread, at most one a core at a time.
+async fn analyze(
+    analyzer: Arc<Analyzer>,
+    log: Vec<u8>,
+    steps: Vec<StepSpan>,
+    passing: Option<Arc<Vec<u8>>>,
+) -> LogAnalysis {
+    let _permit = ANALYSES.acquire().await;
+    let work = move || {
+        let baseline = passing.map(|log| Baseline::from_log(&log));
+        analyzer.analyze_bytes(
+            &log,
+            &JobContext {
+                steps: &steps,
+                baseline: baseline.as_ref(),
+            },
+        )
+    };
+    match tokio::task::spawn_blocking(work).await {
+        Ok(analysis) => analysis,
+        // A panic in the analysis is a bug: it goes on as it would have on this thread.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        // Only a runtime shutting down cancels it, and then nobody waits for this.
+        Err(_) => std::future::pending().await,
     }
 }
 

@@ -736,7 +736,7 @@ async fn the_runner_finds_the_heal_pr_once_then_follows_it_by_number() {
         secrets: Default::default(),
         audit: std::sync::Arc::new(autoheal::heal::AuditLog::in_dir(home.path())),
         refresh: Default::default(),
-        analyses: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+        explains: Default::default(),
         repos: std::sync::Arc::new(vec![shop()]),
     };
     let issue = issue_for_copilot(&gh).await;
@@ -781,4 +781,56 @@ async fn the_runner_finds_the_heal_pr_once_then_follows_it_by_number() {
         !paths.iter().any(|p| p.contains("/timeline")),
         "a known PR is read by number: {paths:?}"
     );
+}
+
+/// Runs are explained in the order they arrived, except the one the user selects, which
+/// jumps the queue; the analysis of each arrives as an action.
+#[tokio::test]
+async fn the_selected_run_is_explained_before_the_runs_queued_ahead_of_it() {
+    let sim = start_sim().await;
+    let gh = std::sync::Arc::new(client(&sim));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = autoheal::tui::effects::Runner {
+        github: gh.clone(),
+        tx,
+        given_policy: None,
+        limit: 20,
+        cache: None,
+        secrets: Default::default(),
+        audit: std::sync::Arc::new(autoheal::heal::AuditLog::in_dir(home.path())),
+        refresh: Default::default(),
+        explains: Default::default(),
+        repos: std::sync::Arc::new(vec![shop()]),
+    };
+    let policy = autoheal::scan::resolve_policy(gh.as_ref(), &shop(), None)
+        .await
+        .unwrap();
+    let runs: Vec<u64> = autoheal::scan::failed_runs(gh.as_ref(), &shop(), &policy, 20)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.run.id)
+        .collect();
+    assert!(runs.len() >= 3, "{runs:?}");
+    for &id in &runs {
+        runner.run(Effect::Explain((shop(), id)));
+    }
+    let last = *runs.last().unwrap();
+    runner.run(Effect::ExplainFirst((shop(), last)));
+    runner.start_explainers(1);
+    let mut order = Vec::new();
+    while order.len() < runs.len() {
+        let action = tokio::time::timeout(Duration::from_secs(20), rx.recv())
+            .await
+            .expect("every run is explained")
+            .expect("the runner is alive");
+        if let Action::Explained { key, result } = action {
+            assert!(result.is_ok(), "{result:?}");
+            order.push(key.1);
+        }
+    }
+    let mut expected = vec![last];
+    expected.extend(runs.iter().copied().filter(|&id| id != last));
+    assert_eq!(order, expected);
 }

@@ -6,7 +6,7 @@ use chrono::Utc;
 use clap::Args;
 use serde::Serialize;
 
-use crate::analysis::Analyzer;
+use crate::analysis;
 use crate::config::PolicySource;
 use crate::humanize;
 use crate::scan::{self, RunReport};
@@ -74,10 +74,11 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
             warnings: policy.warnings.clone(),
             error: None,
         };
-        let analyzer = Analyzer::new(&policy.policy.failure_patterns).map_err(Failure::usage)?;
+        let analyzer = analysis::shared::analyzer_for(&policy.policy.failure_patterns)
+            .map_err(Failure::usage)?;
         let triage = Triage {
             forge: session.forge(),
-            analyzer: &analyzer,
+            analyzer,
             policy: &policy.policy,
             use_baseline: !args.no_baseline,
             // The demo's logs are regenerated on every start: nothing to keep.

@@ -20,7 +20,7 @@ pub use audit::AuditLog;
 pub use execute::{CopilotOutcome, Executor, HealError, HealOutcome};
 pub use plan::HealPlan;
 
-use crate::analysis::Analyzer;
+use crate::analysis::shared;
 use crate::config::LoadedPolicy;
 use crate::forge::{Forge, Job, RepoRef};
 use crate::scan::{self, FailedRun, ScanError};
@@ -57,15 +57,20 @@ pub async fn prepare(
         .into_iter()
         .filter(Job::failed)
         .collect();
-    let analyzer = Analyzer::new(&policy.policy.failure_patterns).map_err(|message| {
-        ScanError::Config(crate::config::ConfigError::Invalid {
-            file: policy.source.to_string(),
-            message,
-        })
-    })?;
+    // One analyzer per policy, built off the async workers the first time it is needed.
+    let patterns = policy.policy.failure_patterns.clone();
+    let analyzer = tokio::task::spawn_blocking(move || shared::analyzer_for(&patterns))
+        .await
+        .unwrap_or_else(|e| Err(format!("building the analyzer failed: {e}")))
+        .map_err(|message| {
+            ScanError::Config(crate::config::ConfigError::Invalid {
+                file: policy.source.to_string(),
+                message,
+            })
+        })?;
     let triage = Triage {
         forge,
-        analyzer: &analyzer,
+        analyzer,
         policy: &policy.policy,
         use_baseline: true,
         cache,

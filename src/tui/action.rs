@@ -93,7 +93,10 @@ pub struct PrSnapshot {
 pub enum Effect {
     /// Poll one repository now.
     Refresh(Option<RepoRef>),
+    /// Explain a run (queued behind the others).
     Explain(RunKey),
+    /// The user looks at a run not yet explained: it goes to the front of the queue.
+    ExplainFirst(RunKey),
     Heal {
         key: RunKey,
         steps: Steps,

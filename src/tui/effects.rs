@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::sync::{Notify, mpsc};
 
 use super::action::{Action, Effect, PrSnapshot, RunKey};
+use super::explain_queue::ExplainQueue;
 use crate::config::LoadedPolicy;
 use crate::forge::{Forge, GitHub, RepoRef};
 use crate::heal::{self, AuditLog, Executor, HealError};
@@ -23,11 +24,15 @@ pub struct Runner {
     pub audit: Arc<AuditLog>,
     /// Wakes the pollers for an immediate refresh.
     pub refresh: Arc<Notify>,
-    /// At most two analyses at once: they download logs.
-    pub analyses: Arc<Semaphore>,
+    /// The runs waiting to be explained.
+    pub explains: Arc<ExplainQueue>,
     /// The watched repositories (for statistics and cleanup).
     pub repos: Arc<Vec<RepoRef>>,
 }
+
+/// Runs explained at once. Explaining is mostly waiting for GitHub (the run, its jobs, its
+/// logs and the last green run's); the analysis itself runs on blocking threads, one a core.
+pub const EXPLAINERS: usize = 6;
 
 impl Runner {
     fn send(&self, action: Action) {
@@ -71,28 +76,41 @@ impl Runner {
         });
     }
 
+    /// Starts the tasks that explain queued runs, each one run at a time.
+    pub fn start_explainers(&self, count: usize) {
+        for _ in 0..count {
+            let me = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    let key = me.explains.next().await;
+                    me.explain(key).await;
+                }
+            });
+        }
+    }
+
+    async fn explain(&self, key: RunKey) {
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        let result = heal::prepare(
+            self.github.as_ref(),
+            &key.0,
+            key.1,
+            self.given_policy.as_deref(),
+            self.cache.clone(),
+            &secrets,
+        )
+        .await
+        .map(Box::new)
+        .map_err(|e| e.to_string());
+        self.send(Action::Explained { key, result });
+    }
+
     pub fn run(&self, effect: Effect) {
         let me = self.clone();
         match effect {
             Effect::Refresh(_) => self.refresh.notify_waiters(),
-            Effect::Explain(key) => {
-                tokio::spawn(async move {
-                    let _permit = me.analyses.acquire().await;
-                    let secrets: Vec<&str> = me.secrets.iter().map(String::as_str).collect();
-                    let result = heal::prepare(
-                        me.github.as_ref(),
-                        &key.0,
-                        key.1,
-                        me.given_policy.as_deref(),
-                        me.cache.clone(),
-                        &secrets,
-                    )
-                    .await
-                    .map(Box::new)
-                    .map_err(|e| e.to_string());
-                    me.send(Action::Explained { key, result });
-                });
-            }
+            Effect::Explain(key) => self.explains.push(key),
+            Effect::ExplainFirst(key) => self.explains.prioritize(&key),
             Effect::Heal {
                 key,
                 steps,

@@ -9,6 +9,7 @@ pub mod action;
 pub mod app;
 pub mod crash;
 pub mod effects;
+pub mod explain_queue;
 pub mod highlight;
 pub mod keymap;
 pub mod terminal;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::Event;
-use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::sync::{Notify, mpsc};
 
 use crate::cli::{Failure, Session};
 use crate::config::LoadedPolicy;
@@ -74,7 +75,7 @@ pub async fn run(
         secrets: Arc::new(app.secrets.clone()),
         audit: Arc::new(crate::heal::AuditLog::in_dir(&crate::paths::data_dir())),
         refresh: Arc::new(Notify::new()),
-        analyses: Arc::new(Semaphore::new(2)),
+        explains: Arc::new(explain_queue::ExplainQueue::new()),
         repos: Arc::new(session.repos.clone()),
     };
 
@@ -88,6 +89,7 @@ pub async fn run(
     }
     spawn_input_reader(tx.clone());
     runner.start_pollers(&session.repos, interval);
+    runner.start_explainers(effects::EXPLAINERS);
     app.status.polling = session.repos.len();
 
     let mut tick = tokio::time::interval(Duration::from_secs(1));

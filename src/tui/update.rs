@@ -477,7 +477,11 @@ fn select_changed(app: &mut App) -> Vec<Effect> {
     };
     let row = &mut app.rows[i];
     row.is_new = false;
-    watch_pr(row).into_iter().collect()
+    let mut effects: Vec<Effect> = watch_pr(row).into_iter().collect();
+    if row.prepared.is_none() && row.explain_error.is_none() {
+        effects.push(Effect::ExplainFirst(row.key.clone()));
+    }
+    effects
 }
 
 /// Follows the row's heal PR: found through its tracking issue, then asked for by number
