@@ -17,7 +17,7 @@ use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
 
 use super::catalog::Catalog;
 use super::line::{self, LogFormat};
-use super::pattern_set::{MIN_LITERAL, PatternSet};
+use super::pattern_set::PatternSet;
 use super::{evidence, literals, region};
 
 /// Markers of the runner's own lines, looked at whatever their text.
@@ -32,17 +32,20 @@ const MARKERS: &[&str] = &[
 /// The coarse pass over raw bytes.
 #[derive(Debug, Clone)]
 pub struct LineFilter {
-    /// The literals searched for, in their raw forms.
-    raw: Vec<Vec<u8>>,
-    /// An automaton cheap to build (a few milliseconds), for the common log of a few MB.
+    /// The literals searched for, in their raw forms: an automaton cheap to build (a few
+    /// milliseconds), for the common log of a few MB.
     nfa: AhoCorasick,
-    /// The fastest automaton, built (in ~15 ms) once a log proves large.
-    dfa: std::sync::OnceLock<AhoCorasick>,
     /// The patterns without a useful literal, rewritten for raw bytes.
     residual: Option<BytesRegex>,
     /// Some pattern starts with a file location: lines whose first word holds `:` and a
     /// digit are looked at too.
     locations: bool,
+    /// Every pattern's and shape's source, for the large-log filter.
+    sources: Vec<String>,
+    /// For a large log: one byte regex of every pattern, shape and marker. It costs ~20 ms to
+    /// build and warms up over the first megabytes, then runs faster than the literal search
+    /// (whose automaton has hundreds of literals) and passes fewer lines.
+    large: std::sync::OnceLock<Option<BytesRegex>>,
 }
 
 impl LineFilter {
@@ -51,10 +54,13 @@ impl LineFilter {
         let mut raw: Vec<Vec<u8>> = Vec::new();
         let mut residual: Vec<String> = Vec::new();
         let mut locations = false;
+        let mut sources = Vec::new();
         for set in [catalog.pattern_set(), evidence::pattern_set()] {
             add_set(set, &mut raw, &mut residual);
             locations |= set.has_located();
+            sources.extend((0..set.len()).map(|i| set.source(i).to_string()));
         }
+        sources.extend(region::FILTER_SOURCES.iter().map(|s| s.to_string()));
         for source in region::FILTER_SOURCES {
             match literals::required(source, 1) {
                 Some(set) => raw.extend(set.iter().flat_map(|l| raw_forms(l))),
@@ -80,28 +86,31 @@ impl LineFilter {
             Some(residual_regex(&residual)?)
         };
         Ok(LineFilter {
-            raw,
             nfa,
-            dfa: std::sync::OnceLock::new(),
             residual,
             locations,
+            sources,
+            large: std::sync::OnceLock::new(),
         })
     }
 
-    /// The log is large: build the fastest automaton now, its cost is small beside the scan.
+    /// The log is large: build the large-log filter now, its cost is small beside the scan.
     pub fn expect_large(&self) {
-        self.dfa.get_or_init(|| {
-            automaton(&self.raw, AhoCorasickKind::DFA).unwrap_or_else(|_| self.nfa.clone())
-        });
+        self.large.get_or_init(|| large_filter(&self.sources).ok());
     }
 
     /// Where in `buf[from..]` the first line worth a look has a byte: a position inside
     /// that line (or on the line break ending it), or `None` when no line is. `format` says
     /// where a line's text starts (after its timestamp, say).
     pub fn find(&self, buf: &[u8], from: usize, format: LogFormat) -> Option<usize> {
+        if let Some(Some(large)) = self.large.get() {
+            // The match's last byte is on the line (a match may end on its line break).
+            return large
+                .shortest_match_at(buf, from)
+                .map(|end| end.saturating_sub(1).max(from));
+        }
         let input = aho_corasick::Input::new(buf).span(from..buf.len());
-        let automaton = self.dfa.get().unwrap_or(&self.nfa);
-        let mut found = automaton.find(input).map(|m| m.start());
+        let mut found = self.nfa.find(input).map(|m| m.start());
         // The other searches only need to look as far as that line.
         let limit = found.map_or(buf.len(), |p| {
             memchr::memchr2(b'\n', b'\r', &buf[p..]).map_or(buf.len(), |e| p + e)
@@ -180,34 +189,49 @@ fn add_set(set: &PatternSet, raw: &mut Vec<Vec<u8>>, residual: &mut Vec<String>)
 }
 
 /// The forms a literal of the clean text takes in the raw bytes. Inside a literal a space is
-/// a space (a tab becomes four), except in a run of four or more; at either end it may be the
-/// start or end of a tab's expansion. So the ends' spaces are dropped, and a run of four
-/// spaces splits the literal, keeping its longest piece; when that leaves too little to
-/// search for, the literal is kept with each end's spaces as they are or as one tab.
+/// a space (a tab becomes four), except in a run of four or more, which splits the literal
+/// (its longest piece is kept). A run of spaces at either end may end (or start) with a tab's
+/// four: so `E   ` is searched for as `E   `, `E\t`, `E \t` and `E  \t`.
 fn raw_forms(literal: &[u8]) -> Vec<Vec<u8>> {
     let text = String::from_utf8_lossy(literal);
-    let core = text
+    let piece = text
         .split("    ")
-        .map(|piece| piece.trim_matches(' '))
-        .max_by_key(|piece| piece.len())
+        .max_by_key(|piece| piece.trim_matches(' ').len())
         .unwrap_or_default();
-    if core.len() >= MIN_LITERAL || core.len() == text.len() {
-        return vec![core.as_bytes().to_vec()];
+    let core = piece.trim_matches(' ');
+    if core.is_empty() {
+        return Vec::new();
     }
-    let start = text.len() - text.trim_start_matches(' ').len();
-    let end = text.len() - text.trim_end_matches(' ').len();
-    let middle = &text[start..text.len() - end];
-    let lead = [&text[..start], if start > 0 { "\t" } else { "" }];
-    let trail = [&text[text.len() - end..], if end > 0 { "\t" } else { "" }];
+    let lead = piece.len() - piece.trim_start_matches(' ').len();
+    let trail = piece.len() - piece.trim_end_matches(' ').len();
+    // `k` spaces before the text: as they are, or a tab then fewer spaces.
+    let leads: Vec<String> = std::iter::once(" ".repeat(lead))
+        .chain((0..lead).map(|j| format!("\t{}", " ".repeat(j))))
+        .collect();
+    let trails: Vec<String> = std::iter::once(" ".repeat(trail))
+        .chain((0..trail).map(|j| format!("{}\t", " ".repeat(j))))
+        .collect();
     let mut forms = Vec::new();
-    for l in lead {
-        for t in trail {
-            forms.push(format!("{l}{middle}{t}").into_bytes());
+    for l in &leads {
+        for t in &trails {
+            forms.push(format!("{l}{core}{t}").into_bytes());
         }
     }
     forms.sort_unstable();
     forms.dedup();
     forms
+}
+
+/// Every pattern, shape and marker as one regex over raw bytes (see [`LineFilter::large`]).
+fn large_filter(sources: &[String]) -> Result<BytesRegex, String> {
+    let mut alternatives = vec![
+        r"##\[(?:group|error|endgroup)\]".to_string(),
+        r"Post job cleanup\.|Cleaning up orphan processes".to_string(),
+        // Escapes and control characters vanish from the clean text and may join a word.
+        r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]".to_string(),
+    ];
+    alternatives.extend(sources.iter().cloned());
+    residual_regex(&alternatives)
 }
 
 /// The patterns without a useful literal, as one regex over raw bytes.
@@ -226,8 +250,8 @@ fn residual_regex(sources: &[String]) -> Result<BytesRegex, String> {
         .case_insensitive(true)
         .unicode(false)
         .multi_line(true)
-        .size_limit(16 << 20)
-        .dfa_size_limit(16 << 20)
+        .size_limit(64 << 20)
+        .dfa_size_limit(64 << 20)
         .build()
         .map_err(|e| format!("cannot build the line filter: {e}"))
 }
@@ -409,15 +433,27 @@ mod tests {
                 .collect()
         };
         assert_eq!(forms("exited with"), vec!["exited with"]);
-        assert_eq!(forms(" failed "), vec!["failed"]);
+        assert_eq!(
+            forms(" failed "),
+            vec!["\tfailed\t", "\tfailed ", " failed\t", " failed "]
+        );
         assert_eq!(forms("a    long piece"), vec!["long piece"]);
         assert_eq!(forms("$ "), vec!["$\t", "$ "]);
+        assert_eq!(forms("E   "), vec!["E\t", "E \t", "E  \t", "E   "]);
     }
 
     #[test]
     fn every_line_the_precise_checks_accept_passes_the_filter() {
         let catalog = Catalog::builtin().unwrap();
-        let filter = LineFilter::new(&catalog).unwrap();
+        let literal = LineFilter::new(&catalog).unwrap();
+        let large = LineFilter::new(&catalog).unwrap();
+        large.expect_large();
+        for filter in [literal, large] {
+            lines_the_checks_accept_pass(&filter);
+        }
+    }
+
+    fn lines_the_checks_accept_pass(filter: &LineFilter) {
         for raw in [
             &b"2025-11-20T10:00:00.0000000Z ##[error]Process completed with exit code 1."[..],
             b"npm ERR! code\tE404",
@@ -433,7 +469,7 @@ mod tests {
         assert!(!filter.is_match(b"Downloading serde v1.0.215"));
         // A location at the start of the text, after the runner's timestamp.
         let github = b"2025-11-20T10:00:00.0000000Z src/app.py:3:1: E302 expected\n";
-        assert_eq!(filter.find(github, 0, LogFormat::RawGithub), Some(0));
+        assert!(filter.find(github, 0, LogFormat::RawGithub).is_some());
         assert_eq!(
             filter.find(
                 b"2025-11-20T10:00:00.0000000Z all good\n",

@@ -12,7 +12,7 @@
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::{Regex, RegexBuilder};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use super::literals;
 
@@ -38,8 +38,10 @@ pub struct PatternSet {
     owners: Vec<Vec<u32>>,
     /// An automaton cheap to build, for lines of the common log of a few MB.
     finder: AhoCorasick,
-    /// The fastest automaton, built once a log proves large.
-    fast: OnceLock<AhoCorasick>,
+    /// For a large log: all the patterns in one `RegexSet`. It costs ~20 ms to build and
+    /// warms up over the first megabytes, then matches a line in one pass, faster than the
+    /// literal search and the few regexes it leads to.
+    large: OnceLock<Option<RegexSet>>,
     /// Patterns with no useful literal: tried on every line given.
     always: Vec<u32>,
     /// Of those, the ones whose lines a coarser filter must find by a regex of them.
@@ -112,17 +114,23 @@ impl PatternSet {
             literals,
             owners,
             finder,
-            fast: OnceLock::new(),
+            large: OnceLock::new(),
             always,
             residual,
             located,
         }
     }
 
-    /// The log is large: build the fastest automaton now, its cost is small beside the scan.
+    /// The log is large: build the large-log set now, its cost is small beside the scan.
     pub fn expect_large(&self) {
-        self.fast
-            .get_or_init(|| automaton(&self.literals, AhoCorasickKind::DFA));
+        self.large.get_or_init(|| {
+            RegexSetBuilder::new(self.entries.iter().map(|e| e.source.as_str()))
+                .case_insensitive(self.case_insensitive)
+                .size_limit(SIZE_LIMIT * 4)
+                .dfa_size_limit(SIZE_LIMIT * 4)
+                .build()
+                .ok()
+        });
     }
 
     /// Does some pattern start with a file location instead of a literal?
@@ -168,8 +176,7 @@ impl PatternSet {
     pub fn candidates(&self, text: &str, out: &mut Vec<u32>) {
         out.clear();
         out.extend_from_slice(&self.always);
-        let finder = self.fast.get().unwrap_or(&self.finder);
-        for m in finder.find_overlapping_iter(text.as_bytes()) {
+        for m in self.finder.find_overlapping_iter(text.as_bytes()) {
             out.extend_from_slice(&self.owners[m.pattern().as_usize()]);
         }
         out.sort_unstable();
@@ -178,12 +185,20 @@ impl PatternSet {
 
     /// The patterns that match `text`, ascending, into `out`.
     pub fn matches(&self, text: &str, out: &mut Vec<u32>) {
+        if let Some(Some(set)) = self.large.get() {
+            out.clear();
+            out.extend(set.matches(text).iter().map(|i| i as u32));
+            return;
+        }
         self.candidates(text, out);
         out.retain(|&i| self.regex(i as usize).is_match(text));
     }
 
     /// The first pattern (lowest index) matching `text`.
     pub fn first_match(&self, text: &str, scratch: &mut Vec<u32>) -> Option<usize> {
+        if let Some(Some(set)) = self.large.get() {
+            return set.matches(text).iter().next();
+        }
         self.candidates(text, scratch);
         scratch
             .iter()
@@ -251,6 +266,16 @@ mod tests {
             s.first_match("E       AssertionError: boom", &mut scratch),
             Some(3)
         );
+        // A large log's `RegexSet` finds the same.
+        s.expect_large();
+        for line in [
+            "Tests run: 4, Failures: 1, Errors: 0",
+            "E       AssertionError: x",
+            "ok",
+        ] {
+            let expected: Vec<u32> = reference.matches(line).iter().map(|i| i as u32).collect();
+            assert_eq!(matching(&s, line), expected, "{line}");
+        }
     }
 
     #[test]

@@ -145,6 +145,8 @@ impl<'a> Scanner<'a> {
         let mut eof = false;
         let mut skipping = false;
         let mut first = true;
+        // Bytes before `clean_to` have had their colour codes taken out.
+        let mut clean_to = 0usize;
         while !eof {
             let start_len = buf.len();
             buf.resize(start_len + CHUNK, 0);
@@ -167,10 +169,14 @@ impl<'a> Scanner<'a> {
                     }
                     None => {
                         buf.truncate(done);
+                        clean_to = clean_to.min(done);
                         continue;
                     }
                 }
+                clean_to = clean_to.min(done);
             }
+            let from = clean_to.min(buf.len());
+            clean_to = strip_csi(&mut buf, from);
             if first {
                 state.format = line::detect_format(&buf[..buf.len().min(64 * 1024)]);
                 first = false;
@@ -196,6 +202,7 @@ impl<'a> Scanner<'a> {
                 state.long_lines_cut += 1;
                 line_no += 1;
                 buf.truncate(done);
+                clean_to = clean_to.min(done);
                 skipping = true;
                 continue;
             }
@@ -215,6 +222,7 @@ impl<'a> Scanner<'a> {
                 }
                 buf.drain(..keep);
                 done -= keep;
+                clean_to = clean_to.saturating_sub(keep);
             }
         }
         state.total_lines = line_no.saturating_sub(1);
@@ -504,6 +512,49 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// Takes the CSI sequences (`ESC [ parameters final`: colours, cursor moves, line erases) out
+/// of `buf[from..]`, in place, and returns where an unfinished one at the end begins (or the
+/// end). With them gone, a word that colour codes split (`ER\x1b[0mROR`) is whole again for
+/// the literal search, and a coloured line is looked at only when it holds a literal. No line
+/// break is ever inside one, so lines and their numbers stay as they were; and a line's clean
+/// text (`sanitize::clean`) never had them. Other escapes stay (the filter looks at every
+/// line that holds one).
+fn strip_csi(buf: &mut Vec<u8>, from: usize) -> usize {
+    let len = buf.len();
+    let (mut read, mut write) = (from, from);
+    let mut unfinished = len;
+    while let Some(at) = memchr::memchr(0x1b, &buf[read..len]).map(|p| read + p) {
+        if at + 1 >= len {
+            unfinished = at;
+            break;
+        }
+        let mut end = at + 2;
+        if buf[at + 1] == b'[' {
+            while end < len && (0x20..0x40).contains(&buf[end]) {
+                end += 1;
+            }
+            if end >= len {
+                unfinished = at;
+                break;
+            }
+        }
+        if buf[at + 1] != b'[' || !(0x40..0x7f).contains(&buf[end]) {
+            // Not a CSI sequence: keep the escape byte, go on after it.
+            buf.copy_within(read..at + 1, write);
+            write += at + 1 - read;
+            read = at + 1;
+            continue;
+        }
+        buf.copy_within(read..at, write);
+        write += at - read;
+        read = end + 1;
+    }
+    buf.copy_within(read..len, write);
+    let kept = write + (len - read);
+    buf.truncate(kept);
+    kept - (len - unfinished.max(read))
+}
+
 /// A printable-ASCII line whose only escapes are CSI sequences (colours, mostly), without
 /// them, into `out`: then exactly what `sanitize::clean` gives, without its cost. `false`
 /// (and `out` unusable) for any other line, which needs the full cleaning.
@@ -731,6 +782,23 @@ pub fn readable_lines(bytes: &[u8]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_codes_leave_the_buffer_and_lines_stay_where_they_were() {
+        let mut buf = b"a\x1b[1mER\x1b[0mROR\r\nb\x1b]0;t\x07c\n\x1b[".to_vec();
+        let resume = strip_csi(&mut buf, 0);
+        assert_eq!(buf, b"aERROR\r\nb\x1b]0;t\x07c\n\x1b[");
+        // The unfinished sequence at the end waits for the rest of it.
+        assert_eq!(resume, buf.len() - 2);
+        buf.extend_from_slice(b"31mx\x1b[0m\n");
+        let resume = strip_csi(&mut buf, resume);
+        assert_eq!(buf, b"aERROR\r\nb\x1b]0;t\x07c\nx\n");
+        assert_eq!(resume, buf.len());
+        // A malformed sequence keeps its bytes; a line break is never swallowed.
+        let mut odd = b"x\x1b[12\ny".to_vec();
+        strip_csi(&mut odd, 0);
+        assert_eq!(odd, b"x\x1b[12\ny");
+    }
 
     #[test]
     fn stripping_colours_gives_what_cleaning_gives() {
