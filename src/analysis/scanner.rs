@@ -323,9 +323,9 @@ impl<'a> Scanner<'a> {
             // Keep the last matches, not the first: in a log with hundreds of hits the real
             // failure is near the end.
             if state.matches.len() >= MAX_MATCHES {
-                state.matches.remove(0);
+                state.matches.pop_front();
             }
-            state.matches.push(LineMatch {
+            state.matches.push_back(LineMatch {
                 line: line_no,
                 step: step.clone(),
                 found: f.clone(),
@@ -635,7 +635,8 @@ struct State {
     bytes: u64,
     total_lines: usize,
     candidates: Vec<Candidate>,
-    matches: Vec<LineMatch>,
+    /// The last [`MAX_MATCHES`] matches (a queue: the oldest leaves as a new one comes).
+    matches: std::collections::VecDeque<LineMatch>,
     matches_total: usize,
     current_group: Option<String>,
     /// Inside the `##[group]Run ...` block where the runner echoes a step's script.
@@ -668,7 +669,7 @@ impl State {
             total_lines: self.total_lines,
             bytes: self.bytes,
             candidates: self.candidates,
-            matches: self.matches,
+            matches: self.matches.into(),
             matches_total: self.matches_total,
             last_error_step: self.last_error_step,
             long_lines_cut: self.long_lines_cut,
