@@ -66,7 +66,10 @@ fn main() {
         .unwrap_or(200);
     let dir = data_dir();
     std::fs::create_dir_all(&dir).expect("create target/bench-data");
-    let analyzer = Analyzer::new(&[]).expect("the built-in catalog compiles");
+    // `autoheal analyze` without `--config` uses the default policy, whose
+    // `failure_patterns` come before the catalog: ripgrep gets the same patterns.
+    let defaults = autoheal::config::Policy::default().failure_patterns;
+    let analyzer = Analyzer::new(&defaults).expect("the built-in catalog compiles");
     let patterns = write_patterns(&analyzer, &dir.join("patterns.txt"));
     let listing = args.iter().any(|a| a == "--list");
 
@@ -383,7 +386,8 @@ fn memory(cases: &[Case]) {
 }
 
 fn rss_child(path: &Path) {
-    let analyzer = Analyzer::new(&[]).expect("the built-in catalog compiles");
+    let defaults = autoheal::config::Policy::default().failure_patterns;
+    let analyzer = Analyzer::new(&defaults).expect("the built-in catalog compiles");
     let before = vm_hwm_kib();
     let start = Instant::now();
     let file = File::open(path).expect("open the log");
