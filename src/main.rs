@@ -7,11 +7,20 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = autoheal::cli::Cli::parse();
     autoheal::logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    // Analysing one log needs no network and no worker threads: starting fast matters more
+    // (one process per downloaded log, in a workflow).
+    let single = matches!(cli.command, Some(autoheal::cli::Command::Analyze(_)));
+    let built = if single {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+    };
+    let runtime = match built {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("autoheal: cannot start the async runtime: {e}");

@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use autoheal::analysis::line::{self, LogFormat};
-use autoheal::analysis::line_filter::LineFilter;
+use autoheal::analysis::line_filter::{Candidates, LineFilter};
 use autoheal::analysis::scanner::split_lines;
 use autoheal::analysis::{Catalog, evidence, sanitize};
 use regex::{RegexSet, RegexSetBuilder};
@@ -63,6 +63,7 @@ fn no_line_a_pattern_or_shape_matches_is_filtered_out() {
     let shape_set = reference((0..shapes.len()).map(|i| shapes.source(i).into()), false);
     let (mut lines, mut taken, mut checked) = (0usize, 0usize, 0usize);
     let mut found = Vec::new();
+    let mut candidates = Candidates::default();
     for log in &logs {
         let bytes = std::fs::read(log).expect("read the log");
         let format: LogFormat = line::detect_format(&bytes[..bytes.len().min(64 * 1024)]);
@@ -81,6 +82,12 @@ fn no_line_a_pattern_or_shape_matches_is_filtered_out() {
             );
             shapes.matches(text, &mut found);
             assert_eq!(found, by_shape, "shapes on {text:?} in {}", log.display());
+            // As the scan matches: the filter's own automaton names the candidates.
+            filter.candidates(text, &mut candidates);
+            patterns.matches_among(text, &candidates.patterns, &mut found);
+            assert_eq!(found, by_catalog, "catalog (scan) on {text:?}");
+            shapes.matches_among(text, &candidates.shapes, &mut found);
+            assert_eq!(found, by_shape, "shapes (scan) on {text:?}");
             if by_catalog.is_empty() && by_shape.is_empty() {
                 continue;
             }

@@ -244,6 +244,21 @@ impl Catalog {
     pub fn match_line(&self, line: &str) -> Option<PatternMatch> {
         let mut matched = Vec::new();
         self.set.matches(line, &mut matched);
+        self.first_of(line, &matched)
+    }
+
+    /// The same, given the patterns whose literals an automaton found on the line.
+    pub fn match_line_among(
+        &self,
+        line: &str,
+        candidates: &[u32],
+        matched: &mut Vec<u32>,
+    ) -> Option<PatternMatch> {
+        self.set.matches_among(line, candidates, matched);
+        self.first_of(line, matched)
+    }
+
+    fn first_of(&self, line: &str, matched: &[u32]) -> Option<PatternMatch> {
         let index = *matched.first()? as usize;
         let p = &self.patterns[index];
         let builtin = if p.inherits_category || p.inherits_recommendation {

@@ -120,6 +120,12 @@ pub fn of(text: &str) -> Evidence {
     })
 }
 
+/// The same, given the shapes whose literals an automaton found on the line.
+pub fn of_among(text: &str, candidates: &[u32], matched: &mut Vec<u32>) -> Evidence {
+    SET.matches_among(text, candidates, matched);
+    judge(text, matched)
+}
+
 fn judge(text: &str, matched: &[u32]) -> Evidence {
     if matched.is_empty() {
         return Evidence::NONE;

@@ -17,7 +17,6 @@ use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
 
 use super::catalog::Catalog;
 use super::line::{self, LogFormat};
-use super::pattern_set::PatternSet;
 use super::{evidence, literals, region};
 
 /// Markers of the runner's own lines, looked at whatever their text.
@@ -29,12 +28,29 @@ const MARKERS: &[&str] = &[
     "cleaning up orphan processes",
 ];
 
+/// The patterns requiring one literal.
+#[derive(Debug, Clone, Default)]
+struct Owners {
+    patterns: Vec<u32>,
+    shapes: Vec<u32>,
+}
+
+/// The patterns (of the catalog) and shapes whose literals a line holds.
+#[derive(Debug, Default)]
+pub struct Candidates {
+    pub patterns: Vec<u32>,
+    pub shapes: Vec<u32>,
+}
+
 /// The coarse pass over raw bytes.
 #[derive(Debug, Clone)]
 pub struct LineFilter {
     /// The literals searched for, in their raw forms: an automaton cheap to build (a few
-    /// milliseconds), for the common log of a few MB.
+    /// milliseconds), for the common log of a few MB. The same automaton, run on a line's
+    /// clean text, names the patterns worth running there.
     nfa: AhoCorasick,
+    /// For each literal: the catalog patterns and the shapes that require it.
+    owners: Vec<Owners>,
     /// The patterns without a useful literal, rewritten for raw bytes.
     residual: Option<BytesRegex>,
     /// Some pattern starts with a file location: lines whose first word holds `:` and a
@@ -51,35 +67,61 @@ pub struct LineFilter {
 impl LineFilter {
     /// The filter for a catalog, the evidence shapes and the CI's markers.
     pub fn new(catalog: &Catalog) -> Result<LineFilter, String> {
-        let mut raw: Vec<Vec<u8>> = Vec::new();
+        // Each raw form, with the patterns and shapes whose literals take that form.
+        let mut forms: std::collections::HashMap<Vec<u8>, Owners> = Default::default();
         let mut residual: Vec<String> = Vec::new();
         let mut locations = false;
         let mut sources = Vec::new();
-        for set in [catalog.pattern_set(), evidence::pattern_set()] {
-            add_set(set, &mut raw, &mut residual);
+        for (which, set) in [catalog.pattern_set(), evidence::pattern_set()]
+            .into_iter()
+            .enumerate()
+        {
+            for (i, literal) in set.literals().iter().enumerate() {
+                for form in raw_forms(literal) {
+                    let owners = forms.entry(form).or_default();
+                    let list = if which == 0 {
+                        &mut owners.patterns
+                    } else {
+                        &mut owners.shapes
+                    };
+                    list.extend_from_slice(set.owners(i));
+                }
+            }
+            residual.extend(set.without_literals().map(String::from));
             locations |= set.has_located();
             sources.extend((0..set.len()).map(|i| set.source(i).to_string()));
         }
         sources.extend(region::FILTER_SOURCES.iter().map(|s| s.to_string()));
         for source in region::FILTER_SOURCES {
             match literals::required(source, 1) {
-                Some(set) => raw.extend(set.iter().flat_map(|l| raw_forms(l))),
+                Some(set) => {
+                    for literal in &set {
+                        for form in raw_forms(literal) {
+                            forms.entry(form).or_default();
+                        }
+                    }
+                }
                 None => residual.push(source.to_string()),
             }
         }
-        raw.extend(MARKERS.iter().map(|m| m.as_bytes().to_vec()));
+        let mut controls: Vec<Vec<u8>> = MARKERS.iter().map(|m| m.as_bytes().to_vec()).collect();
         // Control characters (C0, DEL, and C1 in UTF-8) vanish from the clean text and may
-        // join the pieces of a word: such a line is always looked at.
-        raw.extend(
+        // join the pieces of a word: such a line is always looked at. (The scan has taken the
+        // colour codes out already; other escapes stay.)
+        controls.extend(
             (0u8..0x20)
                 .filter(|b| !matches!(b, b'\t' | b'\n' | b'\r'))
                 .map(|b| vec![b]),
         );
-        raw.push(vec![0x7f]);
-        raw.extend((0x80u8..0xa0).map(|b| vec![0xc2, b]));
-        raw.sort_unstable();
-        raw.dedup();
-        let nfa = automaton(&raw, AhoCorasickKind::ContiguousNFA)?;
+        controls.push(vec![0x7f]);
+        controls.extend((0x80u8..0xa0).map(|b| vec![0xc2, b]));
+        for control in controls {
+            forms.entry(control).or_default();
+        }
+        let mut forms: Vec<(Vec<u8>, Owners)> = forms.into_iter().collect();
+        forms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let (raw, owners): (Vec<Vec<u8>>, Vec<Owners>) = forms.into_iter().unzip();
+        let nfa = automaton(&raw, AhoCorasickKind::NoncontiguousNFA)?;
         let residual = if residual.is_empty() {
             None
         } else {
@@ -87,11 +129,33 @@ impl LineFilter {
         };
         Ok(LineFilter {
             nfa,
+            owners,
             residual,
             locations,
             sources,
             large: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The catalog patterns and shapes whose literals `text` (a line's clean text) holds,
+    /// ascending: the only ones worth running on it (besides those without literals, which
+    /// the pattern sets add themselves).
+    pub fn candidates(&self, text: &str, out: &mut Candidates) {
+        out.patterns.clear();
+        out.shapes.clear();
+        if matches!(self.large.get(), Some(Some(_))) {
+            // A large log's pattern sets match every pattern at once.
+            return;
+        }
+        for m in self.nfa.find_overlapping_iter(text.as_bytes()) {
+            let owners = &self.owners[m.pattern().as_usize()];
+            out.patterns.extend_from_slice(&owners.patterns);
+            out.shapes.extend_from_slice(&owners.shapes);
+        }
+        for list in [&mut out.patterns, &mut out.shapes] {
+            list.sort_unstable();
+            list.dedup();
+        }
     }
 
     /// The log is large: build the large-log filter now, its cost is small beside the scan.
@@ -179,13 +243,6 @@ fn automaton(literals: &[Vec<u8>], kind: AhoCorasickKind) -> Result<AhoCorasick,
         .kind(Some(kind))
         .build(literals)
         .map_err(|e| format!("cannot build the line filter: {e}"))
-}
-
-fn add_set(set: &PatternSet, raw: &mut Vec<Vec<u8>>, residual: &mut Vec<String>) {
-    for literal in set.literals() {
-        raw.extend(raw_forms(literal));
-    }
-    residual.extend(set.without_literals().map(String::from));
 }
 
 /// The forms a literal of the clean text takes in the raw bytes. Inside a literal a space is

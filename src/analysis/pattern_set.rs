@@ -36,8 +36,9 @@ pub struct PatternSet {
     literals: Vec<Vec<u8>>,
     /// The patterns requiring each literal (indices into `entries`).
     owners: Vec<Vec<u32>>,
-    /// An automaton cheap to build, for lines of the common log of a few MB.
-    finder: AhoCorasick,
+    /// The literals' automaton, built on first use: the scan passes candidates found by its
+    /// own automaton (one for every set), so only other callers need this one.
+    finder: OnceLock<AhoCorasick>,
     /// For a large log: all the patterns in one `RegexSet`. It costs ~20 ms to build and
     /// warms up over the first megabytes, then matches a line in one pass, faster than the
     /// literal search and the few regexes it leads to.
@@ -107,13 +108,12 @@ impl PatternSet {
             }
             entries.push(Entry { source, regex });
         }
-        let finder = automaton(&literals, AhoCorasickKind::ContiguousNFA);
         PatternSet {
             entries,
             case_insensitive,
             literals,
             owners,
-            finder,
+            finder: OnceLock::new(),
             large: OnceLock::new(),
             always,
             residual,
@@ -155,6 +155,11 @@ impl PatternSet {
         &self.literals
     }
 
+    /// The patterns that require literal `i` (of [`PatternSet::literals`]).
+    pub fn owners(&self, i: usize) -> &[u32] {
+        &self.owners[i]
+    }
+
     /// The sources of the patterns without a useful literal (and without a location).
     pub fn without_literals(&self) -> impl Iterator<Item = &str> {
         self.residual.iter().map(|&i| self.source(i as usize))
@@ -176,11 +181,29 @@ impl PatternSet {
     pub fn candidates(&self, text: &str, out: &mut Vec<u32>) {
         out.clear();
         out.extend_from_slice(&self.always);
-        for m in self.finder.find_overlapping_iter(text.as_bytes()) {
+        let finder = self
+            .finder
+            .get_or_init(|| automaton(&self.literals, AhoCorasickKind::ContiguousNFA));
+        for m in finder.find_overlapping_iter(text.as_bytes()) {
             out.extend_from_slice(&self.owners[m.pattern().as_usize()]);
         }
         out.sort_unstable();
         out.dedup();
+    }
+
+    /// The patterns that match `text`, ascending, into `out`, given `candidates`: the patterns
+    /// whose literals some automaton found on the line (ascending; a superset is fine).
+    pub fn matches_among(&self, text: &str, candidates: &[u32], out: &mut Vec<u32>) {
+        out.clear();
+        if let Some(Some(set)) = self.large.get() {
+            out.extend(set.matches(text).iter().map(|i| i as u32));
+            return;
+        }
+        out.extend_from_slice(&self.always);
+        out.extend_from_slice(candidates);
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|&i| self.regex(i as usize).is_match(text));
     }
 
     /// The patterns that match `text`, ascending, into `out`.

@@ -311,8 +311,13 @@ impl<'a> Scanner<'a> {
             state.last_error_step = step.clone();
         }
 
-        let found = self.catalog.match_line(text);
-        let shape = evidence::of(text);
+        self.filter.candidates(text, &mut state.candidates_of_line);
+        let found = self.catalog.match_line_among(
+            text,
+            &state.candidates_of_line.patterns,
+            &mut state.matched,
+        );
+        let shape = evidence::of_among(text, &state.candidates_of_line.shapes, &mut state.matched);
         let ev = shape.weight;
         let error_marker = marker == Marker::Error;
         if found.is_none() && ev == 0.0 && !error_marker && !is_terminal {
@@ -631,6 +636,9 @@ fn parse_time(stamp: &str) -> Option<DateTime<Utc>> {
 struct State {
     /// Reused for a coloured line's visible text.
     scratch: Vec<u8>,
+    /// Reused for the patterns and shapes a line's literals point at, and those that match.
+    candidates_of_line: super::line_filter::Candidates,
+    matched: Vec<u32>,
     format: LogFormat,
     bytes: u64,
     total_lines: usize,
