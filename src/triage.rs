@@ -154,10 +154,13 @@ impl Triage<'_> {
     }
 }
 
-/// Analyses running at once: one a core. Analysis is CPU work; the async workers that fetch
-/// logs (and, in the console, draw the screen and answer keys) never run it.
-static ANALYSES: LazyLock<Semaphore> =
-    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+/// Analyses running at once: one a core but one, so a core stays free for the threads that
+/// fetch logs and (in the console) draw the screen and answer keys. Analysis is CPU work;
+/// those threads never run it.
+static ANALYSES: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Semaphore::new(cores.saturating_sub(1).max(1))
+});
 
 /// One log analysed on a blocking thread, at most one a core at a time.
 async fn analyze(
