@@ -834,3 +834,63 @@ async fn the_selected_run_is_explained_before_the_runs_queued_ahead_of_it() {
     expected.extend(runs.iter().copied().filter(|&id| id != last));
     assert_eq!(order, expected);
 }
+
+/// The list is computed once per change of the rows, the filter or the grouping, not on every
+/// frame or key; an analysis that arrives (a fingerprint) changes it at once.
+#[tokio::test]
+async fn the_listing_is_kept_until_the_rows_the_filter_or_the_grouping_change() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let first = app.listing();
+    update(&mut app, key('j'));
+    assert!(
+        std::sync::Arc::ptr_eq(&first, &app.listing()),
+        "a key that moves the selection keeps the listing"
+    );
+    update(&mut app, key('f'));
+    let grouped = app.listing();
+    assert!(!std::sync::Arc::ptr_eq(&first, &grouped));
+    assert_eq!(grouped.rows.len(), 6);
+    // A run analysed anew under another fingerprint: the grouped list shows it at once.
+    let key_9008 = (shop(), 9008);
+    let gh = client(&sim);
+    let mut prepared = autoheal::heal::prepare(&gh, &shop(), 9008, None, None, &[])
+        .await
+        .unwrap();
+    prepared.run.jobs.clear();
+    update(
+        &mut app,
+        Action::Explained {
+            key: key_9008.clone(),
+            result: Ok(Box::new(prepared)),
+        },
+    );
+    assert_eq!(
+        app.listing().rows.len(),
+        7,
+        "9008 no longer groups with 9001"
+    );
+}
+
+/// The prompt editor is drawn by reference: its cursor shows while editing, and only then.
+#[tokio::test]
+async fn the_prompt_cursor_shows_only_while_editing() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let reversed = |app: &App| {
+        app.selected_row()
+            .and_then(|r| r.prompt.as_ref())
+            .map(|t| {
+                t.cursor_style()
+                    .add_modifier
+                    .contains(ratatui::style::Modifier::REVERSED)
+            })
+            .unwrap()
+    };
+    assert!(!reversed(&app));
+    update(&mut app, key('e'));
+    assert!(matches!(app.mode, Mode::EditPrompt));
+    assert!(reversed(&app));
+    update(&mut app, code(KeyCode::Esc));
+    assert!(!reversed(&app));
+}

@@ -68,19 +68,23 @@ pub struct HealView {
 }
 
 /// The runs the list shows, in order, and (grouped) the size of each failure's group.
-pub struct Listing<'a> {
+#[derive(Debug, Default)]
+pub struct Listing {
     /// Indices into `App::rows`.
     pub rows: Vec<usize>,
-    /// Per fingerprint: how many runs have it, and whether one of them is listed yet.
-    seen: std::collections::HashMap<&'a str, (usize, bool)>,
+    /// Per fingerprint: how many runs have it.
+    seen: std::collections::HashMap<String, usize>,
 }
 
-impl Listing<'_> {
+impl Listing {
     /// How many runs share this fingerprint (0 when not grouped).
     pub fn seen(&self, fingerprint: &str) -> usize {
-        self.seen.get(fingerprint).map_or(0, |(n, _)| *n)
+        self.seen.get(fingerprint).copied().unwrap_or(0)
     }
 }
+
+/// What a cached listing was computed from: the rows' version, the filter, the grouping.
+type ListingKey = (u64, usize, String, bool);
 
 /// One failed run in the list.
 pub struct Row {
@@ -282,6 +286,10 @@ pub struct App {
     pub list_start: std::cell::Cell<usize>,
     /// Secrets to mask in anything shown (the token).
     pub secrets: Vec<String>,
+    /// Bumped whenever rows may have changed (a poll, an analysis, a run's new state): the
+    /// listing is computed again only then, not on every frame or key.
+    pub rows_version: u64,
+    listing_cache: std::cell::RefCell<Option<(ListingKey, std::sync::Arc<Listing>)>>,
 }
 
 impl App {
@@ -311,31 +319,47 @@ impl App {
             grouped: false,
             list_start: std::cell::Cell::new(0),
             secrets: Vec::new(),
+            rows_version: 0,
+            listing_cache: std::cell::RefCell::new(None),
         }
     }
 
     /// Indices into `rows` of the rows the filter lets through, newest first; when grouped,
     /// only the newest run of each fingerprint.
     pub fn visible(&self) -> Vec<usize> {
-        self.listing().rows
+        self.listing().rows.clone()
     }
 
     /// [`App::visible`], and when grouped how many runs each failure has (all of them, the
-    /// filter aside), from one pass over the rows: the list's part of every frame.
-    pub fn listing(&self) -> Listing<'_> {
+    /// filter aside): the list's part of every frame. Computed in one pass over the rows when
+    /// they, the filter or the grouping changed since the last call; otherwise the same.
+    pub fn listing(&self) -> std::sync::Arc<Listing> {
+        let key: ListingKey = (
+            self.rows_version,
+            self.rows.len(),
+            self.filter.clone(),
+            self.grouped,
+        );
+        if let Some((cached, listing)) = self.listing_cache.borrow().as_ref()
+            && *cached == key
+        {
+            return listing.clone();
+        }
+        let listing = std::sync::Arc::new(self.compute_listing());
+        *self.listing_cache.borrow_mut() = Some((key, listing.clone()));
+        listing
+    }
+
+    fn compute_listing(&self) -> Listing {
         // `rows` is kept newest first (see `sort_rows`): no sorting on the render path.
-        let mut listing = Listing {
-            rows: Vec::new(),
-            seen: std::collections::HashMap::new(),
-        };
+        let mut listing = Listing::default();
+        let mut listed: std::collections::HashSet<&str> = Default::default();
         for (i, row) in self.rows.iter().enumerate() {
             let shown = row.matches(&self.filter);
             match row.fingerprint.as_deref().filter(|_| self.grouped) {
                 Some(f) => {
-                    let (count, listed) = listing.seen.entry(f).or_insert((0, false));
-                    *count += 1;
-                    if shown && !*listed {
-                        *listed = true;
+                    *listing.seen.entry(f.to_string()).or_insert(0) += 1;
+                    if shown && listed.insert(f) {
                         listing.rows.push(i);
                     }
                 }
@@ -362,19 +386,23 @@ impl App {
 
     /// Keeps `rows` newest first; called whenever rows are added.
     pub fn sort_rows(&mut self) {
+        self.rows_version += 1;
         self.rows
             .sort_by_key(|r| std::cmp::Reverse((r.run.created_at, r.run.id)));
     }
 
     pub fn selected_index(&self) -> Option<usize> {
-        self.visible().get(self.selected).copied()
+        self.listing().rows.get(self.selected).copied()
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
         self.selected_index().map(|i| &self.rows[i])
     }
 
+    /// A row to change: the listing is computed again (its run, analysis or fingerprint may
+    /// change what the list shows).
     pub fn row_mut(&mut self, key: &RunKey) -> Option<&mut Row> {
+        self.rows_version += 1;
         self.rows.iter_mut().find(|r| &r.key == key)
     }
 }

@@ -16,6 +16,15 @@ use crate::heal::plan;
 const AUTOSAVE_AFTER: u32 = 1;
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    // Anything but a key, a click or a resize may change the rows (a poll, an analysis, a
+    // run's new state): the list is computed again. Keys change only the filter and the
+    // grouping, which the cached listing is keyed on.
+    if !matches!(
+        action,
+        Action::Key(_) | Action::Mouse(_) | Action::Resize(..) | Action::Paste(_)
+    ) {
+        app.rows_version += 1;
+    }
     match action {
         Action::Key(key) if key.kind != KeyEventKind::Release => on_key(app, key),
         Action::Key(_) => Vec::new(),
@@ -282,7 +291,22 @@ fn textarea(text: &str) -> TextArea<'static> {
         lines
     });
     t.set_max_histories(200);
+    // Drawn by reference (no copy per frame): its look is set here and when editing starts
+    // and ends, not by the view.
+    t.set_cursor_line_style(ratatui::style::Style::default());
+    t.set_cursor_style(ratatui::style::Style::default());
     t
+}
+
+/// The editor's cursor shows while editing, and only then.
+fn show_cursor(app: &mut App, editing: bool) {
+    if let Some(t) = selected_prompt(app) {
+        t.set_cursor_style(if editing {
+            ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
+        } else {
+            ratatui::style::Style::default()
+        });
+    }
 }
 
 fn selected_prompt(app: &mut App) -> Option<&mut TextArea<'static>> {
@@ -321,6 +345,7 @@ fn merge_runs(
     }
     let selected_key = app.selected_row().map(|r| r.key.clone());
     let ids: Vec<u64> = runs.iter().map(|r| r.id).collect();
+    app.rows_version += 1;
     app.rows.retain(|r| {
         r.key.0 != repo
             || ids.contains(&r.key.1)
@@ -530,6 +555,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Mode::EditPrompt => {
             if key.code == KeyCode::Esc {
                 app.mode = Mode::Normal;
+                show_cursor(app, false);
                 return save_now(app);
             }
             if let Some(t) = selected_prompt(app)
@@ -667,6 +693,7 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             if app.selected_row().is_some_and(|r| r.prompt.is_some()) {
                 app.mode = Mode::EditPrompt;
                 app.focus = Pane::Prompt;
+                show_cursor(app, true);
             } else {
                 app.status.message =
                     Some("the prompt is not ready yet: the run is being analysed".into());

@@ -2,7 +2,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Style};
 use ratatui::widgets::Paragraph;
 
 use super::pane_block;
@@ -26,15 +26,11 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
     let block = pane_block(title, Pane::Prompt, app);
     match &row.prompt {
         Some(textarea) => {
-            let mut t = textarea.clone();
-            t.set_block(block);
-            t.set_cursor_line_style(Style::default());
-            if editing {
-                t.set_cursor_style(Style::default().add_modifier(Modifier::REVERSED));
-            } else {
-                t.set_cursor_style(Style::default());
-            }
-            frame.render_widget(&t, area);
+            // By reference: the editor is not copied on every frame (its look is set when
+            // editing starts and ends, see `update`).
+            let inner = block.inner(area);
+            frame.render_widget(block, area);
+            frame.render_widget(textarea, inner);
         }
         None => frame.render_widget(
             Paragraph::new("The prompt is written once the run is analysed…")

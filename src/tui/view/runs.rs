@@ -42,7 +42,7 @@ fn stage_style(stage: HealStage) -> Style {
 }
 
 /// `listing`: [`App::listing`], computed once per frame by the caller.
-pub fn draw(app: &App, listing: &Listing<'_>, frame: &mut Frame, area: Rect) {
+pub fn draw(app: &App, listing: &Listing, frame: &mut Frame, area: Rect) {
     let visible = listing.rows.as_slice();
     let title = if app.grouped {
         format!(
