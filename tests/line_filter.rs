@@ -4,6 +4,8 @@
 //! filter) passes the filter, and the literal-driven matching finds exactly what that
 //! `RegexSet` finds.
 //!
+//! And the scan numbers lines as the labels do.
+//!
 //! Reads `../shared/data/` (the real logs of the quality test); without it, says so and passes.
 
 use std::path::{Path, PathBuf};
@@ -15,6 +17,11 @@ use autoheal::analysis::{Catalog, evidence, sanitize};
 use regex::{RegexSet, RegexSetBuilder};
 
 fn logs() -> Option<Vec<PathBuf>> {
+    sample(5)
+}
+
+/// The CiDiff failed logs, and every `every`-th Travis log.
+fn sample(every: usize) -> Option<Vec<PathBuf>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
     if !root.is_dir() {
         return None;
@@ -28,14 +35,14 @@ fn logs() -> Option<Vec<PathBuf>> {
             }
         }
     }
-    // Every fifth Travis log: 29 languages' tools, in a time a debug build can afford.
+    // Every `every`-th Travis log: 29 languages' tools, in a time a debug build can afford.
     let mut travis: Vec<PathBuf> = std::fs::read_dir(root.join("logchunks/logs"))
         .ok()?
         .flatten()
         .map(|e| e.path())
         .collect();
     travis.sort();
-    logs.extend(travis.into_iter().step_by(5));
+    logs.extend(travis.into_iter().step_by(every));
     logs.sort();
     Some(logs)
 }
@@ -110,4 +117,22 @@ fn no_line_a_pattern_or_shape_matches_is_filtered_out() {
         "{} logs, {lines} lines: {checked} matched by a pattern or shape, all {taken} passed the filter",
         logs.len()
     );
+}
+
+/// Taking colour codes out of the scan's buffer never changes a line's number: over the same
+/// real logs, the scan counts the lines the data's convention counts (`\r\n`, `\n` and a
+/// lone `\r` each end one), including a `\r`, a colour code, then a `\n`.
+#[test]
+fn the_scan_numbers_lines_as_the_labels_do() {
+    let Some(logs) = sample(1) else {
+        eprintln!("skipped: ../shared/data is absent");
+        return;
+    };
+    let analyzer = autoheal::analysis::Analyzer::new(&[]).expect("the analyzer builds");
+    for log in &logs {
+        let bytes = std::fs::read(log).expect("read the log");
+        let analysis = analyzer.analyze_bytes(&bytes, &Default::default());
+        let lines = split_lines(&bytes).count();
+        assert_eq!(analysis.total_lines, lines, "{}", log.display());
+    }
 }

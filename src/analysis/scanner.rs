@@ -550,6 +550,31 @@ fn strip_csi(buf: &mut Vec<u8>, from: usize) -> usize {
             read = at + 1;
             continue;
         }
+        // A lone `\r` then the sequence then `\n` are two line breaks; without the sequence
+        // they would be one (`\r\n`). Such a sequence stays (and waits for the byte after it
+        // when that has not been read yet).
+        let before = if at > read {
+            Some(buf[at - 1])
+        } else if write > 0 {
+            Some(buf[write - 1])
+        } else {
+            None
+        };
+        if before == Some(b'\r') {
+            match buf.get(end + 1) {
+                None => {
+                    unfinished = at;
+                    break;
+                }
+                Some(b'\n') => {
+                    buf.copy_within(read..end + 1, write);
+                    write += end + 1 - read;
+                    read = end + 1;
+                    continue;
+                }
+                Some(_) => {}
+            }
+        }
         buf.copy_within(read..at, write);
         write += at - read;
         read = end + 1;
@@ -807,6 +832,19 @@ mod tests {
         let mut odd = b"x\x1b[12\ny".to_vec();
         strip_csi(&mut odd, 0);
         assert_eq!(odd, b"x\x1b[12\ny");
+        // `\r`, a sequence, `\n` are two line breaks, and stay two.
+        let mut progress = b"50%\r\x1b[0K\x1b[1m\ndone\r\x1b[2K".to_vec();
+        let resume = strip_csi(&mut progress, 0);
+        assert_eq!(progress, b"50%\r\x1b[1m\ndone\r\x1b[2K");
+        assert_eq!(
+            resume,
+            progress.len() - 4,
+            "the last waits for the byte after it"
+        );
+        assert_eq!(
+            count_lines(&progress, true),
+            count_lines(b"50%\r\x1b[0K\x1b[1m\ndone\r\x1b[2K", true)
+        );
     }
 
     #[test]
