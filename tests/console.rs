@@ -727,18 +727,7 @@ async fn the_runner_finds_the_heal_pr_once_then_follows_it_by_number() {
     let gh = std::sync::Arc::new(client(&sim));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let home = tempfile::tempdir().unwrap();
-    let runner = autoheal::tui::effects::Runner {
-        github: gh.clone(),
-        tx,
-        given_policy: None,
-        limit: 20,
-        cache: None,
-        secrets: Default::default(),
-        audit: std::sync::Arc::new(autoheal::heal::AuditLog::in_dir(home.path())),
-        refresh: Default::default(),
-        explains: Default::default(),
-        repos: std::sync::Arc::new(vec![shop()]),
-    };
+    let runner = runner_for(&gh, tx, home.path());
     let issue = issue_for_copilot(&gh).await;
     let key = (shop(), 9001);
     let watch = |pr: Option<u64>| {
@@ -791,18 +780,7 @@ async fn the_selected_run_is_explained_before_the_runs_queued_ahead_of_it() {
     let gh = std::sync::Arc::new(client(&sim));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let home = tempfile::tempdir().unwrap();
-    let runner = autoheal::tui::effects::Runner {
-        github: gh.clone(),
-        tx,
-        given_policy: None,
-        limit: 20,
-        cache: None,
-        secrets: Default::default(),
-        audit: std::sync::Arc::new(autoheal::heal::AuditLog::in_dir(home.path())),
-        refresh: Default::default(),
-        explains: Default::default(),
-        repos: std::sync::Arc::new(vec![shop()]),
-    };
+    let runner = runner_for(&gh, tx, home.path());
     let policy = autoheal::scan::resolve_policy(gh.as_ref(), &shop(), None)
         .await
         .unwrap();
@@ -893,4 +871,24 @@ async fn the_prompt_cursor_shows_only_while_editing() {
     assert!(reversed(&app));
     update(&mut app, code(KeyCode::Esc));
     assert!(!reversed(&app));
+}
+
+/// The console's effect runner for the simulator's shop, writing its audit log under `home`.
+fn runner_for(
+    gh: &std::sync::Arc<autoheal::forge::GitHub>,
+    tx: tokio::sync::mpsc::UnboundedSender<Action>,
+    home: &std::path::Path,
+) -> autoheal::tui::effects::Runner {
+    autoheal::tui::effects::Runner {
+        github: gh.clone(),
+        tx,
+        given_policy: None,
+        limit: 20,
+        cache: None,
+        secrets: Default::default(),
+        audit: std::sync::Arc::new(autoheal::heal::AuditLog::in_dir(home)),
+        refresh: Default::default(),
+        explains: Default::default(),
+        repos: std::sync::Arc::new(vec![shop()]),
+    }
 }

@@ -236,7 +236,7 @@ impl Catalog {
     }
 
     /// Pattern `i`'s regex, compiled on first use.
-    pub fn regex(&self, i: usize) -> &Regex {
+    pub fn regex(&self, i: usize) -> Option<&Regex> {
         self.set.regex(i)
     }
 
@@ -278,7 +278,7 @@ impl Catalog {
             Some(b) if p.inherits_recommendation => b.recommendation,
             _ => p.recommendation,
         };
-        let caps = self.set.regex(index).captures(line)?;
+        let caps = self.set.regex(index)?.captures(line)?;
         let whole = caps.get(0)?;
         let subject = caps
             .name("subject")
@@ -348,6 +348,7 @@ mod tests {
             for (example, subject) in &p.examples {
                 let caps = c
                     .regex(i)
+                    .unwrap_or_else(|| panic!("{} compiles", p.id))
                     .captures(example)
                     .unwrap_or_else(|| panic!("{}: example does not match: {example}", p.id));
                 if let Some(expected) = subject {
@@ -361,7 +362,7 @@ mod tests {
             }
             for counter in &p.counter_examples {
                 assert!(
-                    !c.regex(i).is_match(counter),
+                    !c.regex(i).is_some_and(|r| r.is_match(counter)),
                     "{}: counter-example matches: {counter}",
                     p.id
                 );

@@ -281,6 +281,9 @@ mod tests {
         assert_eq!(ascii_word_boundaries(r"a\\b\s"), r"a\\b\s");
         // Every shape still compiles, and a non-ASCII line is still read.
         assert!(SET.len() == SHAPES.len());
+        for i in 0..SET.len() {
+            assert!(SET.regex(i).is_some(), "shape {:?} compiles", SET.source(i));
+        }
         assert_eq!(of("✗ 2 tests failed ✓").category, Some("test"));
     }
 

@@ -24,7 +24,8 @@ const SIZE_LIMIT: usize = 8 << 20;
 #[derive(Debug, Clone)]
 struct Entry {
     source: String,
-    regex: OnceLock<Regex>,
+    /// `None` when the pattern does not compile (a built-in one always does: tested).
+    regex: OnceLock<Option<Regex>>,
 }
 
 /// A set of patterns matched line by line.
@@ -38,7 +39,8 @@ pub struct PatternSet {
     owners: Vec<Vec<u32>>,
     /// The literals' automaton, built on first use: the scan passes candidates found by its
     /// own automaton (one for every set), so only other callers need this one.
-    finder: OnceLock<AhoCorasick>,
+    /// `None` if it cannot be built: then every pattern is a candidate on every line.
+    finder: OnceLock<Option<AhoCorasick>>,
     /// For a large log: all the patterns in one `RegexSet`. It costs ~20 ms to build and
     /// warms up over the first megabytes, then matches a line in one pass, faster than the
     /// literal search and the few regexes it leads to.
@@ -104,7 +106,7 @@ impl PatternSet {
             }
             let regex = OnceLock::new();
             if let Some(r) = compiled {
-                let _ = regex.set(r);
+                let _ = regex.set(Some(r));
             }
             entries.push(Entry { source, regex });
         }
@@ -165,16 +167,27 @@ impl PatternSet {
         self.residual.iter().map(|&i| self.source(i as usize))
     }
 
-    /// Pattern `i`, compiled on first use.
-    pub fn regex(&self, i: usize) -> &Regex {
+    /// Pattern `i`, compiled on first use; `None` (and a logged error) if it does not compile.
+    pub fn regex(&self, i: usize) -> Option<&Regex> {
         let entry = &self.entries[i];
-        entry.regex.get_or_init(|| {
-            RegexBuilder::new(&entry.source)
-                .case_insensitive(self.case_insensitive)
-                .size_limit(SIZE_LIMIT)
-                .build()
-                .unwrap_or_else(|e| panic!("built-in pattern {:?}: {e}", entry.source))
-        })
+        entry
+            .regex
+            .get_or_init(|| {
+                RegexBuilder::new(&entry.source)
+                    .case_insensitive(self.case_insensitive)
+                    .size_limit(SIZE_LIMIT)
+                    .build()
+                    .inspect_err(|e| {
+                        tracing::error!("pattern {:?} does not compile: {e}", entry.source)
+                    })
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// Does pattern `i` match `text`?
+    fn is_match(&self, i: u32, text: &str) -> bool {
+        self.regex(i as usize).is_some_and(|r| r.is_match(text))
     }
 
     /// The patterns that may match `text` (a superset of those that do), ascending, into `out`.
@@ -184,8 +197,13 @@ impl PatternSet {
         let finder = self
             .finder
             .get_or_init(|| automaton(&self.literals, AhoCorasickKind::ContiguousNFA));
-        for m in finder.find_overlapping_iter(text.as_bytes()) {
-            out.extend_from_slice(&self.owners[m.pattern().as_usize()]);
+        match finder {
+            Some(finder) => {
+                for m in finder.find_overlapping_iter(text.as_bytes()) {
+                    out.extend_from_slice(&self.owners[m.pattern().as_usize()]);
+                }
+            }
+            None => out.extend(0..self.entries.len() as u32),
         }
         out.sort_unstable();
         out.dedup();
@@ -203,7 +221,7 @@ impl PatternSet {
         out.extend_from_slice(candidates);
         out.sort_unstable();
         out.dedup();
-        out.retain(|&i| self.regex(i as usize).is_match(text));
+        out.retain(|&i| self.is_match(i, text));
     }
 
     /// The patterns that match `text`, ascending, into `out`.
@@ -214,7 +232,7 @@ impl PatternSet {
             return;
         }
         self.candidates(text, out);
-        out.retain(|&i| self.regex(i as usize).is_match(text));
+        out.retain(|&i| self.is_match(i, text));
     }
 
     /// The first pattern (lowest index) matching `text`.
@@ -226,17 +244,18 @@ impl PatternSet {
         scratch
             .iter()
             .map(|&i| i as usize)
-            .find(|&i| self.regex(i).is_match(text))
+            .find(|&i| self.is_match(i as u32, text))
     }
 }
 
-fn automaton(literals: &[Vec<u8>], kind: AhoCorasickKind) -> AhoCorasick {
+fn automaton(literals: &[Vec<u8>], kind: AhoCorasickKind) -> Option<AhoCorasick> {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::Standard)
         .kind(Some(kind))
         .build(literals)
-        .expect("literals of bounded length always build")
+        .inspect_err(|e| tracing::error!("cannot build the literal automaton: {e}"))
+        .ok()
 }
 
 #[cfg(test)]
@@ -308,6 +327,15 @@ mod tests {
         assert!(s.entries[0].regex.get().is_some());
         assert!(s.entries[1].regex.get().is_none(), "no line held its words");
         assert_eq!(s.without_literals().collect::<Vec<_>>(), vec!["^[0-9]+$"]);
+    }
+
+    #[test]
+    fn a_pattern_that_does_not_compile_matches_nothing_and_panics_nowhere() {
+        // Over the size limit: `\w` is large in Unicode mode, repeated it is huge.
+        let s = set(&["huge \\w{1000}\\w{1000}\\w{1000}", "plain words"]);
+        assert!(s.regex(0).is_none());
+        assert!(matching(&s, "huge words everywhere").is_empty());
+        assert_eq!(matching(&s, "plain words"), vec![1]);
     }
 
     #[test]

@@ -36,12 +36,8 @@ const fn shape(regex: &'static str, weight: f32, category: Option<&'static str>)
 /// A shape that starts with a file location (see [`Shape::location`]).
 const fn location(regex: &'static str, weight: f32, category: Option<&'static str>) -> Shape {
     Shape {
-        regex,
-        weight,
-        category,
-        after: 0,
-        report: false,
         location: true,
+        ..shape(regex, weight, category)
     }
 }
 
@@ -53,24 +49,17 @@ const fn block(
     after: usize,
 ) -> Shape {
     Shape {
-        regex,
-        weight,
-        category,
         after,
-        report: false,
-        location: false,
+        ..shape(regex, weight, category)
     }
 }
 
 /// A test runner's account of a failure, whose details follow for up to `after` lines.
 const fn report(regex: &'static str, weight: f32, after: usize) -> Shape {
     Shape {
-        regex,
-        weight,
-        category: TEST,
         after,
         report: true,
-        location: false,
+        ..shape(regex, weight, TEST)
     }
 }
 

@@ -90,8 +90,14 @@ impl Runner {
     }
 
     async fn explain(&self, key: RunKey) {
+        let result = self.prepare(&key).await.map(Box::new);
+        self.send(Action::Explained { key, result });
+    }
+
+    /// The run fetched, analysed and its prompt rendered, as `heal::prepare` does it.
+    async fn prepare(&self, key: &RunKey) -> Result<heal::Prepared, String> {
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        let result = heal::prepare(
+        heal::prepare(
             self.github.as_ref(),
             &key.0,
             key.1,
@@ -100,9 +106,7 @@ impl Runner {
             &secrets,
         )
         .await
-        .map(Box::new)
-        .map_err(|e| e.to_string());
-        self.send(Action::Explained { key, result });
+        .map_err(|e| e.to_string())
     }
 
     pub fn run(&self, effect: Effect) {
@@ -329,16 +333,7 @@ impl Runner {
         force: bool,
     ) -> Result<heal::HealOutcome, String> {
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        let prepared = heal::prepare(
-            self.github.as_ref(),
-            &key.0,
-            key.1,
-            self.given_policy.as_deref(),
-            self.cache.clone(),
-            &secrets,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+        let prepared = self.prepare(key).await?;
         let plan = heal::plan::plan(&prepared.run, &prepared.policy.policy, prompt, &secrets);
         let executor = Executor {
             forge: self.github.as_ref(),
