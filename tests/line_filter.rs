@@ -11,8 +11,8 @@
 use std::path::{Path, PathBuf};
 
 use autoheal::analysis::line::{self, LogFormat};
+use autoheal::analysis::line_breaks::split_lines;
 use autoheal::analysis::line_filter::{Candidates, LineFilter};
-use autoheal::analysis::scanner::split_lines;
 use autoheal::analysis::{Catalog, evidence, sanitize};
 use regex::{RegexSet, RegexSetBuilder};
 

@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use autoheal::analysis::scanner::split_lines;
+use autoheal::analysis::line_breaks::split_lines;
 use autoheal::analysis::{Analyzer, Baseline, JobContext};
 
 fn data_root() -> Option<PathBuf> {

@@ -21,7 +21,7 @@ impl Baseline {
     pub fn from_log(bytes: &[u8]) -> Baseline {
         let format = detect_format(&bytes[..bytes.len().min(64 * 1024)]);
         let mut seen = HashSet::new();
-        for line in super::scanner::split_lines(bytes) {
+        for line in super::line_breaks::split_lines(bytes) {
             if seen.len() >= MAX_LINES {
                 break;
             }

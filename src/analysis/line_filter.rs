@@ -143,10 +143,6 @@ impl LineFilter {
     pub fn candidates(&self, text: &str, out: &mut Candidates) {
         out.patterns.clear();
         out.shapes.clear();
-        if matches!(self.large.get(), Some(Some(_))) {
-            // A large log's pattern sets match every pattern at once.
-            return;
-        }
         for m in self.nfa.find_overlapping_iter(text.as_bytes()) {
             let owners = &self.owners[m.pattern().as_usize()];
             out.patterns.extend_from_slice(&owners.patterns);

@@ -17,9 +17,11 @@
 pub mod baseline;
 pub mod builtin;
 pub mod catalog;
+pub mod chunks;
 pub mod evidence;
 pub mod excerpt;
 pub mod line;
+pub mod line_breaks;
 pub mod line_filter;
 pub mod literals;
 pub mod pattern_set;
@@ -133,7 +135,11 @@ impl Analyzer {
     }
 
     /// Analyses a log from a reader, streaming, in memory that does not grow with the log.
-    pub fn analyze(&self, log: impl Read, ctx: &JobContext<'_>) -> std::io::Result<LogAnalysis> {
+    pub fn analyze(
+        &self,
+        log: impl Read + Send,
+        ctx: &JobContext<'_>,
+    ) -> std::io::Result<LogAnalysis> {
         let scanner = scanner::Scanner::new(
             &self.catalog,
             &self.filter,

@@ -135,6 +135,11 @@ impl PatternSet {
         });
     }
 
+    /// Does the large-log set answer for every pattern (so that candidates are not needed)?
+    pub fn is_large(&self) -> bool {
+        matches!(self.large.get(), Some(Some(_)))
+    }
+
     /// Does some pattern start with a file location instead of a literal?
     pub fn has_located(&self) -> bool {
         self.located

@@ -54,8 +54,8 @@ pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
         None => crate::config::Policy::default(),
     };
     let analyzer = Analyzer::new(&policy.failure_patterns).map_err(Failure::usage)?;
-    let input: Box<dyn std::io::Read> = if args.log.as_os_str() == "-" {
-        Box::new(std::io::stdin().lock())
+    let input: Box<dyn std::io::Read + Send> = if args.log.as_os_str() == "-" {
+        Box::new(std::io::stdin())
     } else {
         Box::new(
             std::fs::File::open(&args.log)
