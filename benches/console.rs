@@ -572,6 +572,8 @@ fn explain_organisation(audit_dir: &Path) -> Duration {
             audit: Arc::new(autoheal::heal::AuditLog::in_dir(audit_dir)),
             refresh: Default::default(),
             explains: Default::default(),
+            policy_reloads: Default::default(),
+            pr_memory: Default::default(),
             repos: Arc::new(repos.clone()),
         };
         // How long a key would wait: like the console's input reader, a thread sends a

@@ -177,32 +177,15 @@ impl crate::triage::RunAnalysis {
     }
 }
 
-/// The failed runs of one repository that its policy monitors, newest first.
+/// The failed runs of one repository that its policy monitors, newest first, with their
+/// failed jobs.
 pub async fn failed_runs(
     forge: &dyn Forge,
     repo: &RepoRef,
     policy: &LoadedPolicy,
     limit: usize,
 ) -> Result<Vec<FailedRun>, ScanError> {
-    let filter = WorkflowFilter::new(&policy.policy).map_err(|message| ConfigError::Invalid {
-        file: policy.source.to_string(),
-        message,
-    })?;
-    let wrap = |source| ScanError::Forge {
-        repo: repo.clone(),
-        source: Box::new(source),
-    };
-    // Ask for more than `limit`: some of them may be filtered out by the policy.
-    let runs = forge
-        .failed_runs(repo, limit.saturating_mul(2).max(limit))
-        .await
-        .map_err(wrap)?;
-    let runs: Vec<WorkflowRun> = runs
-        .into_iter()
-        .filter(|r| r.conclusion.as_deref() == Some("failure"))
-        .filter(|r| filter.accepts(r.workflow_name(), &r.path))
-        .take(limit)
-        .collect();
+    let runs = monitored_failures(forge, repo, policy, limit).await?;
     let results: Vec<Result<FailedRun, ForgeError>> = stream::iter(runs)
         .map(|run| async move {
             let jobs = forge.jobs(repo, run.id).await?;
@@ -215,5 +198,41 @@ pub async fn failed_runs(
         .buffered(CONCURRENT_RUNS)
         .collect()
         .await;
-    results.into_iter().map(|r| r.map_err(wrap)).collect()
+    results
+        .into_iter()
+        .map(|r| {
+            r.map_err(|source| ScanError::Forge {
+                repo: repo.clone(),
+                source: Box::new(source),
+            })
+        })
+        .collect()
+}
+
+/// The failed runs of one repository that its policy monitors, newest first: one request
+/// (a page of the run list), none for their jobs. What a poller and the statistics need.
+pub async fn monitored_failures(
+    forge: &dyn Forge,
+    repo: &RepoRef,
+    policy: &LoadedPolicy,
+    limit: usize,
+) -> Result<Vec<WorkflowRun>, ScanError> {
+    let filter = WorkflowFilter::new(&policy.policy).map_err(|message| ConfigError::Invalid {
+        file: policy.source.to_string(),
+        message,
+    })?;
+    // Ask for more than `limit`: some of them may be filtered out by the policy.
+    let runs = forge
+        .failed_runs(repo, limit.saturating_mul(2).max(limit))
+        .await
+        .map_err(|source| ScanError::Forge {
+            repo: repo.clone(),
+            source: Box::new(source),
+        })?;
+    Ok(runs
+        .into_iter()
+        .filter(|r| r.conclusion.as_deref() == Some("failure"))
+        .filter(|r| filter.accepts(r.workflow_name(), &r.path))
+        .take(limit)
+        .collect())
 }

@@ -480,13 +480,18 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
         app.rows.iter().any(|r| r.key.1 == 9010),
         "the re-run row stays"
     );
-    let mut refreshed = false;
-    for _ in 0..3 {
-        refreshed |= update(&mut app, Action::Tick)
+    let mut refreshes = 0;
+    for _ in 0..9 {
+        refreshes += update(&mut app, Action::Tick)
             .iter()
-            .any(|e| matches!(e, Effect::RefreshRun(k) if k.1 == 9010));
+            .filter(|e| matches!(e, Effect::RefreshRun(k) if k.1 == 9010))
+            .count();
     }
-    assert!(refreshed, "the new attempt is followed");
+    // While GitHub has not answered, the next look waits: refreshes do not pile up.
+    assert_eq!(
+        refreshes, 1,
+        "the new attempt is followed, one look at a time"
+    );
     let done = autoheal::sim::eventually(Duration::from_secs(10), async || {
         let r = gh.run(&shop(), 9010).await.ok()?;
         (r.status.as_deref() == Some("completed")).then_some(r)
@@ -497,7 +502,7 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
         &mut app,
         Action::RunUpdated {
             key: (shop(), 9010),
-            run: Box::new(done),
+            result: Ok(Box::new(done)),
         },
     );
     let row = app.rows.iter().find(|r| r.key.1 == 9010).unwrap();
@@ -889,6 +894,155 @@ fn runner_for(
         audit: std::sync::Arc::new(autoheal::heal::AuditLog::in_dir(home)),
         refresh: Default::default(),
         explains: Default::default(),
+        policy_reloads: Default::default(),
+        pr_memory: Default::default(),
         repos: std::sync::Arc::new(vec![shop()]),
     }
+}
+
+/// Waits for the next `Polled` action (other actions are dropped).
+async fn next_poll(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>) {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+            Ok(Some(Action::Polled { result, .. })) => {
+                assert!(result.is_ok(), "{result:?}");
+                return;
+            }
+            Ok(Some(_)) => continue,
+            other => panic!("no poll: {other:?}"),
+        }
+    }
+}
+
+/// An idle console costs one conditional request per repository per poll, however many
+/// failed runs it lists: a run's jobs are read when it is explained, not at every poll, and
+/// the policy file is read once (again on `r`, or after ten minutes).
+#[tokio::test]
+async fn an_idle_poll_costs_one_conditional_request_per_repository() {
+    let sim = start_sim().await;
+    let gh = std::sync::Arc::new(client(&sim));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = runner_for(&gh, tx, home.path());
+    runner.start_pollers(&[shop()], Duration::from_millis(100));
+    next_poll(&mut rx).await;
+    next_poll(&mut rx).await;
+    sim.clear_requests();
+    for _ in 0..4 {
+        next_poll(&mut rx).await;
+    }
+    let requests = sim.requests();
+    let seen: Vec<(String, u16)> = requests
+        .iter()
+        .map(|r| (r.path.clone(), r.status))
+        .collect();
+    assert_eq!(requests.len(), 4, "one request a poll: {seen:?}");
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.path.contains("/actions/runs") && r.conditional && r.status == 304),
+        "the run list, answered 304: {seen:?}"
+    );
+
+    // `r` reads the policy again, once.
+    sim.clear_requests();
+    runner.run(Effect::ReloadPolicies);
+    next_poll(&mut rx).await;
+    let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        paths.iter().any(|p| p.contains("auto-heal-config")),
+        "the policy is read on a refresh: {paths:?}"
+    );
+    sim.clear_requests();
+    next_poll(&mut rx).await;
+    assert_eq!(sim.requests().len(), 1);
+}
+
+/// A heal PR whose checks have finished costs one conditional request a look: the PR by
+/// number, answered 304; its checks are not read again until the PR changes.
+#[tokio::test]
+async fn a_settled_heal_pr_is_followed_with_one_conditional_request() {
+    let sim = start_sim().await;
+    let gh = std::sync::Arc::new(client(&sim));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = runner_for(&gh, tx, home.path());
+    let issue = issue_for_copilot(&gh).await;
+    let key = (shop(), 9001);
+    let look = async |rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>| {
+        runner.run(Effect::WatchPr {
+            key: key.clone(),
+            issue: issue.number,
+            pr: None,
+            heal_branch: None,
+        });
+        match rx.recv().await {
+            Some(Action::PrStatus { result, .. }) => result.ok().flatten(),
+            _ => None,
+        }
+    };
+    // Until the checks have all finished, they are read at every look.
+    autoheal::sim::eventually(Duration::from_secs(10), async || {
+        let snapshot = look(&mut rx).await?;
+        (!snapshot.checks.is_empty() && snapshot.checks.iter().all(|c| c.status == "completed"))
+            .then_some(())
+    })
+    .await
+    .expect("the heal PR's checks finish");
+    look(&mut rx).await.expect("the PR");
+    sim.clear_requests();
+    for _ in 0..3 {
+        let snapshot = look(&mut rx).await.expect("the PR");
+        assert!(!snapshot.checks.is_empty(), "the checks are remembered");
+    }
+    let seen: Vec<(String, u16)> = sim
+        .requests()
+        .into_iter()
+        .map(|r| (r.path, r.status))
+        .collect();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(
+        seen.iter().all(|(p, s)| p.contains("/pulls/") && *s == 304),
+        "{seen:?}"
+    );
+}
+
+/// Every heal in flight is followed once a poll, not every few seconds; a look still on its
+/// way is not asked for again, so looks do not pile up while GitHub stalls.
+#[tokio::test]
+async fn heal_prs_are_followed_once_a_poll_and_one_look_at_a_time() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    app.poll_interval = Duration::from_secs(5);
+    app.status.seconds_to_refresh = 5;
+    let healing: Vec<_> = app.rows.iter().take(2).map(|r| r.key.clone()).collect();
+    for (n, key) in healing.iter().enumerate() {
+        app.row_mut(key).unwrap().heal.issue = Some((40 + n as u64, String::new()));
+    }
+    let looks = |app: &mut App, ticks: usize| {
+        let mut keys = Vec::new();
+        for _ in 0..ticks {
+            for effect in update(app, Action::Tick) {
+                if let Effect::WatchPr { key, .. } = effect {
+                    keys.push(key);
+                }
+            }
+        }
+        keys
+    };
+    // One poll interval: each heal once.
+    let first = looks(&mut app, 6);
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert!(healing.iter().all(|k| first.contains(k)));
+    // GitHub has not answered: the next polls ask nothing more.
+    assert!(looks(&mut app, 12).is_empty());
+    // One answer comes back: that PR is looked at again at the next poll, the other is not.
+    update(
+        &mut app,
+        Action::PrStatus {
+            key: healing[0].clone(),
+            result: Ok(None),
+        },
+    );
+    assert_eq!(looks(&mut app, 6), vec![healing[0].clone()]);
 }

@@ -195,10 +195,10 @@ pub async fn stats(global: &GlobalArgs, args: StatsArgs) -> Result<(), Failure> 
                 .await
                 .map_err(|e| Failure::internal(format!("{repo}: {e}")))?,
         );
-        let runs = crate::scan::failed_runs(session.forge(), repo, &policy, 1000).await?;
+        let runs = crate::scan::monitored_failures(session.forge(), repo, &policy, 1000).await?;
         failed.extend(
             runs.iter()
-                .map(|f| (f.run.workflow_name().to_string(), f.run.created_at)),
+                .map(|run| (run.workflow_name().to_string(), run.created_at)),
         );
     }
     let s = stats::compute(&all, &failed, args.days, Utc::now());

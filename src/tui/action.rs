@@ -53,7 +53,7 @@ pub enum Action {
     /// A run re-read while its new attempt runs.
     RunUpdated {
         key: RunKey,
-        run: Box<WorkflowRun>,
+        result: Result<Box<WorkflowRun>, String>,
     },
     /// The heal PR's waiting workflow runs were approved (or not).
     Approved {
@@ -93,6 +93,8 @@ pub struct PrSnapshot {
 pub enum Effect {
     /// Poll one repository now.
     Refresh(Option<RepoRef>),
+    /// Poll every repository now, its policy file read again (the user pressed `r`).
+    ReloadPolicies,
     /// Explain a run (queued behind the others).
     Explain(RunKey),
     /// The user looks at a run not yet explained: it goes to the front of the queue.

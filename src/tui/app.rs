@@ -255,7 +255,18 @@ pub struct Status {
     pub polling: usize,
 }
 
+/// A background look the console has asked for and not yet heard back from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum InFlight {
+    /// A run's heal PR and its checks.
+    Pr(RunKey),
+    /// A run read again while its new attempt runs.
+    Run(RunKey),
+}
+
 pub struct App {
+    /// At most one look at each PR and each run is on its way at a time.
+    pub in_flight: std::collections::HashSet<InFlight>,
     pub repos: Vec<RepoRef>,
     pub rows: Vec<Row>,
     /// Index into [`App::visible`].
@@ -295,6 +306,7 @@ pub struct App {
 impl App {
     pub fn new(repos: Vec<RepoRef>, keymap: Keymap, poll_interval: Duration) -> App {
         App {
+            in_flight: Default::default(),
             repos,
             rows: Vec::new(),
             selected: 0,

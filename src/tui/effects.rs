@@ -2,6 +2,7 @@
 //! [`Action`]. The UI thread never waits on the network.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use tokio::sync::{Notify, mpsc};
@@ -28,7 +29,14 @@ pub struct Runner {
     pub explains: Arc<ExplainQueue>,
     /// The watched repositories (for statistics and cleanup).
     pub repos: Arc<Vec<RepoRef>>,
+    /// Bumped when the user asks for a refresh: the pollers read the policy files again.
+    pub policy_reloads: Arc<AtomicU64>,
+    /// What is known of each followed heal PR, so that a poll asks only what may have changed.
+    pub pr_memory: Arc<std::sync::Mutex<std::collections::HashMap<RunKey, crate::watch::PrMemory>>>,
 }
+
+/// How long a poller trusts a repository's policy file before reading it again.
+pub const POLICY_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Runs explained at once. Explaining is mostly waiting for GitHub (the run, its jobs, its
 /// logs and the last green run's); the analysis itself runs on blocking threads, one a core.
@@ -41,13 +49,26 @@ impl Runner {
     }
 
     /// Starts one poller per repository: poll, wait for the interval or a refresh, repeat.
+    /// A poll is one conditional request (the run list); the repository's policy file is
+    /// read again every [`POLICY_MAX_AGE`] and when the user asks for a refresh.
     pub fn start_pollers(&self, repos: &[RepoRef], interval: std::time::Duration) {
         for repo in repos {
             let me = self.clone();
             let repo = repo.clone();
             tokio::spawn(async move {
+                let mut policy: Option<(Arc<LoadedPolicy>, tokio::time::Instant)> = None;
+                let mut reloads_seen = me.policy_reloads.load(Ordering::Relaxed);
                 loop {
-                    me.poll(&repo).await;
+                    let reloads = me.policy_reloads.load(Ordering::Relaxed);
+                    if reloads != reloads_seen
+                        || policy
+                            .as_ref()
+                            .is_some_and(|(_, at)| at.elapsed() >= POLICY_MAX_AGE)
+                    {
+                        policy = None;
+                        reloads_seen = reloads;
+                    }
+                    me.poll(&repo, &mut policy).await;
                     tokio::select! {
                         _ = tokio::time::sleep(interval) => {}
                         _ = me.refresh.notified() => {}
@@ -57,16 +78,28 @@ impl Runner {
         }
     }
 
-    async fn poll(&self, repo: &RepoRef) {
+    async fn poll(
+        &self,
+        repo: &RepoRef,
+        policy: &mut Option<(Arc<LoadedPolicy>, tokio::time::Instant)>,
+    ) {
         let forge: &dyn Forge = self.github.as_ref();
         let result = async {
-            let policy = crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
+            let current = match policy {
+                Some((current, _)) => current.clone(),
+                None => {
+                    let fresh = Arc::new(
+                        crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
+                            .await
+                            .map_err(|e| e.to_string())?,
+                    );
+                    *policy = Some((fresh.clone(), tokio::time::Instant::now()));
+                    fresh
+                }
+            };
+            crate::scan::monitored_failures(forge, repo, &current, self.limit)
                 .await
-                .map_err(|e| e.to_string())?;
-            let runs = crate::scan::failed_runs(forge, repo, &policy, self.limit)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(runs.into_iter().map(|f| f.run).collect())
+                .map_err(|e| e.to_string())
         }
         .await;
         self.send(Action::Polled {
@@ -113,6 +146,10 @@ impl Runner {
         let me = self.clone();
         match effect {
             Effect::Refresh(_) => self.refresh.notify_waiters(),
+            Effect::ReloadPolicies => {
+                self.policy_reloads.fetch_add(1, Ordering::Relaxed);
+                self.refresh.notify_waiters();
+            }
             Effect::Explain(key) => self.explains.push(key),
             Effect::ExplainFirst(key) => self.explains.prioritize(&key),
             Effect::Heal {
@@ -160,12 +197,13 @@ impl Runner {
             }
             Effect::RefreshRun(key) => {
                 tokio::spawn(async move {
-                    if let Ok(run) = me.github.run(&key.0, key.1).await {
-                        me.send(Action::RunUpdated {
-                            key,
-                            run: Box::new(run),
-                        });
-                    }
+                    let result = me
+                        .github
+                        .run(&key.0, key.1)
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| e.to_string());
+                    me.send(Action::RunUpdated { key, result });
                 });
             }
             Effect::Approve { key, runs } => {
@@ -282,12 +320,12 @@ impl Runner {
                     .await
                     .map_err(|e| format!("{repo}: {e}"))?,
             );
-            let runs = crate::scan::failed_runs(forge, repo, &policy, 1000)
+            let runs = crate::scan::monitored_failures(forge, repo, &policy, 1000)
                 .await
                 .map_err(|e| e.to_string())?;
             failed.extend(
                 runs.iter()
-                    .map(|f| (f.run.workflow_name().to_string(), f.run.created_at)),
+                    .map(|run| (run.workflow_name().to_string(), run.created_at)),
             );
         }
         Ok(crate::watch::stats::compute(&all, &failed, 30, Utc::now()))
@@ -377,38 +415,30 @@ impl Runner {
         heal_branch: Option<&str>,
     ) -> Result<Option<Box<PrSnapshot>>, String> {
         let forge: &dyn Forge = self.github.as_ref();
-        let repo = &key.0;
-        let pull = match known {
-            Some(number) => forge.pull(repo, number).await,
-            None => match crate::watch::find_pr(forge, repo, issue, heal_branch).await {
-                Ok(Some(pull)) => Ok(pull),
-                Ok(None) => return Ok(None),
-                Err(e) => Err(e),
-            },
+        // The update loop asks for one look at a PR at a time, so the memory taken out here
+        // is put back before the next look at the same PR begins.
+        let mut memory = self
+            .pr_memory
+            .lock()
+            .map(|mut m| m.remove(key).unwrap_or_default())
+            .unwrap_or_default();
+        let found =
+            crate::watch::follow_pr(forge, &key.0, issue, known, heal_branch, &mut memory).await;
+        let snapshot = memory.pull().map(|pull| {
+            Box::new(PrSnapshot {
+                pull: pull.clone(),
+                checks: memory.checks().to_vec(),
+                waiting_runs: memory.waiting_runs().to_vec(),
+            })
+        });
+        if let Ok(mut m) = self.pr_memory.lock() {
+            m.insert(key.clone(), memory);
         }
-        .map_err(|e| e.to_string())?;
-        let checks = forge
-            .check_runs(repo, &pull.head.sha)
-            .await
-            .map_err(|e| e.to_string())?;
-        // No checks may mean the PR's runs wait for a maintainer.
-        let waiting_runs = if checks.is_empty() {
-            forge
-                .runs_for_sha(repo, &pull.head.sha)
-                .await
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .filter(|r| r.conclusion.as_deref() == Some("action_required"))
-                .map(|r| r.id)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Ok(Some(Box::new(PrSnapshot {
-            pull,
-            checks,
-            waiting_runs,
-        })))
+        match found {
+            Ok(true) => Ok(snapshot),
+            Ok(false) => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
     }
 }
 

@@ -76,6 +76,8 @@ pub async fn run(
         audit: Arc::new(crate::heal::AuditLog::in_dir(&crate::paths::data_dir())),
         refresh: Arc::new(Notify::new()),
         explains: Arc::new(explain_queue::ExplainQueue::new()),
+        policy_reloads: Default::default(),
+        pr_memory: Default::default(),
         repos: Arc::new(session.repos.clone()),
     };
 

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 use tui_textarea::TextArea;
 
 use super::action::{Action, Effect, RunKey};
-use super::app::{App, Confirm, ConfirmAction, LogView, Mode, Pane, Row};
+use super::app::{App, Confirm, ConfirmAction, InFlight, LogView, Mode, Pane, Row};
 use super::keymap::Command;
 use crate::heal::execute::Steps;
 use crate::heal::plan;
@@ -16,6 +16,27 @@ use crate::heal::plan;
 const AUTOSAVE_AFTER: u32 = 1;
 
 pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
+    match &action {
+        Action::PrStatus { key, .. } => {
+            app.in_flight.remove(&InFlight::Pr(key.clone()));
+        }
+        Action::RunUpdated { key, .. } => {
+            app.in_flight.remove(&InFlight::Run(key.clone()));
+        }
+        _ => {}
+    }
+    let mut effects = transition(app, action);
+    // A look at a PR or a run already on its way is not asked for again: while GitHub
+    // stalls, refreshes would otherwise pile up behind it.
+    effects.retain(|effect| match effect {
+        Effect::WatchPr { key, .. } => app.in_flight.insert(InFlight::Pr(key.clone())),
+        Effect::RefreshRun(key) => app.in_flight.insert(InFlight::Run(key.clone())),
+        _ => true,
+    });
+    effects
+}
+
+fn transition(app: &mut App, action: Action) -> Vec<Effect> {
     // Anything but a key, a click or a resize may change the rows (a poll, an analysis, a
     // run's new state): the list is computed again. Keys change only the filter and the
     // grouping, which the cached listing is keyed on.
@@ -164,7 +185,14 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Action::RunUpdated { key, run } => {
+        Action::RunUpdated { key, result } => {
+            let run = match result {
+                Ok(run) => run,
+                Err(e) => {
+                    app.status.last_error = Some(format!("cannot read run {}: {e}", key.1));
+                    return Vec::new();
+                }
+            };
             if let Some(row) = app.row_mut(&key) {
                 if run.status.as_deref() == Some("completed")
                     && row.run.status.as_deref() != Some("completed")
@@ -358,7 +386,15 @@ fn merge_runs(
     for run in runs {
         let key = (repo.clone(), run.id);
         if let Some(row) = app.row_mut(&key) {
+            // A run's jobs and logs do not change until it does (a re-run, say): only then
+            // is it explained again. The old explanation shows until the new one arrives.
+            let changed = row.run.run_attempt != run.run_attempt
+                || row.run.status != run.status
+                || row.run.updated_at != run.updated_at;
             row.run = run;
+            if changed {
+                effects.push(Effect::Explain(key));
+            }
             continue;
         }
         fresh += 1;
@@ -394,33 +430,38 @@ fn clamp_selection(app: &mut App) {
     }
 }
 
-/// While a heal PR is awaited or its checks run, the selected run's PR is polled this often.
-const PR_WATCH_EVERY: u64 = 3;
+/// While a run asked to run again has not finished, it is read this often (seconds).
+const RERUN_WATCH_EVERY: u64 = 3;
 
-fn on_tick(app: &mut App) -> Vec<Effect> {
-    let mut effects = Vec::new();
-    app.ticks += 1;
-    if app.ticks % PR_WATCH_EVERY == 0
-        && let Some(row) = app.selected_row()
-        && row.heal.copilot.is_some()
+/// A heal whose PR may still change: its issue is open or its PR not yet merged or closed.
+fn heal_in_flight(row: &Row) -> bool {
+    row.heal.issue.is_some()
         && !row
             .heal
             .pr
             .as_ref()
             .is_some_and(|p| p.pull.merged_at.is_some() || p.pull.state == "closed")
-    {
-        effects.extend(watch_pr(row));
-    }
+}
+
+fn on_tick(app: &mut App) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    app.ticks += 1;
     if app.status.seconds_to_refresh == 0 {
         app.status.seconds_to_refresh = app.poll_interval.as_secs();
         app.status.polling = app.repos.len();
         effects.push(Effect::Refresh(None));
-        // The selected run's heal PR is followed at the same pace.
-        effects.extend(app.selected_row().and_then(watch_pr));
+        // Every heal still in flight is followed at the same pace: one conditional request
+        // per PR while nothing changes.
+        effects.extend(
+            app.rows
+                .iter()
+                .filter(|r| heal_in_flight(r))
+                .filter_map(watch_pr),
+        );
     } else {
         app.status.seconds_to_refresh -= 1;
     }
-    if app.ticks % PR_WATCH_EVERY == 0 {
+    if app.ticks % RERUN_WATCH_EVERY == 0 {
         for row in app
             .rows
             .iter()
@@ -632,7 +673,7 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             app.status.seconds_to_refresh = app.poll_interval.as_secs();
             app.status.polling = app.repos.len();
             app.status.message = Some("refreshing…".into());
-            let mut effects = vec![Effect::Refresh(None)];
+            let mut effects = vec![Effect::ReloadPolicies];
             effects.extend(app.selected_row().and_then(watch_pr));
             effects
         }

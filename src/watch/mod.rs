@@ -112,6 +112,81 @@ pub fn checks_state(checks: &[CheckRun]) -> HealState {
     }
 }
 
+/// What a follower remembers of one heal PR between polls.
+#[derive(Debug, Clone, Default)]
+pub struct PrMemory {
+    pull: Option<PullRequest>,
+    checks: Vec<CheckRun>,
+    waiting_runs: Vec<u64>,
+}
+
+impl PrMemory {
+    pub fn pull(&self) -> Option<&PullRequest> {
+        self.pull.as_ref()
+    }
+
+    pub fn checks(&self) -> &[CheckRun] {
+        &self.checks
+    }
+
+    /// The PR's workflow runs that wait for a maintainer's approval.
+    pub fn waiting_runs(&self) -> &[u64] {
+        &self.waiting_runs
+    }
+}
+
+/// Checks that will not change again: all completed, all on the PR's head.
+fn settled(checks: &[CheckRun], head_sha: &str) -> bool {
+    !checks.is_empty()
+        && checks
+            .iter()
+            .all(|c| c.status == "completed" && c.head_sha == head_sha)
+}
+
+/// One poll of a tracking issue's heal PR, as cheap as its state allows: found through the
+/// issue once (or `known`), then asked for by number, a 304 while nothing changes; its checks
+/// read again only when the PR changed or they still run, and the runs awaiting approval
+/// only while it has none. Steady state: one conditional request. `false`: no PR yet.
+pub async fn follow_pr(
+    forge: &dyn Forge,
+    repo: &RepoRef,
+    issue: u64,
+    known: Option<u64>,
+    heal_branch: Option<&str>,
+    memory: &mut PrMemory,
+) -> Result<bool, ForgeError> {
+    // A closed PR may have a successor: it is looked for again through the issue.
+    let number = match &memory.pull {
+        Some(p) if p.state == "open" => Some(p.number),
+        Some(_) => None,
+        None => known,
+    };
+    let pull = match number {
+        Some(n) => forge.pull(repo, n).await?,
+        None => match find_pr(forge, repo, issue, heal_branch).await? {
+            Some(pull) => pull,
+            None => return Ok(false),
+        },
+    };
+    if memory.pull.as_ref() != Some(&pull) || !settled(&memory.checks, &pull.head.sha) {
+        memory.checks = forge.check_runs(repo, &pull.head.sha).await?;
+        // No checks may mean the PR's runs wait for a maintainer.
+        memory.waiting_runs = if memory.checks.is_empty() {
+            forge
+                .runs_for_sha(repo, &pull.head.sha)
+                .await?
+                .into_iter()
+                .filter(|r| r.conclusion.as_deref() == Some("action_required"))
+                .map(|r| r.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+    }
+    memory.pull = Some(pull);
+    Ok(true)
+}
+
 /// The heal PR of a tracking issue: a pull request that cross-references the issue (Copilot's,
 /// whose body says "Fixes #N"), else one whose head is the heal branch.
 pub async fn find_pr(
@@ -288,10 +363,7 @@ async fn status_of(
     };
     if let Some(pull) = &pr {
         let changed = memory.pull.as_ref() != Some(pull);
-        let settled = !memory.checks.is_empty()
-            && memory.checks.iter().all(|c| c.status == "completed")
-            && memory.checks.iter().all(|c| c.head_sha == pull.head.sha);
-        if changed || !settled {
+        if changed || !settled(&memory.checks, &pull.head.sha) {
             memory.checks = forge.check_runs(repo, &pull.head.sha).await?;
         }
         if changed {
