@@ -30,6 +30,11 @@ pub fn cache_dir() -> PathBuf {
     dir("AUTOHEAL_CACHE_DIR", |p| p.cache_dir().to_path_buf())
 }
 
+/// The answers of conditional requests (see `forge::etag_cache`).
+pub fn http_cache_dir() -> PathBuf {
+    cache_dir().join("http")
+}
+
 /// The user's settings file lives here (`config.yml`).
 pub fn config_dir() -> PathBuf {
     dir("AUTOHEAL_CONFIG_DIR", |p| p.config_dir().to_path_buf())

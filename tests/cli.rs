@@ -348,3 +348,56 @@ fn nothing_from_a_hostile_run_reaches_the_terminal_through_printed_text() {
         }
     }
 }
+
+/// The ETag cache lives under the cache directory: a second `status` or `scan` a moment
+/// after the first is answered by 304s (free against the rate limit), and the cache holds
+/// no token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_command_is_answered_by_304s_from_the_cache_on_disk() {
+    let sim = start_sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let command = |args: &[&str]| {
+        let mut cmd = autoheal(home.path());
+        cmd.env("GITHUB_API_URL", sim.url())
+            .env("GITHUB_TOKEN", "ghp_secret-test-token")
+            .args(args);
+        cmd
+    };
+    let (code, _, stderr) = run(&mut command(&["status", "--repo", "octo/shop"]));
+    assert_eq!(code, 0, "{stderr}");
+    let first = sim.requests();
+    assert!(first.iter().all(|r| !r.conditional || r.status == 304));
+    sim.clear_requests();
+    let (code, _, stderr) = run(&mut command(&["status", "--repo", "octo/shop"]));
+    assert_eq!(code, 0, "{stderr}");
+    let second = sim.requests();
+    let not_modified = second.iter().filter(|r| r.status == 304).count();
+    let seen: Vec<(String, u16)> = second.iter().map(|r| (r.path.clone(), r.status)).collect();
+    assert_eq!(second.len(), first.len(), "{seen:?}");
+    assert_eq!(
+        not_modified,
+        second.len(),
+        "every read answered 304: {seen:?}"
+    );
+
+    // The same for `scan`, which also reads each failed run's jobs.
+    run(&mut command(&["scan", "--repo", "octo/shop"]));
+    sim.clear_requests();
+    let (code, _, stderr) = run(&mut command(&["scan", "--repo", "octo/shop"]));
+    assert_eq!(code, 0, "{stderr}");
+    let again = sim.requests();
+    assert!(again.len() > 2, "the run list and the jobs of each run");
+    assert!(again.iter().all(|r| r.status == 304), "{again:?}");
+
+    let cache = home.path().join("cache").join("http");
+    let files: Vec<_> = std::fs::read_dir(&cache).unwrap().flatten().collect();
+    assert!(!files.is_empty());
+    for file in files {
+        let bytes = std::fs::read(file.path()).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("secret-test-token"),
+            "{:?} holds the token",
+            file.path()
+        );
+    }
+}

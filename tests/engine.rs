@@ -68,6 +68,43 @@ async fn a_repeated_poll_is_answered_304_and_reuses_the_cached_body() {
     );
 }
 
+/// A body kept on disk that no longer decodes (a disk fault, a crash mid-write on another
+/// machine's filesystem) is dropped, and the answer asked for again without an ETag.
+#[tokio::test]
+async fn a_damaged_body_in_the_disk_cache_is_fetched_again() {
+    let sim = start_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let first = gh_with_disk_cache(&sim, dir.path())
+        .failed_runs(&shop(), 10)
+        .await
+        .unwrap();
+    for file in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        let bytes = std::fs::read(file.path()).unwrap();
+        // Keep the key and the ETag; cut the body short.
+        let cut = bytes.len() - 10;
+        std::fs::write(file.path(), &bytes[..cut]).unwrap();
+    }
+    sim.clear_requests();
+    let again = gh_with_disk_cache(&sim, dir.path())
+        .failed_runs(&shop(), 10)
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    let statuses: Vec<(bool, u16)> = sim
+        .requests()
+        .iter()
+        .map(|r| (r.conditional, r.status))
+        .collect();
+    assert_eq!(statuses, [(true, 304), (false, 200)]);
+}
+
+fn gh_with_disk_cache(
+    sim: &autoheal::sim::RunningSim,
+    dir: &std::path::Path,
+) -> autoheal::forge::GitHub {
+    client(sim).with_disk_cache(dir.to_path_buf())
+}
+
 #[tokio::test]
 async fn server_errors_on_reads_are_retried() {
     let sim = start_sim().await;

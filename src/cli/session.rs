@@ -54,7 +54,8 @@ pub async fn open(demo: bool, repo_flags: &[RepoRef]) -> Result<Session, Failure
     };
     tracing::info!(api_url, token_from = %source, "connecting");
     let github = GitHub::new(&api_url, Some(&token), RetryPolicy::default())
-        .map_err(|e| Failure::usage(e.to_string()))?;
+        .map_err(|e| Failure::usage(e.to_string()))?
+        .with_disk_cache(crate::paths::http_cache_dir());
     let repos = auth::discover_repos(repo_flags);
     if repos.is_empty() {
         return Err(Failure::usage(format!(

@@ -29,6 +29,14 @@ impl GitHub {
         })
     }
 
+    /// Keeps the answers of conditional requests under `dir` too, so that the next process
+    /// (a second `autoheal status`, the console started again) is answered with 304s.
+    pub fn with_disk_cache(self, dir: std::path::PathBuf) -> Self {
+        GitHub {
+            transport: self.transport.with_disk_cache(dir),
+        }
+    }
+
     pub fn stats(&self) -> Arc<ApiStats> {
         self.transport.stats()
     }

@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod etag_cache;
 pub mod github;
 pub mod model;
 pub mod transport;

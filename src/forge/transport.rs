@@ -11,13 +11,12 @@
 //!   becomes [`ForgeError::Ambiguous`], and the caller looks for the result before trying again.
 //! - **Every request has a timeout**, and the token is never printed or logged.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use http::header::{ETAG, HeaderName, HeaderValue, IF_NONE_MATCH, LINK, LOCATION};
+use http::header::{ETAG, HeaderName, IF_NONE_MATCH, LINK, LOCATION};
 use http::{HeaderMap, Method, StatusCode, Uri};
 use http_body_util::BodyExt;
 use octocrab::Octocrab;
@@ -25,6 +24,7 @@ use serde::de::DeserializeOwned;
 
 use super::auth::Secret;
 use super::error::{ForgeError, ForgeResult};
+use super::etag_cache::{CachedBody, EtagCache};
 
 /// How hard to try before giving up. The defaults suit a person at a terminal; tests shrink them.
 #[derive(Debug, Clone)]
@@ -130,16 +130,6 @@ impl Reply {
     }
 }
 
-#[derive(Debug, Clone)]
-struct CachedBody {
-    etag: HeaderValue,
-    body: Bytes,
-}
-
-/// Cache entries kept; a poller touches a few per repository, so this is generous.
-const MAX_CACHE_ENTRIES: usize = 4096;
-/// Bodies larger than this (logs) are not kept for conditional requests.
-const MAX_CACHED_BODY: usize = 2 * 1024 * 1024;
 /// Largest log we download; beyond it the log is cut (its end kept).
 pub const MAX_LOG_BYTES: usize = 512 * 1024 * 1024;
 
@@ -150,7 +140,7 @@ pub struct Transport {
     graphql: Octocrab,
     api_url: Uri,
     policy: RetryPolicy,
-    cache: Mutex<HashMap<String, CachedBody>>,
+    cache: EtagCache,
     stats: Arc<ApiStats>,
 }
 
@@ -193,9 +183,15 @@ impl Transport {
             graphql,
             api_url,
             policy,
-            cache: Mutex::new(HashMap::new()),
+            cache: EtagCache::in_memory(),
             stats: Arc::new(ApiStats::new()),
         })
+    }
+
+    /// Keeps the answers of conditional requests in `dir` too, for the next process.
+    pub fn with_disk_cache(mut self, dir: std::path::PathBuf) -> Self {
+        self.cache = EtagCache::on_disk(dir, &self.api_url.to_string());
+        self
     }
 
     pub fn stats(&self) -> Arc<ApiStats> {
@@ -264,6 +260,7 @@ impl Transport {
             }
             let outcome = match self.send(Method::GET, path, headers, None).await {
                 Ok(mut reply) => {
+                    let from_cache = reply.status == StatusCode::NOT_MODIFIED && cached.is_some();
                     if reply.status == StatusCode::NOT_MODIFIED
                         && let Some(c) = cached
                     {
@@ -277,10 +274,16 @@ impl Transport {
                                 self.remember(path, &reply);
                                 Outcome::Done((reply, v))
                             }
-                            Err(e) => Outcome::Retry {
-                                wait: self.policy.backoff(attempt),
-                                why: format!("unreadable answer: {e}"),
-                            },
+                            Err(e) => {
+                                if from_cache {
+                                    // The kept body is damaged: ask without an ETag next.
+                                    self.cache.forget(path);
+                                }
+                                Outcome::Retry {
+                                    wait: self.policy.backoff(attempt),
+                                    why: format!("unreadable answer: {e}"),
+                                }
+                            }
                         },
                         Outcome::Retry { wait, why } => Outcome::Retry { wait, why },
                         Outcome::Fail(e) => Outcome::Fail(e),
@@ -642,27 +645,12 @@ impl Transport {
     }
 
     fn cached(&self, path: &str) -> Option<CachedBody> {
-        self.cache.lock().ok()?.get(path).cloned()
+        self.cache.get(path)
     }
 
     fn remember(&self, path: &str, reply: &Reply) {
-        let Some(etag) = reply.headers.get(ETAG) else {
-            return;
-        };
-        if reply.body.len() > MAX_CACHED_BODY {
-            return;
-        }
-        if let Ok(mut cache) = self.cache.lock() {
-            if cache.len() >= MAX_CACHE_ENTRIES && !cache.contains_key(path) {
-                cache.clear();
-            }
-            cache.insert(
-                path.to_string(),
-                CachedBody {
-                    etag: etag.clone(),
-                    body: reply.body.clone(),
-                },
-            );
+        if let Some(etag) = reply.headers.get(ETAG) {
+            self.cache.put(path, etag, &reply.body);
         }
     }
 
@@ -813,6 +801,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderValue;
 
     #[test]
     fn graphql_lives_outside_the_rest_base_only_on_enterprise_server() {
