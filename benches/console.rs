@@ -695,9 +695,9 @@ async fn first_frame(with_runs: bool) -> (Duration, RunningSim) {
     }
     let took = started.elapsed();
     assert!(
-        app.status.last_error.is_none(),
+        app.status.shown_error().is_none(),
         "{:?}",
-        app.status.last_error
+        app.status.shown_error()
     );
     assert!(!app.rows.is_empty());
     (took, sim)

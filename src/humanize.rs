@@ -1,4 +1,4 @@
-//! Small words for people: ages, counts.
+//! Small words for people: ages, counts, commit names.
 
 use chrono::{DateTime, Utc};
 
@@ -11,6 +11,12 @@ pub fn age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
         3_600..86_400 => format!("{}h", secs / 3_600),
         _ => format!("{}d", secs / 86_400),
     }
+}
+
+/// A commit's short name, as git shows it: its first seven characters. A sha comes from the
+/// network, so it is not trusted to be ASCII hex: the cut falls on a character boundary.
+pub fn short_sha(sha: &str) -> &str {
+    sha.char_indices().nth(7).map_or(sha, |(at, _)| &sha[..at])
 }
 
 #[cfg(test)]
@@ -26,5 +32,14 @@ mod tests {
         assert_eq!(age(now - TimeDelta::hours(3), now), "3h");
         assert_eq!(age(now - TimeDelta::days(2), now), "2d");
         assert_eq!(age(now + TimeDelta::minutes(1), now), "0s");
+    }
+
+    #[test]
+    fn a_short_sha_never_cuts_a_character() {
+        assert_eq!(short_sha("4cacc97b1e2f"), "4cacc97");
+        assert_eq!(short_sha("abc"), "abc");
+        assert_eq!(short_sha(""), "");
+        assert_eq!(short_sha("ééééééééé"), "ééééééé");
+        assert_eq!(short_sha("abcdef🦀xyz"), "abcdef🦀");
     }
 }

@@ -223,13 +223,9 @@ async fn healing_asks_first_shows_what_will_be_created_and_reports_the_result() 
     let row = app.selected_row().unwrap();
     assert_eq!(row.stage(), HealStage::CopilotAsked);
     assert!(row.heal.busy.is_none());
-    assert!(
-        app.status
-            .message
-            .as_deref()
-            .unwrap()
-            .contains("created issue #")
-    );
+    let note = app.status.note.as_ref().unwrap();
+    assert_eq!(note.severity, autoheal::tui::app::Severity::Done);
+    assert!(note.text.contains("created issue #"));
     let watch = effects.iter().find_map(|e| match e {
         Effect::WatchPr { issue, .. } => Some(*issue),
         _ => None,
@@ -649,7 +645,7 @@ async fn a_click_selects_the_run_under_the_pointer_even_when_the_list_is_scrolle
     // A short terminal: the list shows a few rows, so selecting the last scrolls it.
     update(&mut app, key('G'));
     render(&app, 120, 20);
-    let start = app.list_start.get();
+    let start = app.screen.get().list_start;
     assert!(start > 0, "the list scrolled");
     let click = crossterm::event::MouseEvent {
         kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
@@ -1045,4 +1041,87 @@ async fn heal_prs_are_followed_once_a_poll_and_one_look_at_a_time() {
         },
     );
     assert_eq!(looks(&mut app, 6), vec![healing[0].clone()]);
+}
+
+fn click(column: u16, row: u16) -> Action {
+    Action::Mouse(crossterm::event::MouseEvent {
+        kind: crossterm::event::MouseEventKind::Down(crossterm::event::MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    })
+}
+
+/// A click is read against the panes the last frame drew: in the excerpt it focuses the
+/// excerpt and selects nothing, on any width of terminal; moving up in a scrolled list does
+/// not drag the list along.
+#[tokio::test]
+async fn clicks_land_on_the_pane_drawn_there_and_the_list_keeps_its_scroll() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    update(&mut app, key('G'));
+    render(&app, 120, 20);
+    let start = app.screen.get().list_start;
+    let last = app.selected;
+    assert!(start > 0);
+    update(&mut app, key('k'));
+    render(&app, 120, 20);
+    assert_eq!(app.selected, last - 1);
+    assert_eq!(app.screen.get().list_start, start, "the list stays put");
+
+    // The excerpt pane is below the list, on the left.
+    let excerpt = app.screen.get().excerpt;
+    let selected = app.selected;
+    update(&mut app, click(excerpt.x + 3, excerpt.y + 2));
+    assert_eq!(
+        app.selected, selected,
+        "a click in the excerpt selects no run"
+    );
+    assert_eq!(app.focus, autoheal::tui::app::Pane::Excerpt);
+
+    // A terminal wider than 1,191 columns (where the old geometry overflowed).
+    render(&app, 1500, 40);
+    let rows = app.screen.get().run_rows;
+    update(&mut app, click(rows.x + 1400.min(rows.width - 1), rows.y));
+    assert_eq!(app.focus, autoheal::tui::app::Pane::Runs);
+    assert_eq!(app.selected, app.screen.get().list_start);
+}
+
+/// One status slot: a routine message does not hide an error; a success replaces it, and so
+/// does a key (the error has been seen).
+#[tokio::test]
+async fn an_error_stays_until_a_success_or_a_key_and_a_success_shows() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    app.status.error("octo/shop: connection refused");
+    app.status.info("3 new failed run(s) in octo/shop");
+    assert!(render(&app, 160, 30).contains("connection refused"));
+    app.status.done("created issue #12");
+    let screen = render(&app, 160, 30);
+    assert!(screen.contains("created issue #12"), "{screen}");
+    assert!(!screen.contains("connection refused"));
+    app.status.error("cannot read run 9001: timeout");
+    update(&mut app, key('j'));
+    assert!(app.status.shown_error().is_none(), "a key acknowledges it");
+}
+
+/// Every write key goes through the same guard: while a request for the run is on its way,
+/// `H`, `x`, `A` and `R` open no confirmation and send nothing.
+#[tokio::test]
+async fn no_write_key_acts_while_a_request_for_the_run_is_on_its_way() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let key_of = app.selected_row().unwrap().key.clone();
+    app.row_mut(&key_of).unwrap().heal.busy = Some("creating the issue…".into());
+    for k in ['H', 'x', 'A', 'R'] {
+        let effects = update(&mut app, key(k));
+        assert!(effects.is_empty(), "{k}: {effects:?}");
+        assert!(matches!(app.mode, Mode::Normal), "{k} opened a dialog");
+        let note = app.status.note.as_ref().map(|n| n.text.clone());
+        assert_eq!(
+            note.as_deref(),
+            Some("a request for this run is already running"),
+            "{k}"
+        );
+    }
 }

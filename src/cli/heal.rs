@@ -267,7 +267,7 @@ fn confirm(plan: &HealPlan) -> Result<bool, Failure> {
         err,
         "  branch  {} at {}",
         plan.heal_branch,
-        &plan.head_sha[..plan.head_sha.len().min(7)]
+        crate::humanize::short_sha(&plan.head_sha)
     );
     if let Some(c) = &plan.copilot {
         let first: Vec<&str> = c.comment.lines().take(3).collect();

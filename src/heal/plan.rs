@@ -76,7 +76,7 @@ pub fn branch_name(policy: &Policy, run: &RunAnalysis) -> String {
         .replace("{branch_slug}", &slug(r.branch()))
         .replace("{branch}", r.branch())
         .replace("{category}", &slug(&run.verdict.category))
-        .replace("{short_sha}", r.head_sha.get(..7).unwrap_or(&r.head_sha))
+        .replace("{short_sha}", crate::humanize::short_sha(&r.head_sha))
 }
 
 /// `[auto-heal] CI failed on main (run 123456)`.

@@ -246,13 +246,87 @@ pub enum Mode {
 /// The status bar's facts.
 #[derive(Debug, Clone, Default)]
 pub struct Status {
-    pub last_error: Option<String>,
-    pub message: Option<String>,
+    /// The one message shown; see [`Status::say`].
+    pub note: Option<Note>,
     pub rate_limit_remaining: Option<u64>,
     /// A request being retried or waiting out a rate limit, and why.
     pub trouble: Option<String>,
     pub seconds_to_refresh: u64,
     pub polling: usize,
+}
+
+/// The last frame's geometry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Screen {
+    /// Where the run list draws its rows (inside its border, below its header).
+    pub run_rows: ratatui::layout::Rect,
+    pub details: ratatui::layout::Rect,
+    pub excerpt: ratatui::layout::Rect,
+    pub prompt: ratatui::layout::Rect,
+    /// The first run on screen (an index into the listing).
+    pub list_start: usize,
+}
+
+/// How much a status message matters, which decides what replaces what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// Routine: "refreshing…", "3 new failed runs".
+    Info,
+    /// Something the user asked for happened: "created issue #12".
+    Done,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub severity: Severity,
+    pub text: String,
+}
+
+impl Status {
+    /// Shows a message in the status bar's one slot. The next message replaces it, except
+    /// that an error stays until something succeeds or a key is pressed: a routine message
+    /// cannot hide it, and it cannot hide a success for ever.
+    pub fn say(&mut self, severity: Severity, text: impl Into<String>) {
+        let error_shown = self
+            .note
+            .as_ref()
+            .is_some_and(|n| n.severity == Severity::Error);
+        if severity == Severity::Info && error_shown {
+            return;
+        }
+        self.note = Some(Note {
+            severity,
+            text: text.into(),
+        });
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.say(Severity::Info, text);
+    }
+
+    pub fn done(&mut self, text: impl Into<String>) {
+        self.say(Severity::Done, text);
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.say(Severity::Error, text);
+    }
+
+    /// The error shown, if any.
+    pub fn shown_error(&self) -> Option<&str> {
+        self.note
+            .as_ref()
+            .filter(|n| n.severity == Severity::Error)
+            .map(|n| n.text.as_str())
+    }
+
+    /// The user pressed a key: the error shown has been seen.
+    pub fn acknowledge(&mut self) {
+        if self.shown_error().is_some() {
+            self.note = None;
+        }
+    }
 }
 
 /// A background look the console has asked for and not yet heard back from.
@@ -292,9 +366,10 @@ pub struct App {
     pub polled_once: Vec<RepoRef>,
     /// One row per failure fingerprint instead of one per run.
     pub grouped: bool,
-    /// The first run the list showed in the last frame (the view's scroll offset), so a mouse
-    /// click maps to the run under it. Written by the view, read by `update`.
-    pub list_start: std::cell::Cell<usize>,
+    /// Where the last frame put each pane and which run the list showed first. Written by
+    /// the view (like a ratatui widget's state), read by `update`: a click is read against
+    /// the frame the user clicked on, and the list keeps its scroll offset between frames.
+    pub screen: std::cell::Cell<Screen>,
     /// Secrets to mask in anything shown (the token).
     pub secrets: Vec<String>,
     /// Bumped whenever rows may have changed (a poll, an analysis, a run's new state): the
@@ -329,7 +404,7 @@ impl App {
             touched: false,
             polled_once: Vec::new(),
             grouped: false,
-            list_start: std::cell::Cell::new(0),
+            screen: Default::default(),
             secrets: Vec::new(),
             rows_version: 0,
             listing_cache: std::cell::RefCell::new(None),

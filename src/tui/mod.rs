@@ -48,7 +48,7 @@ pub async fn run(
         }
     });
     if let Some(w) = warnings.first() {
-        app.status.last_error = Some(format!("settings: {w}"));
+        app.status.error(format!("settings: {w}"));
     }
     let choice = if settings.theme.eq_ignore_ascii_case("light") {
         ThemeChoice::Light
@@ -60,7 +60,7 @@ pub async fn run(
     let mut hl = match Highlighter::new(choice, settings.theme_file.as_deref(), no_color) {
         Ok(h) => h,
         Err(e) => {
-            app.status.last_error = Some(format!("theme_file: {e}"));
+            app.status.error(format!("theme_file: {e}"));
             Highlighter::new(choice, None, no_color).map_err(Failure::internal)?
         }
     };

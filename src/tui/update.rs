@@ -79,7 +79,7 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
             match result {
                 Ok(runs) => merge_runs(app, repo, runs),
                 Err(e) => {
-                    app.status.last_error = Some(format!("{repo}: {e}"));
+                    app.status.error(format!("{repo}: {e}"));
                     Vec::new()
                 }
             }
@@ -138,11 +138,11 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
                             row.heal.pr = None;
                             effects.extend(watch_pr(row));
                         }
-                        app.status.message = Some(text);
+                        app.status.done(text);
                     }
                     Err(e) => {
                         row.heal.result = Some(format!("failed: {e}"));
-                        app.status.last_error = Some(e);
+                        app.status.error(e);
                     }
                 }
             }
@@ -175,11 +175,12 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
                         ));
                         row.heal.rerun = true;
                         row.run = *run;
-                        app.status.message = row.heal.result.clone();
+                        let text = row.heal.result.clone().unwrap_or_default();
+                        app.status.done(text);
                     }
                     Err(e) => {
                         row.heal.result = Some(e.clone());
-                        app.status.last_error = Some(e);
+                        app.status.error(e);
                     }
                 }
             }
@@ -189,7 +190,7 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
             let run = match result {
                 Ok(run) => run,
                 Err(e) => {
-                    app.status.last_error = Some(format!("cannot read run {}: {e}", key.1));
+                    app.status.error(format!("cannot read run {}: {e}", key.1));
                     return Vec::new();
                 }
             };
@@ -234,16 +235,16 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
             };
             row.heal.result = Some(text.clone());
             if error {
-                app.status.last_error = Some(text);
+                app.status.error(text);
             } else {
-                app.status.message = Some(text);
+                app.status.done(text);
             }
             Vec::new()
         }
         Action::MarkedReady { key, result } => {
             match result {
-                Ok(n) => app.status.message = Some(format!("PR #{n} is ready for review")),
-                Err(e) => app.status.last_error = Some(format!("cannot mark the PR ready: {e}")),
+                Ok(n) => app.status.done(format!("PR #{n} is ready for review")),
+                Err(e) => app.status.error(format!("cannot mark the PR ready: {e}")),
             }
             app.row_mut(&key)
                 .and_then(|r| {
@@ -258,7 +259,8 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::DraftNotSaved(e) => {
-            app.status.last_error = Some(format!("the prompt draft is not saved: {e}"));
+            app.status
+                .error(format!("the prompt draft is not saved: {e}"));
             Vec::new()
         }
         Action::StatsLoaded(result) => {
@@ -270,7 +272,7 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
                 }
                 Err(e) => {
                     app.mode = Mode::Normal;
-                    app.status.last_error = Some(format!("statistics: {e}"));
+                    app.status.error(format!("statistics: {e}"));
                 }
             }
             Vec::new()
@@ -284,15 +286,17 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
                 }
                 Err(e) => {
                     app.mode = Mode::Normal;
-                    app.status.last_error = Some(format!("cleanup: {e}"));
+                    app.status.error(format!("cleanup: {e}"));
                 }
             }
             Vec::new()
         }
         Action::CleanedUp(result) => {
             match result {
-                Ok(n) => app.status.message = Some(format!("deleted {n} stale heal branch(es)")),
-                Err(e) => app.status.last_error = Some(format!("cleanup: {e}")),
+                Ok(n) => app
+                    .status
+                    .done(format!("deleted {n} stale heal branch(es)")),
+                Err(e) => app.status.error(format!("cleanup: {e}")),
             }
             Vec::new()
         }
@@ -405,7 +409,8 @@ fn merge_runs(
         app.sort_rows();
     }
     if fresh > 0 && !first {
-        app.status.message = Some(format!("{fresh} new failed run(s) in {repo}"));
+        app.status
+            .info(format!("{fresh} new failed run(s) in {repo}"));
         if app.bell {
             effects.push(Effect::Bell);
         }
@@ -493,19 +498,23 @@ fn on_mouse(app: &mut App, m: crossterm::event::MouseEvent) -> Vec<Effect> {
     match m.kind {
         MouseEventKind::ScrollDown => scroll(app, 3),
         MouseEventKind::ScrollUp => scroll(app, -3),
-        MouseEventKind::Down(_) => {
-            // The runs list starts two lines below the top (border, header).
-            let list_top = 2u16;
-            if matches!(app.mode, Mode::Normal)
-                && m.row >= list_top
-                && m.column < app.size.0 * 55 / 100
-            {
-                let index = app.list_start.get() + (m.row - list_top) as usize;
+        MouseEventKind::Down(_) if matches!(app.mode, Mode::Normal) => {
+            // Read against the last frame: where it drew each pane and which run came first.
+            let screen = app.screen.get();
+            let at = ratatui::layout::Position::new(m.column, m.row);
+            if screen.run_rows.contains(at) {
+                let index = screen.list_start + usize::from(m.row - screen.run_rows.y);
                 if index < app.visible().len() {
                     app.selected = index;
                     app.focus = Pane::Runs;
                     return select_changed(app);
                 }
+            } else if screen.details.contains(at) {
+                app.focus = Pane::Details;
+            } else if screen.excerpt.contains(at) {
+                app.focus = Pane::Excerpt;
+            } else if screen.prompt.contains(at) {
+                app.focus = Pane::Prompt;
             }
         }
         _ => {}
@@ -569,6 +578,7 @@ fn watch_pr(row: &Row) -> Option<Effect> {
 
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     app.touched = true;
+    app.status.acknowledge();
     match &mut app.mode {
         Mode::Help => {
             app.mode = Mode::Normal;
@@ -617,7 +627,8 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                 // The view lists exactly what `y` deletes: it is its own confirmation.
                 (KeyCode::Char('y'), Some(plans)) if stale > 0 => {
                     app.mode = Mode::Normal;
-                    app.status.message = Some(format!("deleting {stale} stale heal branch(es)…"));
+                    app.status
+                        .info(format!("deleting {stale} stale heal branch(es)…"));
                     vec![Effect::RunCleanup(plans)]
                 }
                 (KeyCode::Esc | KeyCode::Char('q' | 'n' | 'C'), _) => {
@@ -672,7 +683,7 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::Refresh => {
             app.status.seconds_to_refresh = app.poll_interval.as_secs();
             app.status.polling = app.repos.len();
-            app.status.message = Some("refreshing…".into());
+            app.status.info("refreshing…");
             let mut effects = vec![Effect::ReloadPolicies];
             effects.extend(app.selected_row().and_then(watch_pr));
             effects
@@ -736,8 +747,8 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
                 app.focus = Pane::Prompt;
                 show_cursor(app, true);
             } else {
-                app.status.message =
-                    Some("the prompt is not ready yet: the run is being analysed".into());
+                app.status
+                    .info("the prompt is not ready yet: the run is being analysed");
             }
             Vec::new()
         }
@@ -749,7 +760,7 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             if let Some(p) = &row.prepared {
                 row.prompt = Some(textarea(&p.default_prompt));
                 row.prompt_unsynced = None;
-                app.status.message = Some("prompt reset to the template".into());
+                app.status.info("prompt reset to the template");
                 return vec![Effect::RemoveDraft(row.key.clone())];
             }
             Vec::new()
@@ -757,14 +768,17 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::Group => {
             app.grouped = !app.grouped;
             app.selected = 0;
-            app.status.message = Some(if app.grouped {
-                "grouped by failure fingerprint (f lists every run)".into()
+            app.status.info(if app.grouped {
+                "grouped by failure fingerprint (f lists every run)"
             } else {
-                "every run listed".into()
+                "every run listed"
             });
             Vec::new()
         }
         Command::Rerun => {
+            if selected_is_busy(app) {
+                return Vec::new();
+            }
             let Some(row) = app.selected_row() else {
                 return Vec::new();
             };
@@ -797,12 +811,15 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::Approve => {
+            if selected_is_busy(app) {
+                return Vec::new();
+            }
             let Some(row) = app.selected_row() else {
                 return Vec::new();
             };
             let Some(pr) = row.heal.pr.as_ref().filter(|p| !p.waiting_runs.is_empty()) else {
-                app.status.message =
-                    Some("no heal PR run of this failure waits for approval".into());
+                app.status
+                    .info("no heal PR run of this failure waits for approval");
                 return Vec::new();
             };
             let author = pr
@@ -840,15 +857,19 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             vec![Effect::LoadCleanup]
         }
         Command::MarkReady => {
+            if selected_is_busy(app) {
+                return Vec::new();
+            }
             let Some(row) = app.selected_row() else {
                 return Vec::new();
             };
             let Some(pr) = row.heal.pr.as_ref() else {
-                app.status.message = Some("this failure has no heal PR yet".into());
+                app.status.info("this failure has no heal PR yet");
                 return Vec::new();
             };
             if pr.pull.draft != Some(true) {
-                app.status.message = Some(format!("PR #{} is not a draft", pr.pull.number));
+                app.status
+                    .info(format!("PR #{} is not a draft", pr.pull.number));
                 return Vec::new();
             }
             let passing = !pr.checks.is_empty()
@@ -886,7 +907,7 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::CopyUrl => match app.selected_row() {
             Some(r) => {
                 let url = r.best_url().to_string();
-                app.status.message = Some(format!("copied {url}"));
+                app.status.done(format!("copied {url}"));
                 vec![Effect::CopyUrl(url)]
             }
             None => Vec::new(),
@@ -896,7 +917,7 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
                 return Vec::new();
             };
             let Some(job) = row.prepared.as_ref().and_then(|p| p.run.jobs.first()) else {
-                app.status.message = Some("the run is still being analysed".into());
+                app.status.info("the run is still being analysed");
                 return Vec::new();
             };
             let key = row.key.clone();
@@ -925,16 +946,25 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
 }
 
 /// Opens the confirmation dialog showing exactly what will be created.
+/// Every write key asks this first: one write per run at a time, so a second key press
+/// while the first request is on its way cannot send it twice.
+fn selected_is_busy(app: &mut App) -> bool {
+    let busy = app.selected_row().is_some_and(|r| r.heal.busy.is_some());
+    if busy {
+        app.status.info("a request for this run is already running");
+    }
+    busy
+}
+
 fn confirm(app: &mut App, steps: Steps) -> Vec<Effect> {
+    if selected_is_busy(app) {
+        return Vec::new();
+    }
     let Some(row) = app.selected_row() else {
         return Vec::new();
     };
-    if row.heal.busy.is_some() {
-        app.status.message = Some("a request for this run is already running".into());
-        return Vec::new();
-    }
     let Some(prepared) = &row.prepared else {
-        app.status.message = Some("the run is still being analysed".into());
+        app.status.info("the run is still being analysed");
         return Vec::new();
     };
     let secrets: Vec<&str> = app.secrets.iter().map(String::as_str).collect();
@@ -951,7 +981,7 @@ fn confirm(app: &mut App, steps: Steps) -> Vec<Effect> {
         lines.push(format!(
             "Branch  {} at {}",
             p.heal_branch,
-            &p.head_sha[..p.head_sha.len().min(7)]
+            crate::humanize::short_sha(&p.head_sha)
         ));
     }
     if steps.copilot {
@@ -980,13 +1010,13 @@ fn on_confirm_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     let go = match (&c.blocked, key.code) {
         (_, KeyCode::Esc) => {
             app.mode = Mode::Normal;
-            app.status.message = Some("cancelled: nothing was sent".into());
+            app.status.info("cancelled: nothing was sent");
             return Vec::new();
         }
         (None, KeyCode::Char('y' | 'Y') | KeyCode::Enter) => true,
         (None, KeyCode::Char('n' | 'N')) => {
             app.mode = Mode::Normal;
-            app.status.message = Some("cancelled: nothing was sent".into());
+            app.status.info("cancelled: nothing was sent");
             return Vec::new();
         }
         (Some(_), KeyCode::Enter) => {
@@ -1010,6 +1040,15 @@ fn on_confirm_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     let (key, action, force) = (c.key.clone(), c.action, c.blocked.is_some());
     app.mode = Mode::Normal;
+    if app
+        .rows
+        .iter()
+        .find(|r| r.key == key)
+        .is_some_and(|r| r.heal.busy.is_some())
+    {
+        app.status.info("a request for this run is already running");
+        return Vec::new();
+    }
     match action {
         ConfirmAction::Heal(steps) => start_heal(app, key, steps, force),
         ConfirmAction::Rerun => {

@@ -512,7 +512,7 @@ pub async fn bookkeep(
             let marker = format!("<!-- autoheal:checks-failed pr={pr} sha={sha} -->");
             let text = format!(
                 "The checks of heal PR #{pr} failed at `{}`: {}.",
-                &sha[..sha.len().min(7)],
+                crate::humanize::short_sha(sha),
                 failing.join(", ")
             );
             if comment(marker, text).await? {
@@ -530,7 +530,7 @@ pub async fn bookkeep(
                 };
                 let text = format!(
                     "The checks of heal PR #{pr} passed at `{}`.{review}",
-                    &sha[..sha.len().min(7)]
+                    crate::humanize::short_sha(sha)
                 );
                 if comment(marker, text).await? {
                     done.actions

@@ -33,7 +33,7 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
             label("Commit"),
             Span::raw(format!(
                 "{} on {} ({})",
-                &r.head_sha[..r.head_sha.len().min(7)],
+                crate::humanize::short_sha(&r.head_sha),
                 shown(r.branch()),
                 r.event
             )),

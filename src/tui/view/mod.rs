@@ -1,5 +1,6 @@
-//! Drawing: `view(&App, &mut Frame, &mut Highlighter)` only draws. It never changes the app,
-//! never waits, and highlights only the lines it shows (the highlighter caches them).
+//! Drawing: `view(&App, &mut Frame, &mut Highlighter)` draws. It never waits, highlights only
+//! the lines it shows (the highlighter caches them), and changes nothing in the app but the
+//! geometry it records for the mouse ([`super::app::Screen`]), as a ratatui widget's state does.
 //!
 //! Layout, on a terminal of at least [`MIN_WIDTH`]×[`MIN_HEIGHT`]:
 //!
@@ -55,6 +56,11 @@ pub fn view(app: &App, frame: &mut Frame, hl: &mut Highlighter) {
 
     // Filtering every run is the costly part of a frame with many runs: it is done once
     // here, and the panes get the list and the selected row.
+    let mut screen = app.screen.get();
+    screen.details = details_area;
+    screen.excerpt = excerpt_area;
+    screen.prompt = prompt_area;
+    app.screen.set(screen);
     let listing = app.listing();
     let selected = listing.rows.get(app.selected).map(|&i| &app.rows[i]);
     runs::draw(app, &listing, frame, list);

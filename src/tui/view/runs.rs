@@ -81,11 +81,21 @@ pub fn draw(app: &App, listing: &Listing, frame: &mut Frame, area: Rect) {
     let now = Utc::now();
     // Only the rows on screen are built: a list of 10,000 runs costs what a screenful costs.
     let height = area.height.saturating_sub(3).max(1) as usize;
-    let start = app
-        .selected
-        .saturating_sub(height - 1)
-        .min(visible.len().saturating_sub(1));
-    app.list_start.set(start);
+    let start = scroll_offset(
+        app.screen.get().list_start,
+        app.selected,
+        height,
+        visible.len(),
+    );
+    let mut screen = app.screen.get();
+    screen.list_start = start;
+    screen.run_rows = Rect {
+        x: area.x.saturating_add(1),
+        y: area.y.saturating_add(2),
+        width: area.width.saturating_sub(2),
+        height: (height as u16).min(area.height.saturating_sub(3)),
+    };
+    app.screen.set(screen);
     let rows: Vec<TableRow> = visible[start..(start + height).min(visible.len())]
         .iter()
         .map(|&i| {
@@ -145,4 +155,39 @@ pub fn draw(app: &App, listing: &Listing, frame: &mut Frame, area: Rect) {
     .highlight_symbol("▶");
     let mut state = TableState::default().with_selected(Some(app.selected - start));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// The first row to show: the last frame's, unless the selection has left the screen, then
+/// just enough to bring it back (moving up does not drag the list to the cursor's row). A
+/// list that shrank is not left showing empty rows below its end.
+fn scroll_offset(last: usize, selected: usize, height: usize, len: usize) -> usize {
+    let height = height.max(1);
+    let start = if selected < last {
+        selected
+    } else if selected >= last + height {
+        selected + 1 - height
+    } else {
+        last
+    };
+    start.min(len.saturating_sub(height))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scroll_offset;
+
+    #[test]
+    fn the_list_scrolls_only_when_the_selection_leaves_the_screen() {
+        // 100 rows, 10 on screen, the last one selected: rows 90-99 shown.
+        assert_eq!(scroll_offset(0, 99, 10, 100), 90);
+        // Up within the screen: the list stays where it was.
+        assert_eq!(scroll_offset(90, 95, 10, 100), 90);
+        assert_eq!(scroll_offset(90, 90, 10, 100), 90);
+        // Up past its top: the selection becomes the first row.
+        assert_eq!(scroll_offset(90, 89, 10, 100), 89);
+        // Down past its bottom: the selection becomes the last row.
+        assert_eq!(scroll_offset(89, 99, 10, 100), 90);
+        // The list shrank to 5 rows: all of them, from the first.
+        assert_eq!(scroll_offset(90, 4, 10, 5), 0);
+    }
 }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::shown;
-use crate::tui::app::{App, Mode};
+use crate::tui::app::{App, Mode, Note, Severity};
 use crate::tui::keymap::Command;
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
@@ -66,13 +66,23 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                     Style::default().fg(Color::Yellow),
                 ));
             }
-            if let Some(e) = &app.status.last_error {
-                spans.push(Span::styled(
-                    format!(" · ⚠ {}", shown(e)),
+            match &app.status.note {
+                Some(Note {
+                    severity: Severity::Error,
+                    text,
+                }) => spans.push(Span::styled(
+                    format!(" · ⚠ {}", shown(text)),
                     Style::default().fg(Color::Red),
-                ));
-            } else if let Some(m) = &app.status.message {
-                spans.push(Span::raw(format!(" · {}", shown(m))));
+                )),
+                Some(Note {
+                    severity: Severity::Done,
+                    text,
+                }) => spans.push(Span::styled(
+                    format!(" · ✓ {}", shown(text)),
+                    Style::default().fg(Color::Green),
+                )),
+                Some(Note { text, .. }) => spans.push(Span::raw(format!(" · {}", shown(text)))),
+                None => {}
             }
             let k = &app.keymap;
             spans.push(Span::styled(
