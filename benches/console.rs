@@ -382,13 +382,19 @@ fn app_with_runs(demo: &Demo, n: usize) -> App {
         let Some(p) = source.get(&key.1).and_then(|id| demo.prepared.get(id)) else {
             continue;
         };
-        update(
+        let next = update(
             &mut app,
             Action::Explained {
                 key,
                 result: Ok(Box::new(p.clone())),
             },
         );
+        // No draft saved: the prompt starts from the template, as the draft store answers.
+        for e in next {
+            if let Effect::LoadDraft(key) = e {
+                update(&mut app, Action::DraftLoaded { key, text: None });
+            }
+        }
     }
     // The other repositories have been polled too (nothing failed there).
     for other in &demo.repos[1..] {
@@ -564,7 +570,7 @@ fn explain_organisation(audit_dir: &Path) -> Duration {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let runner = autoheal::tui::effects::Runner {
             github: gh,
-            tx,
+            tx: tx.clone(),
             given_policy: None,
             limit: POLL_LIMIT,
             cache: None,
@@ -574,6 +580,10 @@ fn explain_organisation(audit_dir: &Path) -> Duration {
             explains: Default::default(),
             policy_reloads: Default::default(),
             pr_memory: Default::default(),
+            drafts: Arc::new(autoheal::tui::draft_store::DraftStore::start(
+                audit_dir.to_path_buf(),
+                tx.clone(),
+            )),
             repos: Arc::new(repos.clone()),
         };
         // How long a key would wait: like the console's input reader, a thread sends a

@@ -82,7 +82,11 @@ fn write_then_rename(path: &Path, text: &str, sync: bool) -> std::io::Result<()>
 
 /// Forgets a draft (the prompt was reset to the template).
 pub fn remove(repo: &RepoRef, run_id: u64) {
-    let path = synced_path(&crate::paths::data_dir(), repo, run_id);
+    remove_in(&crate::paths::data_dir(), repo, run_id);
+}
+
+pub fn remove_in(data_dir: &Path, repo: &RepoRef, run_id: u64) {
+    let path = synced_path(data_dir, repo, run_id);
     let _ = std::fs::remove_file(live_path(&path));
     let _ = std::fs::remove_file(path);
 }

@@ -51,13 +51,19 @@ async fn loaded_app(sim: &autoheal::sim::RunningSim) -> App {
             let prepared = autoheal::heal::prepare(&gh, &k.0, k.1, None, None, &[])
                 .await
                 .unwrap();
-            update(
+            let next = update(
                 &mut app,
                 Action::Explained {
                     key: k,
                     result: Ok(Box::new(prepared)),
                 },
             );
+            // No draft saved yet: the prompt starts from the template.
+            for e in next {
+                if let Effect::LoadDraft(key) = e {
+                    update(&mut app, Action::DraftLoaded { key, text: None });
+                }
+            }
         }
     }
     app
@@ -882,7 +888,7 @@ fn runner_for(
 ) -> autoheal::tui::effects::Runner {
     autoheal::tui::effects::Runner {
         github: gh.clone(),
-        tx,
+        tx: tx.clone(),
         given_policy: None,
         limit: 20,
         cache: None,
@@ -892,6 +898,10 @@ fn runner_for(
         explains: Default::default(),
         policy_reloads: Default::default(),
         pr_memory: Default::default(),
+        drafts: std::sync::Arc::new(autoheal::tui::draft_store::DraftStore::start(
+            home.to_path_buf(),
+            tx.clone(),
+        )),
         repos: std::sync::Arc::new(vec![shop()]),
     }
 }
@@ -1124,4 +1134,100 @@ async fn no_write_key_acts_while_a_request_for_the_run_is_on_its_way() {
             "{k}"
         );
     }
+}
+
+/// `update` does no I/O: a run's saved draft is asked for as an effect, and the editor opens
+/// on it when it arrives.
+#[tokio::test]
+async fn a_saved_draft_is_read_by_an_effect_and_opens_in_the_editor() {
+    let sim = start_sim().await;
+    let gh = client(&sim);
+    let (keymap, _) = Keymap::new(&Default::default());
+    let mut app = App::new(vec![shop()], keymap, Duration::from_secs(30));
+    let prepared = autoheal::heal::prepare(&gh, &shop(), 9001, None, None, &[])
+        .await
+        .unwrap();
+    update(
+        &mut app,
+        Action::Polled {
+            repo: shop(),
+            result: Ok(vec![prepared.run.failed.run.clone()]),
+            rate_limit_remaining: None,
+        },
+    );
+    let key = (shop(), 9001);
+    let effects = update(
+        &mut app,
+        Action::Explained {
+            key: key.clone(),
+            result: Ok(Box::new(prepared)),
+        },
+    );
+    assert!(
+        effects.contains(&Effect::LoadDraft(key.clone())),
+        "{effects:?}"
+    );
+    assert!(app.row_mut(&key).unwrap().prompt.is_none());
+    update(
+        &mut app,
+        Action::DraftLoaded {
+            key: key.clone(),
+            text: Some("my own words".into()),
+        },
+    );
+    assert_eq!(
+        app.row_mut(&key).unwrap().prompt_text().as_deref(),
+        Some("my own words")
+    );
+}
+
+/// Quitting while a write to GitHub is on its way waits for its answer (so the audit log
+/// records it); a second `q` quits at once and records the write as unfinished.
+#[tokio::test]
+async fn quitting_waits_for_writes_in_flight_or_records_them_as_unfinished() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let key_of = app.selected_row().unwrap().key.clone();
+    app.row_mut(&key_of).unwrap().heal.busy = Some("creating the issue…".into());
+    update(&mut app, key('q'));
+    assert!(!app.quit, "a write is on its way");
+    assert!(app.quitting);
+    update(
+        &mut app,
+        Action::Healed {
+            key: key_of.clone(),
+            steps: autoheal::heal::execute::Steps::ALL,
+            result: Err("GitHub said no".into()),
+        },
+    );
+    assert!(app.quit, "its answer came: the console quits");
+
+    let mut app = loaded_app(&sim).await;
+    app.row_mut(&key_of).unwrap().heal.busy = Some("creating the issue…".into());
+    update(&mut app, key('q'));
+    let effects = update(&mut app, key('q'));
+    assert!(app.quit);
+    let unfinished = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::RecordUnfinished(w) => Some(w.clone()),
+            _ => None,
+        })
+        .expect("recorded");
+    assert_eq!(
+        unfinished,
+        vec![(key_of.clone(), "creating the issue…".to_string())]
+    );
+
+    // The runner writes it to the audit log.
+    let gh = std::sync::Arc::new(client(&sim));
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = runner_for(&gh, tx, home.path());
+    runner.run(Effect::RecordUnfinished(unfinished));
+    let audit = std::fs::read_to_string(home.path().join("audit.jsonl")).unwrap();
+    assert!(
+        audit.contains("\"unfinished\"") && audit.contains("creating the issue"),
+        "{audit}"
+    );
 }

@@ -73,6 +73,11 @@ pub enum Action {
     CleanedUp(Result<usize, String>),
     /// A prompt draft could not be written (the disk is full, the directory unwritable).
     DraftNotSaved(String),
+    /// A run's saved prompt draft, read off the console's loop (`None`: there is none).
+    DraftLoaded {
+        key: RunKey,
+        text: Option<String>,
+    },
     /// The heal PR of a run and its checks.
     PrStatus {
         key: RunKey,
@@ -130,6 +135,11 @@ pub enum Effect {
         key: RunKey,
         runs: Vec<u64>,
     },
+    /// The console quits with these writes unanswered: the audit log says so, so that a
+    /// write GitHub may have applied is never unrecorded. (run, what was being done)
+    RecordUnfinished(Vec<(RunKey, String)>),
+    /// Read a run's saved prompt draft (the answer is `Action::DraftLoaded`).
+    LoadDraft(RunKey),
     /// Written on every edit; `synced` once typing pauses or the editor is left.
     SaveDraft {
         key: RunKey,

@@ -339,6 +339,11 @@ pub enum InFlight {
 }
 
 pub struct App {
+    /// The user asked to quit while writes to GitHub were on their way: the console quits
+    /// when they have answered (or at a second `q`, recording them as unfinished).
+    pub quitting: bool,
+    /// Stale heal branches are being deleted.
+    pub cleanup_running: bool,
     /// At most one look at each PR and each run is on its way at a time.
     pub in_flight: std::collections::HashSet<InFlight>,
     pub repos: Vec<RepoRef>,
@@ -381,6 +386,8 @@ pub struct App {
 impl App {
     pub fn new(repos: Vec<RepoRef>, keymap: Keymap, poll_interval: Duration) -> App {
         App {
+            quitting: false,
+            cleanup_running: false,
             in_flight: Default::default(),
             repos,
             rows: Vec::new(),

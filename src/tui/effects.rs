@@ -31,6 +31,8 @@ pub struct Runner {
     pub repos: Arc<Vec<RepoRef>>,
     /// Bumped when the user asks for a refresh: the pollers read the policy files again.
     pub policy_reloads: Arc<AtomicU64>,
+    /// Prompt drafts, read and written on a thread of their own.
+    pub drafts: Arc<super::draft_store::DraftStore>,
     /// What is known of each followed heal PR, so that a poll asks only what may have changed.
     pub pr_memory: Arc<std::sync::Mutex<std::collections::HashMap<RunKey, crate::watch::PrMemory>>>,
 }
@@ -288,13 +290,22 @@ impl Runner {
                     me.send(Action::CleanedUp(result));
                 });
             }
-            Effect::SaveDraft { key, text, synced } => {
-                if let Err(e) = crate::drafts::save(&key.0, key.1, &text, synced) {
-                    tracing::warn!(error = %e, "cannot save the prompt draft");
-                    self.send(Action::DraftNotSaved(e.to_string()));
+            Effect::RecordUnfinished(writes) => {
+                for (key, what) in writes {
+                    self.audit.record(
+                        &key.0.to_string(),
+                        "unfinished",
+                        &format!("run {}", key.1),
+                        &format!(
+                            "the console quit before GitHub answered ({what}); look on GitHub \
+                             for the result"
+                        ),
+                    );
                 }
             }
-            Effect::RemoveDraft(key) => crate::drafts::remove(&key.0, key.1),
+            Effect::LoadDraft(key) => self.drafts.load(key),
+            Effect::SaveDraft { key, text, synced } => self.drafts.save(key, text, synced),
+            Effect::RemoveDraft(key) => self.drafts.remove(key),
             Effect::OpenUrl(url) => open_url(&url),
             Effect::CopyUrl(url) => copy_url(&url),
             Effect::Bell => {

@@ -8,6 +8,7 @@
 pub mod action;
 pub mod app;
 pub mod crash;
+pub mod draft_store;
 pub mod effects;
 pub mod explain_queue;
 pub mod highlight;
@@ -79,6 +80,10 @@ pub async fn run(
         policy_reloads: Default::default(),
         pr_memory: Default::default(),
         repos: Arc::new(session.repos.clone()),
+        drafts: Arc::new(draft_store::DraftStore::start(
+            crate::paths::data_dir(),
+            tx.clone(),
+        )),
     };
 
     crash::set_secrets(app.secrets.clone());
@@ -135,6 +140,8 @@ pub async fn run(
             break;
         }
     }
+    // What the user typed reaches the disk before the process ends.
+    runner.drafts.finish();
     drop(term);
     terminal::restore();
     Ok(())

@@ -26,6 +26,9 @@ pub fn update(app: &mut App, action: Action) -> Vec<Effect> {
         _ => {}
     }
     let mut effects = transition(app, action);
+    if app.quitting && unanswered_writes(app).is_empty() {
+        app.quit = true;
+    }
     // A look at a PR or a run already on its way is not asked for again: while GitHub
     // stalls, refreshes would otherwise pile up behind it.
     effects.retain(|effect| match effect {
@@ -91,9 +94,9 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
                     Ok(prepared) => {
                         row.fingerprint = Some(crate::heal::marker::fingerprint(&prepared.run));
                         if row.prompt.is_none() {
-                            let text = crate::drafts::load(&key.0, key.1)
-                                .unwrap_or_else(|| prepared.default_prompt.clone());
-                            row.prompt = Some(textarea(&text));
+                            // The editor opens on a saved draft if there is one: read it
+                            // off this loop, the answer is `DraftLoaded`.
+                            effects.push(Effect::LoadDraft(key.clone()));
                         }
                         row.prepared = Some(prepared);
                         row.explain_error = None;
@@ -258,6 +261,16 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
             app.status.trouble = trouble;
             Vec::new()
         }
+        Action::DraftLoaded { key, text } => {
+            if let Some(row) = app.row_mut(&key)
+                && row.prompt.is_none()
+                && let Some(prepared) = &row.prepared
+            {
+                let text = text.unwrap_or_else(|| prepared.default_prompt.clone());
+                row.prompt = Some(textarea(&text));
+            }
+            Vec::new()
+        }
         Action::DraftNotSaved(e) => {
             app.status
                 .error(format!("the prompt draft is not saved: {e}"));
@@ -292,6 +305,7 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
             Vec::new()
         }
         Action::CleanedUp(result) => {
+            app.cleanup_running = false;
             match result {
                 Ok(n) => app
                     .status
@@ -629,6 +643,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
                     app.mode = Mode::Normal;
                     app.status
                         .info(format!("deleting {stale} stale heal branch(es)…"));
+                    app.cleanup_running = true;
                     vec![Effect::RunCleanup(plans)]
                 }
                 (KeyCode::Esc | KeyCode::Char('q' | 'n' | 'C'), _) => {
@@ -669,8 +684,26 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
     let n = app.visible().len();
     match cmd {
         Command::Quit => {
-            app.quit = true;
-            save_now(app)
+            let unanswered = unanswered_writes(app);
+            let mut effects = save_now(app);
+            if unanswered.is_empty() {
+                app.quit = true;
+            } else if app.quitting {
+                // Asked twice: quit now, and say in the audit log what was left unanswered.
+                app.quit = true;
+                effects.push(Effect::RecordUnfinished(unanswered));
+            } else {
+                app.quitting = true;
+                app.status.say(
+                    super::app::Severity::Error,
+                    format!(
+                        "waiting for {} write(s) to GitHub to answer before quitting; q again \
+                         quits now (recorded as unfinished in the audit log)",
+                        unanswered.len()
+                    ),
+                );
+            }
+            effects
         }
         Command::Help => {
             app.mode = Mode::Help;
@@ -946,6 +979,21 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
 }
 
 /// Opens the confirmation dialog showing exactly what will be created.
+/// The writes to GitHub sent and not yet answered: each run's, and the branch cleanup.
+fn unanswered_writes(app: &App) -> Vec<(RunKey, String)> {
+    let mut writes: Vec<(RunKey, String)> = app
+        .rows
+        .iter()
+        .filter_map(|r| Some((r.key.clone(), r.heal.busy.clone()?)))
+        .collect();
+    if app.cleanup_running
+        && let Some(repo) = app.repos.first()
+    {
+        writes.push(((repo.clone(), 0), "deleting stale heal branches".into()));
+    }
+    writes
+}
+
 /// Every write key asks this first: one write per run at a time, so a second key press
 /// while the first request is on its way cannot send it twice.
 fn selected_is_busy(app: &mut App) -> bool {
