@@ -6,7 +6,7 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::{label, pane_block, shown};
+use super::{hanging, label, pane_block, shown};
 use crate::analysis::redact;
 use crate::tui::app::{App, Pane, Row};
 
@@ -17,6 +17,8 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
         return;
     };
     let secrets: Vec<&str> = app.secrets.iter().map(String::as_str).collect();
+    // Long values wrap under their text, inside the border.
+    let width = area.width.saturating_sub(2);
     let r = &row.run;
     let mut lines: Vec<Line> = vec![
         Line::from(vec![
@@ -40,7 +42,12 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
         ]),
     ];
     if let Some(title) = &r.display_title {
-        lines.push(Line::from(vec![label("Title"), Span::raw(title.clone())]));
+        lines.extend(hanging(
+            label("Title"),
+            &shown(title),
+            Style::default(),
+            width,
+        ));
     }
     // The other runs of this failure, in one pass over the rows (no list built or sorted).
     if let Some(f) = &row.fingerprint {
@@ -68,17 +75,16 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
             let now = chrono::Utc::now();
             let first = crate::humanize::age(first, now);
             let last = crate::humanize::age(last, now);
-            lines.push(Line::from(vec![
+            lines.extend(hanging(
                 label("Seen"),
-                Span::styled(
-                    format!(
-                        "{count} times (first {first} ago, last {last} ago) on {} in {}",
-                        branches.join(", "),
-                        repos.join(", ")
-                    ),
-                    Style::default().fg(Color::Yellow),
+                &format!(
+                    "{count} times (first {first} ago, last {last} ago) on {} in {}",
+                    branches.join(", "),
+                    repos.join(", ")
                 ),
-            ]));
+                Style::default().fg(Color::Yellow),
+                width,
+            ));
         }
     }
     match (&row.prepared, &row.explain_error) {
@@ -95,15 +101,19 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
                 safety,
                 Span::raw(format!(" · {}", v.recommendation.as_str())),
             ]));
-            lines.push(Line::from(vec![
+            lines.extend(hanging(
                 label("Why"),
-                Span::raw(redact::redact(&v.recommendation_reason, &secrets).into_owned()),
-            ]));
+                &redact::redact(&v.recommendation_reason, &secrets),
+                Style::default(),
+                width,
+            ));
             if let Some(b) = &v.blocked_reason {
-                lines.push(Line::from(vec![
+                lines.extend(hanging(
                     label("Blocked"),
-                    Span::styled(b.clone(), Style::default().fg(Color::Red)),
-                ]));
+                    b,
+                    Style::default().fg(Color::Red),
+                    width,
+                ));
             }
             for j in &p.run.jobs {
                 let step = j.analysis.failed_step.as_deref().unwrap_or("?");
@@ -126,10 +136,12 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
                             Style::default().fg(Color::DarkGray),
                         ),
                     ]));
-                    lines.push(Line::from(Span::raw(format!(
-                        "    → {}",
-                        redact::redact(&m.suggestion, &secrets)
-                    ))));
+                    lines.extend(hanging(
+                        Span::raw("    → "),
+                        &redact::redact(&m.suggestion, &secrets),
+                        Style::default(),
+                        width,
+                    ));
                 }
                 if let Some(e) = &j.log_error {
                     lines.push(Line::from(Span::styled(
@@ -139,10 +151,12 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
                 }
             }
         }
-        (None, Some(e)) => lines.push(Line::from(vec![
+        (None, Some(e)) => lines.extend(hanging(
             label("Error"),
-            Span::styled(e.clone(), Style::default().fg(Color::Red)),
-        ])),
+            e,
+            Style::default().fg(Color::Red),
+            width,
+        )),
         (None, None) => lines.push(Line::from(Span::styled(
             "Analysing the failed jobs' logs…",
             Style::default().fg(Color::DarkGray),

@@ -95,6 +95,67 @@ pub(crate) fn label(text: &str) -> ratatui::text::Span<'static> {
     )
 }
 
+/// A labelled value, wrapped under its own text: continuation lines start below the value,
+/// not at the pane's edge, so the labels stay a column of their own.
+pub(crate) fn hanging(
+    label: ratatui::text::Span<'static>,
+    text: &str,
+    style: Style,
+    width: u16,
+) -> Vec<ratatui::text::Line<'static>> {
+    use ratatui::text::{Line, Span};
+    let indent = label.width();
+    let room = usize::from(width).saturating_sub(indent).max(10);
+    wrap_words(text, room)
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let head = if i == 0 {
+                label.clone()
+            } else {
+                Span::raw(" ".repeat(indent))
+            };
+            Line::from(vec![head, Span::styled(piece, style)])
+        })
+        .collect()
+}
+
+/// `text` in pieces of at most `room` columns, cut at spaces (a word wider than a line is cut
+/// where it must be).
+fn wrap_words(text: &str, room: usize) -> Vec<String> {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    let mut pieces = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for word in text.split(' ') {
+        let w = word.width();
+        if used > 0 && used + 1 + w > room {
+            pieces.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        if used > 0 {
+            line.push(' ');
+            used += 1;
+        }
+        if w <= room {
+            line.push_str(word);
+            used += w;
+            continue;
+        }
+        for ch in word.chars() {
+            let cw = ch.width().unwrap_or(0);
+            if used + cw > room {
+                pieces.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push(ch);
+            used += cw;
+        }
+    }
+    pieces.push(line);
+    pieces
+}
+
 /// A pane's frame: highlighted when it has the focus.
 pub(crate) fn pane_block(title: &str, pane: Pane, app: &App) -> Block<'static> {
     let focused = app.focus == pane && matches!(app.mode, Mode::Normal | Mode::EditPrompt);
@@ -144,4 +205,40 @@ pub(crate) fn centred(area: Rect, w: u16, h: u16) -> Rect {
         ])
         .areas(middle);
     centre
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_value_wraps_under_itself() {
+        let lines = hanging(
+            label("Why"),
+            "the failure looks transient and a re-run usually passes",
+            Style::default(),
+            30,
+        );
+        let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "Why       the failure looks",
+                "          transient and a",
+                "          re-run usually",
+                "          passes",
+            ]
+        );
+        assert!(lines.iter().all(|l| l.width() <= 30));
+    }
+
+    #[test]
+    fn a_word_wider_than_the_line_is_cut_and_wide_characters_count_twice() {
+        assert_eq!(wrap_words("abcdefghijkl", 5), ["abcde", "fghij", "kl"]);
+        assert_eq!(
+            wrap_words("日本語のテキスト", 6),
+            ["日本語", "のテキ", "スト"]
+        );
+        assert_eq!(wrap_words("", 5), [""]);
+    }
 }
