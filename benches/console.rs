@@ -331,11 +331,16 @@ fn demo_repos(scenario: &LoadedScenario) -> Vec<RepoRef> {
         .collect()
 }
 
+/// A client for the loopback simulator with no pacing: these benchmarks measure the console's
+/// own work (analysis, frames), not the rate GitHub's limits allow (see `forge::scheduler`).
 fn client(sim: &RunningSim) -> GitHub {
     GitHub::new(
         &sim.url(),
         Some(&Secret::new("demo-token")),
-        RetryPolicy::default(),
+        RetryPolicy {
+            pace: autoheal::forge::Limits::unpaced(),
+            ..RetryPolicy::default()
+        },
     )
     .expect("client")
 }

@@ -28,6 +28,7 @@ fn patient(sim: &RunningSim) -> GitHub {
             max_delay: Duration::from_millis(50),
             max_rate_limit_wait: Duration::from_secs(5),
             request_timeout: Duration::from_secs(2),
+            ..fast_retries()
         },
     )
     .unwrap()

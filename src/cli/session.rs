@@ -85,7 +85,12 @@ async fn open_demo(repo_flags: &[RepoRef], notice: Option<String>) -> Result<Ses
         .await
         .map_err(|e| Failure::internal(format!("cannot start the demo simulator: {e}")))?;
     let token = Secret::new("demo-token");
-    let github = GitHub::new(&sim.url(), Some(&token), RetryPolicy::default())
+    // The demo's server is this process's own: GitHub's limits do not apply to it.
+    let paced = RetryPolicy {
+        pace: crate::forge::Limits::unpaced(),
+        ..RetryPolicy::default()
+    };
+    let github = GitHub::new(&sim.url(), Some(&token), paced)
         .map_err(|e| Failure::internal(e.to_string()))?;
     let repos = if repo_flags.is_empty() {
         all

@@ -9,6 +9,7 @@ pub mod error;
 pub mod etag_cache;
 pub mod github;
 pub mod model;
+pub mod scheduler;
 pub mod transport;
 
 use async_trait::async_trait;
@@ -18,6 +19,7 @@ pub use auth::Secret;
 pub use error::{ForgeError, ForgeResult};
 pub use github::GitHub;
 pub use model::*;
+pub use scheduler::Limits;
 pub use transport::{ApiStats, RetryPolicy};
 
 /// GitHub, as the engine sees it. Reads are conditional and retried; writes are sent once.

@@ -25,6 +25,7 @@ use serde::de::DeserializeOwned;
 use super::auth::Secret;
 use super::error::{ForgeError, ForgeResult};
 use super::etag_cache::{CachedBody, EtagCache};
+use super::scheduler::{Limits, Scheduler};
 
 /// How hard to try before giving up. The defaults suit a person at a terminal; tests shrink them.
 #[derive(Debug, Clone)]
@@ -37,6 +38,8 @@ pub struct RetryPolicy {
     pub max_rate_limit_wait: Duration,
     /// Whole request (connect, send, read the body).
     pub request_timeout: Duration,
+    /// How fast requests may go (see [`super::scheduler`]).
+    pub pace: Limits,
 }
 
 impl Default for RetryPolicy {
@@ -47,6 +50,7 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(20),
             max_rate_limit_wait: Duration::from_secs(90),
             request_timeout: Duration::from_secs(30),
+            pace: Limits::default(),
         }
     }
 }
@@ -141,6 +145,8 @@ pub struct Transport {
     api_url: Uri,
     policy: RetryPolicy,
     cache: EtagCache,
+    /// Every request of this client passes here first.
+    scheduler: Scheduler,
     stats: Arc<ApiStats>,
 }
 
@@ -182,6 +188,7 @@ impl Transport {
             client,
             graphql,
             api_url,
+            scheduler: Scheduler::new(policy.pace),
             policy,
             cache: EtagCache::in_memory(),
             stats: Arc::new(ApiStats::new()),
@@ -510,6 +517,8 @@ impl Transport {
         let uri: Uri = path
             .parse()
             .map_err(|e| format!("invalid request path {path:?}: {e}"))?;
+        // Held until the answer is read: it counts against the requests in flight.
+        let _admitted = self.scheduler.admit(&method).await;
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(%method, path, "request");
         let exchange = async {

@@ -31,6 +31,11 @@ pub fn fast_retries() -> RetryPolicy {
         max_delay: Duration::from_millis(100),
         max_rate_limit_wait: Duration::from_secs(5),
         request_timeout: Duration::from_secs(5),
+        // GitHub's limits, but writes need not wait a second for a loopback simulator.
+        pace: autoheal::forge::Limits {
+            write_gap: Duration::from_millis(1),
+            ..Default::default()
+        },
     }
 }
 

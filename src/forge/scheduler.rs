@@ -1,0 +1,233 @@
+//! One gate for every request a process sends, so that a console watching an organisation
+//! stays within GitHub's documented secondary rate limits however many runs it explains:
+//!
+//! - at most 100 requests in flight at once;
+//! - at most 600 points in any minute, a read costing 1 and a write 5 (GitHub counts REST
+//!   requests this way and allows 900 a minute per endpoint; one budget for all, with room
+//!   to spare, is the safe reading);
+//! - writes at least a second apart.
+//!
+//! (`retry-after` and an exhausted primary budget are the retry loop's business, in
+//! `transport`.) A request waits here, never fails: the cost of a burst is time, and the
+//! console's queues decide what goes first.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use http::Method;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+
+/// The limits a scheduler keeps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub concurrent: usize,
+    /// Points allowed in any `window`.
+    pub points: u32,
+    pub window: Duration,
+    /// Least time between the starts of two writes.
+    pub write_gap: Duration,
+}
+
+impl Default for Limits {
+    /// GitHub's documented limits, with room to spare: 900 points a minute is its limit per
+    /// endpoint; 600 across all of them leaves the user's other tools (gh, a browser) theirs.
+    fn default() -> Self {
+        Limits {
+            concurrent: 100,
+            points: 600,
+            window: Duration::from_secs(60),
+            write_gap: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Limits {
+    /// For a server that is not GitHub and has no such limits (the demo's loopback simulator).
+    pub fn unpaced() -> Limits {
+        Limits {
+            concurrent: 100,
+            points: u32::MAX,
+            window: Duration::from_secs(60),
+            write_gap: Duration::ZERO,
+        }
+    }
+}
+
+/// What a read costs against the per-minute budget; a write costs [`WRITE_POINTS`].
+const READ_POINTS: u32 = 1;
+const WRITE_POINTS: u32 = 5;
+
+#[derive(Debug)]
+pub struct Scheduler {
+    limits: Limits,
+    slots: Arc<Semaphore>,
+    /// The points spent in the current window, oldest first, and their sum.
+    spent: Mutex<(VecDeque<(Instant, u32)>, u32)>,
+    /// When the last write was let through; held while a write waits its turn.
+    last_write: tokio::sync::Mutex<Option<Instant>>,
+}
+
+/// A request let through: it holds its slot until dropped (the answer read).
+#[derive(Debug)]
+pub struct Admission {
+    _slot: OwnedSemaphorePermit,
+}
+
+impl Scheduler {
+    pub fn new(limits: Limits) -> Scheduler {
+        Scheduler {
+            limits,
+            slots: Arc::new(Semaphore::new(limits.concurrent.max(1))),
+            spent: Mutex::new((VecDeque::new(), 0)),
+            last_write: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Waits until a request may be sent.
+    pub async fn admit(&self, method: &Method) -> Admission {
+        let write = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if write {
+            // One write at a time through this lock, each a gap after the one before.
+            let mut last = self.last_write.lock().await;
+            if let Some(at) = *last {
+                tokio::time::sleep_until(at + self.limits.write_gap).await;
+            }
+            self.spend(WRITE_POINTS).await;
+            *last = Some(Instant::now());
+        } else {
+            self.spend(READ_POINTS).await;
+        }
+        let slot = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .unwrap_or_else(|_| unreachable!("the scheduler never closes its semaphore"));
+        Admission { _slot: slot }
+    }
+
+    /// Waits until `cost` more points fit in the window, and spends them.
+    async fn spend(&self, cost: u32) {
+        let cost = cost.min(self.limits.points.max(1));
+        loop {
+            let wait = {
+                let mut guard = self.spent.lock().unwrap_or_else(|p| p.into_inner());
+                let (spent, total) = &mut *guard;
+                let now = Instant::now();
+                while let Some(&(at, points)) = spent.front() {
+                    if now.duration_since(at) < self.limits.window {
+                        break;
+                    }
+                    spent.pop_front();
+                    *total -= points;
+                }
+                if *total + cost <= self.limits.points {
+                    spent.push_back((now, cost));
+                    *total += cost;
+                    return;
+                }
+                // Full: wait until the oldest points leave the window.
+                spent
+                    .front()
+                    .map(|&(at, _)| (at + self.limits.window).saturating_duration_since(now))
+                    .unwrap_or_default()
+            };
+            tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn no_more_requests_are_in_flight_than_allowed() {
+        let scheduler = Arc::new(Scheduler::new(Limits {
+            concurrent: 3,
+            ..Limits::default()
+        }));
+        let (now, most) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (scheduler, now, most) = (scheduler.clone(), now.clone(), most.clone());
+                tokio::spawn(async move {
+                    let _admitted = scheduler.admit(&Method::GET).await;
+                    let n = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(n, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    now.fetch_sub(1, Ordering::SeqCst);
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_window_holds_no_more_points_than_allowed() {
+        // 10 points per 200 ms: 10 reads pass at once, the next waits for the window.
+        let scheduler = Scheduler::new(Limits {
+            points: 10,
+            window: Duration::from_millis(200),
+            ..Limits::default()
+        });
+        let start = Instant::now();
+        for _ in 0..10 {
+            scheduler.admit(&Method::GET).await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(100));
+        scheduler.admit(&Method::GET).await;
+        assert!(start.elapsed() >= Duration::from_millis(200));
+        // A write costs five.
+        let scheduler = Scheduler::new(Limits {
+            points: 10,
+            window: Duration::from_millis(200),
+            write_gap: Duration::ZERO,
+            ..Limits::default()
+        });
+        let start = Instant::now();
+        scheduler.admit(&Method::POST).await;
+        scheduler.admit(&Method::POST).await;
+        assert!(start.elapsed() < Duration::from_millis(100));
+        scheduler.admit(&Method::GET).await;
+        assert!(start.elapsed() >= Duration::from_millis(200));
+    }
+
+    #[tokio::test]
+    async fn writes_start_a_gap_apart_and_reads_do_not_wait_for_them() {
+        let scheduler = Arc::new(Scheduler::new(Limits {
+            write_gap: Duration::from_millis(100),
+            ..Limits::default()
+        }));
+        let start = Instant::now();
+        let writes: Vec<_> = (0..3)
+            .map(|_| {
+                let scheduler = scheduler.clone();
+                tokio::spawn(async move {
+                    scheduler.admit(&Method::POST).await;
+                    Instant::now()
+                })
+            })
+            .collect();
+        scheduler.admit(&Method::GET).await;
+        assert!(start.elapsed() < Duration::from_millis(50), "a read passes");
+        let mut times = Vec::new();
+        for w in writes {
+            times.push(w.await.unwrap());
+        }
+        times.sort();
+        for pair in times.windows(2) {
+            assert!(pair[1] - pair[0] >= Duration::from_millis(100), "{times:?}");
+        }
+    }
+}
