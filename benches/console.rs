@@ -379,7 +379,10 @@ fn app_with_runs(demo: &Demo, n: usize) -> App {
         Action::Polled {
             repo: repo.clone(),
             result: Ok(runs),
-            rate_limit_remaining: Some(4999),
+            budget: Some(autoheal::forge::Budget {
+                remaining: 4999,
+                limit: Some(5000),
+            }),
         },
     );
     for e in effects {
@@ -408,7 +411,10 @@ fn app_with_runs(demo: &Demo, n: usize) -> App {
             Action::Polled {
                 repo: other.clone(),
                 result: Ok(Vec::new()),
-                rate_limit_remaining: Some(4999),
+                budget: Some(autoheal::forge::Budget {
+                    remaining: 4999,
+                    limit: Some(5000),
+                }),
             },
         );
     }
@@ -692,7 +698,7 @@ async fn first_frame(with_runs: bool) -> (Duration, RunningSim) {
             let _ = tx.send(Action::Polled {
                 repo,
                 result,
-                rate_limit_remaining: gh.stats().remaining(),
+                budget: gh.stats().budget(),
             });
         });
     }

@@ -17,6 +17,12 @@ const CONCURRENT_RUNS: usize = 6;
 pub enum ScanError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("organisation {org}: {source}")]
+    Org {
+        org: String,
+        #[source]
+        source: Box<ForgeError>,
+    },
     #[error("{repo}: {source}")]
     Forge {
         repo: RepoRef,
@@ -175,6 +181,49 @@ impl crate::triage::RunAnalysis {
         report.fingerprint = Some(crate::heal::marker::fingerprint(self));
         report
     }
+}
+
+/// Days since its last workflow run for an organisation's repository to be watched, unless
+/// the user says otherwise.
+pub const ORG_ACTIVE_DAYS: u32 = 30;
+
+/// The repositories of an organisation worth watching: neither archived nor disabled, with a
+/// workflow run created in the last `active_days` days. By name.
+pub async fn org_repositories(
+    forge: &dyn Forge,
+    org: &str,
+    active_days: u32,
+    now: DateTime<Utc>,
+) -> Result<Vec<RepoRef>, ScanError> {
+    let wrap = |source| ScanError::Org {
+        org: org.to_string(),
+        source: Box::new(source),
+    };
+    let since = now - chrono::TimeDelta::days(i64::from(active_days));
+    let candidates: Vec<RepoRef> = forge
+        .org_repos(org)
+        .await
+        .map_err(wrap)?
+        .into_iter()
+        .filter(|r| !r.archived && !r.disabled)
+        .filter_map(|r| r.full_name.parse::<RepoRef>().ok())
+        .collect();
+    let active: Vec<Result<Option<RepoRef>, ForgeError>> = stream::iter(candidates)
+        .map(|repo| async move {
+            let active = forge.has_runs_since(&repo, since).await?;
+            Ok(active.then_some(repo))
+        })
+        .buffered(CONCURRENT_RUNS)
+        .collect()
+        .await;
+    let mut repos = Vec::new();
+    for r in active {
+        if let Some(repo) = r.map_err(wrap)? {
+            repos.push(repo);
+        }
+    }
+    repos.sort_by_key(|r| r.to_string());
+    Ok(repos)
 }
 
 /// The failed runs of one repository that its policy monitors, newest first, with their

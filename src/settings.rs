@@ -15,6 +15,10 @@ use crate::forge::RepoRef;
 pub struct Settings {
     /// Repositories the console watches when none are named on the command line.
     pub repos: Vec<RepoRef>,
+    /// Organisations whose active repositories the console watches too.
+    pub orgs: Vec<String>,
+    /// Days since a repository's last workflow run for an organisation's repository to count.
+    pub org_active_days: u32,
     /// Seconds between polls of each repository.
     pub poll_interval_secs: u64,
     /// `dark` or `light`.
@@ -33,6 +37,8 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             repos: Vec::new(),
+            orgs: Vec::new(),
+            org_active_days: crate::scan::ORG_ACTIVE_DAYS,
             poll_interval_secs: 30,
             theme: "dark".into(),
             theme_file: None,
@@ -88,6 +94,11 @@ mod tests {
         assert_eq!(s.repos, vec![RepoRef::new("octo", "shop")]);
         assert_eq!(s.poll_interval_secs, 30);
         assert_eq!(s.keys["quit"], "ctrl-q");
+        assert!(s.orgs.is_empty());
+        assert_eq!(s.org_active_days, 30);
+        let s = parse("orgs: [acme, octo]\norg_active_days: 7\n", "f").unwrap();
+        assert_eq!(s.orgs, ["acme", "octo"]);
+        assert_eq!(s.org_active_days, 7);
         assert!(parse("poll_interval_secs: 1\n", "f").is_err());
         assert!(
             parse("repos: [nonsense]\n", "f")

@@ -401,3 +401,25 @@ async fn a_second_command_is_answered_by_304s_from_the_cache_on_disk() {
         );
     }
 }
+
+/// `--org` names every active repository of an organisation, for every command.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organisation_named_with_org_is_scanned_through_its_repositories() {
+    let sim = start_sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let scan = |org: &str| {
+        let mut cmd = autoheal(home.path());
+        cmd.env("GITHUB_API_URL", sim.url())
+            .env("GITHUB_TOKEN", "x")
+            .args(["scan", "--org", org, "--json"]);
+        run(&mut cmd)
+    };
+    let (code, stdout, stderr) = scan("octo");
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let text = report.to_string();
+    assert!(text.contains("octo/shop"), "{text}");
+    let (code, _, stderr) = scan("nobody");
+    assert_ne!(code, 0);
+    assert!(stderr.contains("organisation nobody"), "{stderr}");
+}

@@ -43,7 +43,10 @@ async fn loaded_app(sim: &autoheal::sim::RunningSim) -> App {
         Action::Polled {
             repo: shop(),
             result: Ok(runs.into_iter().map(|f| f.run).collect()),
-            rate_limit_remaining: Some(4999),
+            budget: Some(autoheal::forge::Budget {
+                remaining: 4999,
+                limit: Some(5000),
+            }),
         },
     );
     for e in effects {
@@ -358,7 +361,7 @@ async fn new_failures_appear_marked_without_a_keypress() {
         Action::Polled {
             repo: shop(),
             result: Ok(runs),
-            rate_limit_remaining: None,
+            budget: None,
         },
     );
     assert!(effects.contains(&Effect::Bell));
@@ -376,7 +379,7 @@ async fn new_failures_appear_marked_without_a_keypress() {
         Action::Polled {
             repo: shop(),
             result: Err("GitHub answered 502".into()),
-            rate_limit_remaining: None,
+            budget: None,
         },
     );
     assert_eq!(app.rows.len(), n);
@@ -475,7 +478,7 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
         Action::Polled {
             repo: shop(),
             result: Ok(polled),
-            rate_limit_remaining: None,
+            budget: None,
         },
     );
     assert!(
@@ -1152,7 +1155,7 @@ async fn a_saved_draft_is_read_by_an_effect_and_opens_in_the_editor() {
         Action::Polled {
             repo: shop(),
             result: Ok(vec![prepared.run.failed.run.clone()]),
-            rate_limit_remaining: None,
+            budget: None,
         },
     );
     let key = (shop(), 9001);
@@ -1230,4 +1233,37 @@ async fn quitting_waits_for_writes_in_flight_or_records_them_as_unfinished() {
         audit.contains("\"unfinished\"") && audit.contains("creating the issue"),
         "{audit}"
     );
+}
+
+/// Low on GitHub's hourly budget, the pollers slow down instead of running it out, and the
+/// status bar says so.
+#[tokio::test]
+async fn a_low_budget_slows_polling_and_the_status_bar_says_so() {
+    let sim = start_sim().await;
+    let gh = std::sync::Arc::new(client(&sim));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = runner_for(&gh, tx, home.path());
+    sim.set_rate_remaining(400);
+    runner.start_pollers(&[shop()], Duration::from_millis(50));
+    let started = std::time::Instant::now();
+    let mut polls = 0;
+    let mut budget = None;
+    while started.elapsed() < Duration::from_millis(700) {
+        if let Ok(Some(Action::Polled { budget: b, .. })) =
+            tokio::time::timeout(Duration::from_millis(50), rx.recv()).await
+        {
+            polls += 1;
+            budget = b;
+        }
+    }
+    // At 50 ms a poll there would be 14; four times slower, at most 4.
+    assert!(polls <= 4, "{polls} polls");
+    let budget = budget.expect("the budget is known");
+    assert!(budget.is_low(), "{budget:?}");
+
+    let mut app = loaded_app(&sim).await;
+    app.status.budget = Some(budget);
+    let screen = render(&app, 200, 30);
+    assert!(screen.contains("GitHub budget low"), "{screen}");
 }

@@ -105,6 +105,43 @@ fn gh_with_disk_cache(
     client(sim).with_disk_cache(dir.to_path_buf())
 }
 
+/// An organisation is watched through its active repositories: an archived one, one with
+/// no workflow run and one whose runs are older than the window are left out.
+#[tokio::test]
+async fn an_organisation_is_its_active_repositories() {
+    let sim = start_sim().await;
+    sim.with_world(|w| {
+        let like_shop = |name: &str, id: u64| {
+            let mut r = w.repos[0].clone();
+            r.name = name.into();
+            r.id += id;
+            r
+        };
+        let mut quiet = like_shop("quiet", 1000);
+        quiet.runs.clear();
+        let mut archived = like_shop("archived", 2000);
+        archived.archived = true;
+        let mut stale = like_shop("stale", 3000);
+        for run in &mut stale.runs {
+            run.created_at -= chrono::TimeDelta::days(90);
+        }
+        w.repos.extend([quiet, archived, stale]);
+    });
+    let gh = client(&sim);
+    let now = chrono::Utc::now();
+    let active = scan::org_repositories(&gh, "octo", 30, now).await.unwrap();
+    assert_eq!(active, [shop()]);
+    let this_year = scan::org_repositories(&gh, "octo", 365, now).await.unwrap();
+    assert_eq!(
+        this_year,
+        [shop(), autoheal::forge::RepoRef::new("octo", "stale")]
+    );
+    let err = scan::org_repositories(&gh, "nobody", 30, now)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().starts_with("organisation nobody:"), "{err}");
+}
+
 #[tokio::test]
 async fn server_errors_on_reads_are_retried() {
     let sim = start_sim().await;

@@ -94,7 +94,7 @@ fn print(value: serde_json::Value, json: bool, text: String) {
 }
 
 pub async fn rerun(global: &GlobalArgs, args: RerunArgs) -> Result<(), Failure> {
-    let session = session::open(global.demo, &global.repos).await?;
+    let session = session::open(global.demo, &global.targets()).await?;
     let repo = one_repo(&session)?;
     let given = match &global.config {
         Some(path) => {
@@ -138,7 +138,7 @@ pub async fn rerun(global: &GlobalArgs, args: RerunArgs) -> Result<(), Failure> 
 }
 
 pub async fn approve(global: &GlobalArgs, args: ApproveArgs) -> Result<(), Failure> {
-    let session = session::open(global.demo, &global.repos).await?;
+    let session = session::open(global.demo, &global.targets()).await?;
     let repo = one_repo(&session)?;
     let forge = session.forge();
     let pull = forge
@@ -213,7 +213,7 @@ pub async fn approve(global: &GlobalArgs, args: ApproveArgs) -> Result<(), Failu
 }
 
 pub async fn cleanup(global: &GlobalArgs, args: CleanupArgs) -> Result<(), Failure> {
-    let session = session::open(global.demo, &global.repos).await?;
+    let session = session::open(global.demo, &global.targets()).await?;
     let given = match &global.config {
         Some(path) => {
             Some(crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?)

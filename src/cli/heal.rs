@@ -109,7 +109,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let session = session::open(global.demo, &repo_flags).await?;
+    let session = session::open(global.demo, &session::Targets::repos(&repo_flags)).await?;
     if let Some(notice) = &session.notice {
         output::to_stderr(notice);
     }

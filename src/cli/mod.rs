@@ -46,12 +46,31 @@ pub struct GlobalArgs {
     /// `origin` remote of the current git checkout.
     #[arg(long = "repo", value_name = "OWNER/NAME", global = true)]
     pub repos: Vec<RepoRef>,
+    /// Watch every active repository of an organisation (repeatable): neither archived nor
+    /// disabled, with a workflow run in the last --active-days days.
+    #[arg(long = "org", value_name = "ORG", global = true)]
+    pub orgs: Vec<String>,
+    /// With --org: days since a repository's last workflow run for it to be watched
+    /// [default: 30, or `org_active_days` in the settings file].
+    #[arg(long, value_name = "DAYS", global = true)]
+    pub active_days: Option<u32>,
     /// Policy file to use instead of the repository's .github/auto-heal-config.yml.
     #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
     /// Use the built-in demo: a simulated GitHub on a loopback port, no token, no network.
     #[arg(long, global = true)]
     pub demo: bool,
+}
+
+impl GlobalArgs {
+    /// What the command line names to look at.
+    pub fn targets(&self) -> session::Targets {
+        session::Targets {
+            repos: self.repos.clone(),
+            orgs: self.orgs.clone(),
+            active_days: self.active_days.unwrap_or(crate::scan::ORG_ACTIVE_DAYS),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,7 +131,9 @@ impl From<crate::scan::ScanError> for Failure {
     fn from(e: crate::scan::ScanError) -> Self {
         match e {
             crate::scan::ScanError::Config(_) => Failure::usage(e.to_string()),
-            crate::scan::ScanError::Forge { .. } => Failure::internal(e.to_string()),
+            crate::scan::ScanError::Forge { .. } | crate::scan::ScanError::Org { .. } => {
+                Failure::internal(e.to_string())
+            }
         }
     }
 }
@@ -149,12 +170,18 @@ async fn console(global: &GlobalArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    // Repositories: --repo, else the settings file, else GITHUB_REPOSITORY / the checkout.
-    let repos = if global.repos.is_empty() && !global.demo {
-        settings.repos.clone()
+    // Repositories: --repo and --org, else the settings file's, else GITHUB_REPOSITORY / the
+    // checkout.
+    let named = !global.repos.is_empty() || !global.orgs.is_empty();
+    let targets = if named || global.demo {
+        global.targets()
     } else {
-        global.repos.clone()
+        session::Targets {
+            repos: settings.repos.clone(),
+            orgs: settings.orgs.clone(),
+            active_days: global.active_days.unwrap_or(settings.org_active_days),
+        }
     };
-    let session = session::open(global.demo, &repos).await?;
+    let session = session::open(global.demo, &targets).await?;
     crate::tui::run(session, settings, given).await
 }

@@ -54,7 +54,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let session = session::open(global.demo, &global.repos).await?;
+    let session = session::open(global.demo, &global.targets()).await?;
     if let Some(notice) = &session.notice {
         output::to_stderr(notice);
     }

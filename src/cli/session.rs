@@ -8,11 +8,31 @@ use crate::sim::{self, RunningSim, SimOptions};
 
 use super::Failure;
 
+/// What to look at: repositories by name, and organisations whose active repositories join
+/// them (neither archived nor disabled, with a workflow run in the last `active_days` days).
+#[derive(Debug, Clone, Default)]
+pub struct Targets {
+    pub repos: Vec<RepoRef>,
+    pub orgs: Vec<String>,
+    pub active_days: u32,
+}
+
+impl Targets {
+    pub fn repos(repos: &[RepoRef]) -> Targets {
+        Targets {
+            repos: repos.to_vec(),
+            ..Targets::default()
+        }
+    }
+}
+
 /// A live connection: the client, the repositories to look at, and the simulator when the
 /// demo is running (kept alive as long as the session).
 pub struct Session {
     pub github: Arc<GitHub>,
     pub repos: Vec<RepoRef>,
+    /// The organisations watched (their repositories are among `repos`), to look again later.
+    pub targets: Targets,
     pub demo: Option<RunningSim>,
     /// Shown once to the user (on stderr, or in the console's status bar).
     pub notice: Option<String>,
@@ -44,35 +64,72 @@ repositories with --repo OWNER/NAME.";
 
 /// Opens a session: the demo when asked or when no token can be found, else GitHub at
 /// `GITHUB_API_URL` with the discovered token and repositories.
-pub async fn open(demo: bool, repo_flags: &[RepoRef]) -> Result<Session, Failure> {
+pub async fn open(demo: bool, targets: &Targets) -> Result<Session, Failure> {
     let api_url = auth::api_url_from_env();
     if demo {
-        return open_demo(repo_flags, None).await;
+        return open_demo(targets, None).await;
     }
     let Some((token, source)) = auth::discover_token(&api_url) else {
-        return open_demo(repo_flags, Some(NO_TOKEN_NOTICE.to_string())).await;
+        return open_demo(targets, Some(NO_TOKEN_NOTICE.to_string())).await;
     };
     tracing::info!(api_url, token_from = %source, "connecting");
     let github = GitHub::new(&api_url, Some(&token), RetryPolicy::default())
         .map_err(|e| Failure::usage(e.to_string()))?
         .with_disk_cache(crate::paths::http_cache_dir());
-    let repos = auth::discover_repos(repo_flags);
+    // Named organisations stand instead of the checkout's repository, not beside it.
+    let mut repos = if targets.orgs.is_empty() {
+        auth::discover_repos(&targets.repos)
+    } else {
+        targets.repos.clone()
+    };
+    add_org_repos(&github, targets, &mut repos).await?;
     if repos.is_empty() {
-        return Err(Failure::usage(format!(
-            "no repository to look at: pass --repo OWNER/NAME, set GITHUB_REPOSITORY, or run \
-             inside a git checkout with an `origin` remote (token from {source})"
-        )));
+        return Err(Failure::usage(if targets.orgs.is_empty() {
+            format!(
+                "no repository to look at: pass --repo OWNER/NAME or --org ORG, set \
+                 GITHUB_REPOSITORY, or run inside a git checkout with an `origin` remote (token \
+                 from {source})"
+            )
+        } else {
+            format!(
+                "no active repository in {}: none has had a workflow run in the last {} days \
+                 (--active-days changes that)",
+                targets.orgs.join(", "),
+                targets.active_days
+            )
+        }));
     }
     Ok(Session {
         github: Arc::new(github),
         repos,
+        targets: targets.clone(),
         demo: None,
         notice: None,
         token: Some(token),
     })
 }
 
-async fn open_demo(repo_flags: &[RepoRef], notice: Option<String>) -> Result<Session, Failure> {
+/// The active repositories of each organisation in `targets`, added to `repos` (once each).
+pub async fn add_org_repos(
+    forge: &dyn Forge,
+    targets: &Targets,
+    repos: &mut Vec<RepoRef>,
+) -> Result<(), Failure> {
+    for org in &targets.orgs {
+        let found =
+            crate::scan::org_repositories(forge, org, targets.active_days, chrono::Utc::now())
+                .await
+                .map_err(|e| Failure::usage(e.to_string()))?;
+        for repo in found {
+            if !repos.contains(&repo) {
+                repos.push(repo);
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn open_demo(targets: &Targets, notice: Option<String>) -> Result<Session, Failure> {
     let options = SimOptions::demo().map_err(Failure::internal)?;
     let all: Vec<RepoRef> = options
         .scenario
@@ -92,15 +149,17 @@ async fn open_demo(repo_flags: &[RepoRef], notice: Option<String>) -> Result<Ses
     };
     let github = GitHub::new(&sim.url(), Some(&token), paced)
         .map_err(|e| Failure::internal(e.to_string()))?;
-    let repos = if repo_flags.is_empty() {
+    let mut repos = if targets.repos.is_empty() && targets.orgs.is_empty() {
         all
     } else {
-        repo_flags.to_vec()
+        targets.repos.clone()
     };
+    add_org_repos(&github, targets, &mut repos).await?;
     tracing::info!(url = %sim.url(), "demo simulator started");
     Ok(Session {
         github: Arc::new(github),
         repos,
+        targets: targets.clone(),
         demo: Some(sim),
         notice,
         token: None,

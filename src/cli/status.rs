@@ -49,7 +49,7 @@ struct StatusDocument<'a> {
 }
 
 pub async fn status(global: &GlobalArgs, args: StatusArgs) -> Result<(), Failure> {
-    let session = session::open(global.demo, &global.repos).await?;
+    let session = session::open(global.demo, &global.targets()).await?;
     if let Some(notice) = &session.notice {
         output::to_stderr(notice);
     }
@@ -176,7 +176,7 @@ fn state_words(state: HealState) -> &'static str {
 }
 
 pub async fn stats(global: &GlobalArgs, args: StatsArgs) -> Result<(), Failure> {
-    let session = session::open(global.demo, &global.repos).await?;
+    let session = session::open(global.demo, &global.targets()).await?;
     if let Some(notice) = &session.notice {
         output::to_stderr(notice);
     }

@@ -78,6 +78,26 @@ impl Forge for GitHub {
             .await
     }
 
+    async fn org_repos(&self, org: &str) -> ForgeResult<Vec<Repository>> {
+        let path = format!("/orgs/{}/repos?per_page={PER_PAGE}", encode(org));
+        self.transport.get_pages(&path, None, usize::MAX).await
+    }
+
+    async fn has_runs_since(
+        &self,
+        repo: &RepoRef,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> ForgeResult<bool> {
+        // By day, so the URL (and its cached answer) stays the same all day.
+        let path = format!(
+            "{}/actions/runs?per_page=1&created={}",
+            repo.api_path(),
+            encode(&format!(">={}", since.format("%Y-%m-%d")))
+        );
+        let list: WorkflowRunList = self.transport.get_json(&path).await?;
+        Ok(list.total_count > 0 || !list.workflow_runs.is_empty())
+    }
+
     async fn failed_runs(&self, repo: &RepoRef, limit: usize) -> ForgeResult<Vec<WorkflowRun>> {
         let per_page = limit.clamp(1, PER_PAGE);
         let path = format!(

@@ -20,13 +20,22 @@ pub use error::{ForgeError, ForgeResult};
 pub use github::GitHub;
 pub use model::*;
 pub use scheduler::Limits;
-pub use transport::{ApiStats, RetryPolicy};
+pub use transport::{ApiStats, Budget, RetryPolicy};
 
 /// GitHub, as the engine sees it. Reads are conditional and retried; writes are sent once.
 #[async_trait]
 pub trait Forge: Send + Sync {
     async fn repository(&self, repo: &RepoRef) -> ForgeResult<Repository>;
     async fn workflows(&self, repo: &RepoRef) -> ForgeResult<Vec<Workflow>>;
+    /// The repositories of an organisation (or a user), every page.
+    async fn org_repos(&self, org: &str) -> ForgeResult<Vec<Repository>>;
+    /// Has the repository had a workflow run created since `since`? One small, conditional
+    /// request: how an organisation's active repositories are told from the rest.
+    async fn has_runs_since(
+        &self,
+        repo: &RepoRef,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> ForgeResult<bool>;
     /// Completed runs whose conclusion is `failure`, newest first, at most `limit`.
     async fn failed_runs(&self, repo: &RepoRef, limit: usize) -> ForgeResult<Vec<WorkflowRun>>;
     /// Runs of one branch (and optionally one workflow), newest first.

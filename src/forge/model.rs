@@ -97,6 +97,11 @@ pub struct Repository {
     pub fork: bool,
     #[serde(default)]
     pub owner: Option<SimpleUser>,
+    /// Read-only: nothing runs there any more.
+    #[serde(default)]
+    pub archived: bool,
+    #[serde(default)]
+    pub disabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -70,6 +70,22 @@ impl RetryPolicy {
     }
 }
 
+/// What is left of GitHub's primary rate limit (requests an hour).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub remaining: u64,
+    pub limit: Option<u64>,
+}
+
+impl Budget {
+    /// Less than a fifth left: background work slows down (304s cost nothing, but the
+    /// answers that changed do).
+    pub fn is_low(&self) -> bool {
+        self.limit
+            .is_some_and(|limit| self.remaining.saturating_mul(5) < limit)
+    }
+}
+
 /// Counters the console's status bar and the tests read.
 #[derive(Debug, Default)]
 pub struct ApiStats {
@@ -80,6 +96,8 @@ pub struct ApiStats {
     pub rate_limit_remaining: AtomicI64,
     /// `x-ratelimit-reset` (seconds since the epoch) of the last answer.
     pub rate_limit_reset: AtomicU64,
+    /// `x-ratelimit-limit` of the last answer (the hour's budget), 0 before any.
+    pub rate_limit_limit: AtomicU64,
     pub last_error: Mutex<Option<String>>,
     /// What a request is retrying or waiting out right now (cleared by the next good
     /// answer), for a console that says why it is slow.
@@ -96,6 +114,15 @@ impl ApiStats {
 
     pub fn remaining(&self) -> Option<u64> {
         u64::try_from(self.rate_limit_remaining.load(Ordering::Relaxed)).ok()
+    }
+
+    /// The primary budget: requests left of the hour's limit, once GitHub has said.
+    pub fn budget(&self) -> Option<Budget> {
+        let limit = self.rate_limit_limit.load(Ordering::Relaxed);
+        Some(Budget {
+            remaining: self.remaining()?,
+            limit: (limit > 0).then_some(limit),
+        })
     }
 
     pub fn last_error(&self) -> Option<String> {
@@ -650,6 +677,9 @@ impl Transport {
         }
         if let Some(reset) = header_u64(headers, "x-ratelimit-reset") {
             self.stats.rate_limit_reset.store(reset, Ordering::Relaxed);
+        }
+        if let Some(limit) = header_u64(headers, "x-ratelimit-limit") {
+            self.stats.rate_limit_limit.store(limit, Ordering::Relaxed);
         }
     }
 

@@ -139,7 +139,7 @@ pub fn repository(base: &str, repo: &RepoState, full: bool) -> Value {
             "has_pages": false,
             "has_downloads": true,
             "has_discussions": false,
-            "archived": false,
+            "archived": repo.archived,
             "disabled": false,
             "visibility": if repo.private { "private" } else { "public" },
             "pushed_at": ts(repo.created_at),

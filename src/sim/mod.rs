@@ -172,6 +172,13 @@ impl RunningSim {
         self.shared.requests().clear();
     }
 
+    /// Sets what the rate-limit headers say is left of the hour's 5,000 requests.
+    pub fn set_rate_remaining(&self, remaining: i64) {
+        self.shared
+            .rate_remaining
+            .store(remaining, Ordering::Relaxed);
+    }
+
     pub fn set_faults(&self, faults: Faults) {
         let seed = faults.seed;
         *self.shared.faults() = (faults, Dice::new(seed));

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::Shared;
@@ -23,6 +23,7 @@ type Params = Query<HashMap<String, String>>;
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/rate_limit", get(rate_limit))
+        .route("/orgs/{org}/repos", get(list_org_repos))
         .route("/repos/{owner}/{repo}", get(get_repo))
         .route(
             "/repos/{owner}/{repo}/actions/workflows",
@@ -244,6 +245,22 @@ async fn get_repo(State(sim): Sim, Path((owner, repo)): Path<(String, String)>) 
     })
 }
 
+/// An organisation's repositories (any owner with repositories here is an organisation).
+async fn list_org_repos(State(sim): Sim, Path(org): Path<String>, Query(q): Params) -> Response {
+    let base = sim.base_url();
+    let world = sim.world();
+    let items: Vec<Value> = world
+        .repos
+        .iter()
+        .filter(|r| r.owner.eq_ignore_ascii_case(&org))
+        .map(|r| json::repository(&base, r, true))
+        .collect();
+    if items.is_empty() {
+        return not_found();
+    }
+    paged(items, &q, &format!("/orgs/{org}/repos"), &base, None)
+}
+
 async fn list_workflows(
     State(sim): Sim,
     Path((owner, repo)): Path<(String, String)>,
@@ -282,10 +299,51 @@ fn runs_matching(
         .filter(|run| q.get("branch").is_none_or(|b| &run.head_branch == b))
         .filter(|run| q.get("event").is_none_or(|e| &run.event == e))
         .filter(|run| q.get("head_sha").is_none_or(|s| &run.head_sha == s))
+        .filter(|run| {
+            q.get("created")
+                .is_none_or(|c| created_matches(c, run.created_at))
+        })
         .cloned()
         .collect();
     runs.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     runs
+}
+
+/// GitHub's `created` filter on runs: `>=T`, `<=T`, `>T`, `<T`, `T..T` or `T`, each `T` a day
+/// (`2026-11-02`, all of it) or an instant. A filter that does not parse matches nothing.
+fn created_matches(filter: &str, at: DateTime<Utc>) -> bool {
+    // A day is the span [its start, the next day's start); an instant, [it, it].
+    let span = |text: &str| -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+            let t = t.with_timezone(&Utc);
+            return Some((t, t));
+        }
+        let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+        let start = day.and_hms_opt(0, 0, 0)?.and_utc();
+        Some((
+            start,
+            start + chrono::TimeDelta::days(1) - chrono::TimeDelta::nanoseconds(1),
+        ))
+    };
+    if let Some((from, to)) = filter.split_once("..") {
+        return match (span(from), span(to)) {
+            (Some((from, _)), Some((_, to))) => from <= at && at <= to,
+            _ => false,
+        };
+    }
+    if let Some(t) = filter.strip_prefix(">=") {
+        return span(t).is_some_and(|(start, _)| at >= start);
+    }
+    if let Some(t) = filter.strip_prefix("<=") {
+        return span(t).is_some_and(|(_, end)| at <= end);
+    }
+    if let Some(t) = filter.strip_prefix('>') {
+        return span(t).is_some_and(|(_, end)| at > end);
+    }
+    if let Some(t) = filter.strip_prefix('<') {
+        return span(t).is_some_and(|(start, _)| at < start);
+    }
+    span(filter).is_some_and(|(start, end)| start <= at && at <= end)
 }
 
 async fn list_runs(

@@ -42,6 +42,9 @@ pub struct ScenarioRepo {
     /// under the "require approval for all outside collaborators" setting).
     #[serde(default)]
     pub require_approval: bool,
+    /// Archived: listed by its organisation, skipped by `--org`.
+    #[serde(default)]
+    pub archived: bool,
 }
 
 fn default_branch() -> String {

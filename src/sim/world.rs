@@ -49,7 +49,7 @@ pub struct World {
     next_id: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RepoState {
     pub id: u64,
     pub owner: String,
@@ -75,6 +75,7 @@ pub struct RepoState {
     pub next_number: u64,
     /// PR workflow runs wait for approval in this repository.
     pub require_approval: bool,
+    pub archived: bool,
 }
 
 impl RepoState {
@@ -294,6 +295,7 @@ impl World {
                 tasks: Vec::new(),
                 next_number: 1 + (index as u64 * 7 + 11) * 3,
                 require_approval: repo.require_approval,
+                archived: repo.archived,
             };
             let default_sha = fake_sha(&format!("{}/{}@default", repo.owner, repo.name));
             state

@@ -26,7 +26,7 @@ pub enum Action {
     Polled {
         repo: RepoRef,
         result: Result<Vec<WorkflowRun>, String>,
-        rate_limit_remaining: Option<u64>,
+        budget: Option<crate::forge::Budget>,
     },
     /// A run, analysed, with its default prompt.
     Explained {
@@ -77,6 +77,11 @@ pub enum Action {
     DraftLoaded {
         key: RunKey,
         text: Option<String>,
+    },
+    /// An organisation's active repositories were listed again: these are new.
+    OrgListed {
+        org: String,
+        result: Result<Vec<RepoRef>, String>,
     },
     /// The heal PR of a run and its checks.
     PrStatus {

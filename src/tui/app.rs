@@ -248,7 +248,7 @@ pub enum Mode {
 pub struct Status {
     /// The one message shown; see [`Status::say`].
     pub note: Option<Note>,
-    pub rate_limit_remaining: Option<u64>,
+    pub budget: Option<crate::forge::Budget>,
     /// A request being retried or waiting out a rate limit, and why.
     pub trouble: Option<String>,
     pub seconds_to_refresh: u64,

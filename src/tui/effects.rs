@@ -37,6 +37,12 @@ pub struct Runner {
     pub pr_memory: Arc<std::sync::Mutex<std::collections::HashMap<RunKey, crate::watch::PrMemory>>>,
 }
 
+/// How much slower the pollers go while GitHub's hourly budget is low.
+pub const SLOW_DOWN: u32 = 4;
+
+/// How often an organisation's repositories are listed again, for new ones.
+pub const ORG_RELIST: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// How long a poller trusts a repository's policy file before reading it again.
 pub const POLICY_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -71,8 +77,12 @@ impl Runner {
                         reloads_seen = reloads;
                     }
                     me.poll(&repo, &mut policy).await;
+                    // Low on GitHub's hourly budget: poll a quarter as often (the status
+                    // bar says so) rather than run out and fail.
+                    let low = me.github.stats().budget().is_some_and(|b| b.is_low());
+                    let wait = if low { interval * SLOW_DOWN } else { interval };
                     tokio::select! {
-                        _ = tokio::time::sleep(interval) => {}
+                        _ = tokio::time::sleep(wait) => {}
                         _ = me.refresh.notified() => {}
                     }
                 }
@@ -107,7 +117,50 @@ impl Runner {
         self.send(Action::Polled {
             repo: repo.clone(),
             result,
-            rate_limit_remaining: self.github.stats().remaining(),
+            budget: self.github.stats().budget(),
+        });
+    }
+
+    /// Lists each organisation's active repositories again every [`ORG_RELIST`]; a new one
+    /// gets a poller and joins the console.
+    pub fn start_org_watch(
+        &self,
+        orgs: Vec<String>,
+        active_days: u32,
+        interval: std::time::Duration,
+    ) {
+        if orgs.is_empty() {
+            return;
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut known: std::collections::HashSet<RepoRef> = me.repos.iter().cloned().collect();
+            loop {
+                tokio::time::sleep(ORG_RELIST).await;
+                for org in &orgs {
+                    let result = crate::scan::org_repositories(
+                        me.github.as_ref(),
+                        org,
+                        active_days,
+                        chrono::Utc::now(),
+                    )
+                    .await
+                    .map(|found| {
+                        found
+                            .into_iter()
+                            .filter(|r| known.insert(r.clone()))
+                            .collect::<Vec<_>>()
+                    })
+                    .map_err(|e| e.to_string());
+                    if let Ok(new) = &result {
+                        me.start_pollers(new, interval);
+                    }
+                    me.send(Action::OrgListed {
+                        org: org.clone(),
+                        result,
+                    });
+                }
+            }
         });
     }
 

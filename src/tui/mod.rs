@@ -96,6 +96,11 @@ pub async fn run(
     }
     spawn_input_reader(tx.clone());
     runner.start_pollers(&session.repos, interval);
+    runner.start_org_watch(
+        session.targets.orgs.clone(),
+        session.targets.active_days,
+        interval,
+    );
     runner.start_explainers(effects::EXPLAINERS);
     app.status.polling = session.repos.len();
 

@@ -73,11 +73,11 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Polled {
             repo,
             result,
-            rate_limit_remaining,
+            budget,
         } => {
             app.status.polling = app.status.polling.saturating_sub(1);
-            if rate_limit_remaining.is_some() {
-                app.status.rate_limit_remaining = rate_limit_remaining;
+            if budget.is_some() {
+                app.status.budget = budget;
             }
             match result {
                 Ok(runs) => merge_runs(app, repo, runs),
@@ -259,6 +259,21 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Trouble(trouble) => {
             app.status.trouble = trouble;
+            Vec::new()
+        }
+        Action::OrgListed { org, result } => {
+            match result {
+                Ok(new) if new.is_empty() => {}
+                Ok(new) => {
+                    app.status.info(format!(
+                        "{org}: now watching {} more repositories",
+                        new.len()
+                    ));
+                    app.status.polling += new.len();
+                    app.repos.extend(new);
+                }
+                Err(e) => app.status.error(e),
+            }
             Vec::new()
         }
         Action::DraftLoaded { key, text } => {

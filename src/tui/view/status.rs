@@ -51,8 +51,17 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                 format!("refresh in {}s", app.status.seconds_to_refresh)
             };
             spans.push(Span::styled(format!(" {refresh}"), dim));
-            if let Some(n) = app.status.rate_limit_remaining {
-                spans.push(Span::styled(format!(" · rate {n}"), dim));
+            match app.status.budget {
+                Some(b) if b.is_low() => spans.push(Span::styled(
+                    format!(
+                        " · GitHub budget low ({} left): polling {}× slower",
+                        b.remaining,
+                        crate::tui::effects::SLOW_DOWN
+                    ),
+                    Style::default().fg(Color::Yellow),
+                )),
+                Some(b) => spans.push(Span::styled(format!(" · rate {}", b.remaining), dim)),
+                None => {}
             }
             if let Some(notice) = &app.notice {
                 spans.push(Span::styled(
