@@ -386,7 +386,9 @@ fn app_with_runs(demo: &Demo, n: usize) -> App {
         },
     );
     for e in effects {
-        let Effect::Explain(key) = e else { continue };
+        let (Effect::Explain(key) | Effect::ExplainLater(key)) = e else {
+            continue;
+        };
         let Some(p) = source.get(&key.1).and_then(|id| demo.prepared.get(id)) else {
             continue;
         };
@@ -518,43 +520,7 @@ fn check_log_screen(terminal: &Terminal<TestBackend>, top: usize) {
 /// The demo's repositories and runs, repeated: `ORG_REPOS` repositories of `ORG_RUNS` failed
 /// runs each (with each template's passing runs, which serve as baselines), new ids for all.
 fn organisation() -> LoadedScenario {
-    let mut loaded = LoadedScenario::demo().expect("the demo scenario loads");
-    let templates = loaded.scenario.repositories.clone();
-    let mut next_id = 50_000_000u64;
-    let mut repos = Vec::with_capacity(ORG_REPOS);
-    for r in 0..ORG_REPOS {
-        let mut repo = templates[r % templates.len()].clone();
-        repo.name = format!("{}-{r}", repo.name);
-        let failed: Vec<_> = repo
-            .runs
-            .iter()
-            .filter(|run| run.conclusion == "failure")
-            .cloned()
-            .collect();
-        let mut runs: Vec<_> = repo
-            .runs
-            .iter()
-            .filter(|run| run.conclusion != "failure")
-            .cloned()
-            .collect();
-        for k in 0..ORG_RUNS {
-            let mut run = failed[k % failed.len()].clone();
-            run.ago_minutes += k as f64;
-            runs.push(run);
-        }
-        for run in &mut runs {
-            run.id = next_id;
-            next_id += 1;
-            for job in &mut run.jobs {
-                job.id = next_id;
-                next_id += 1;
-            }
-        }
-        repo.runs = runs;
-        repos.push(repo);
-    }
-    loaded.scenario.repositories = repos;
-    loaded
+    LoadedScenario::organisation("octo", ORG_REPOS, ORG_RUNS).expect("the organisation")
 }
 
 /// From the start to every listed run explained, as the console does it: pollers list the

@@ -423,3 +423,37 @@ async fn an_organisation_named_with_org_is_scanned_through_its_repositories() {
     assert_ne!(code, 0);
     assert!(stderr.contains("organisation nobody"), "{stderr}");
 }
+
+/// `autoheal sim --org` serves a generated organisation that `--org` then watches whole.
+#[test]
+fn the_simulator_generates_an_organisation_that_org_scans_whole() {
+    use std::io::BufRead;
+    let home = tempfile::tempdir().unwrap();
+    let mut child = autoheal(home.path())
+        .args(["sim", "--port", "0", "--org", "acme", "--repos", "3"])
+        .args(["--failed-per-repo", "2"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    banner.read_line(&mut first).unwrap();
+    let url = first.trim().rsplit(' ').next().unwrap().to_string();
+    let (code, stdout, stderr) = run(autoheal(home.path())
+        .env("GITHUB_API_URL", &url)
+        .env("GITHUB_TOKEN", "x")
+        .args(["scan", "--org", "acme", "--json", "--no-baseline"]));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let runs = report["runs"].as_array().expect("runs");
+    let repos: std::collections::BTreeSet<&str> =
+        runs.iter().filter_map(|r| r["repo"].as_str()).collect();
+    assert_eq!(
+        repos.into_iter().collect::<Vec<_>>(),
+        ["acme/billing-api", "acme/checkout-api", "acme/search-api"]
+    );
+    // Two failed runs in each; a run of a workflow its policy does not monitor is not listed.
+    assert!((3..=6).contains(&runs.len()), "{}", runs.len());
+}

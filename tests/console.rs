@@ -50,7 +50,7 @@ async fn loaded_app(sim: &autoheal::sim::RunningSim) -> App {
         },
     );
     for e in effects {
-        if let Effect::Explain(k) = e {
+        if let Effect::Explain(k) | Effect::ExplainLater(k) = e {
             let prepared = autoheal::heal::prepare(&gh, &k.0, k.1, None, None, &[])
                 .await
                 .unwrap();
@@ -368,7 +368,7 @@ async fn new_failures_appear_marked_without_a_keypress() {
     assert!(
         effects
             .iter()
-            .any(|e| matches!(e, Effect::Explain(k) if k.1 == 12345))
+            .any(|e| matches!(e, Effect::Explain(k) | Effect::ExplainLater(k) if k.1 == 12345))
     );
     let row = app.rows.iter().find(|r| r.key.1 == 12345).unwrap();
     assert!(row.is_new);

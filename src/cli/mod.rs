@@ -142,7 +142,7 @@ impl From<crate::scan::ScanError> for Failure {
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Some(Command::Scan(args)) => scan::run(&cli.global, args).await,
-        Some(Command::Sim(args)) => sim::run(args).await,
+        Some(Command::Sim(args)) => sim::run(&cli.global.orgs, args).await,
         Some(Command::Analyze(args)) => analyze::run(&cli.global, args),
         Some(Command::Heal(args)) => heal::run(&cli.global, args).await,
         Some(Command::Init(args)) => init::run(args),

@@ -15,9 +15,17 @@ pub struct SimArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,
-    /// Scenario YAML to serve instead of the built-in demo (logs in `logs/` beside it).
+    /// Scenario YAML to serve instead of the built-in demo (logs in `logs/` beside it). With
+    /// --org ORG instead, a generated organisation: --repos repositories of --failed-per-repo
+    /// failed runs each, drawn from the demo's (to try the console at scale).
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
+    /// With --org: how many repositories [default: 200].
+    #[arg(long = "repos", id = "generated_repos", value_name = "N")]
+    pub generated_repos: Option<usize>,
+    /// With --org: failed runs in each repository [default: 30].
+    #[arg(long, value_name = "N")]
+    pub failed_per_repo: Option<usize>,
     /// Fraction of API requests answered with a 5xx.
     #[arg(long, default_value_t = 0.0, value_name = "0..1")]
     pub error_rate: f64,
@@ -63,10 +71,35 @@ fn fraction(name: &str, v: f64) -> Result<f64, Failure> {
     }
 }
 
-pub async fn run(args: SimArgs) -> Result<(), Failure> {
-    let scenario = match &args.scenario {
-        Some(path) => LoadedScenario::from_file(path).map_err(Failure::usage)?,
-        None => LoadedScenario::demo().map_err(Failure::internal)?,
+pub async fn run(orgs: &[String], args: SimArgs) -> Result<(), Failure> {
+    let org = match orgs {
+        [] => None,
+        [org] => Some(org),
+        _ => return Err(Failure::usage("the simulator generates one organisation")),
+    };
+    let scenario = match (&args.scenario, org) {
+        (Some(_), Some(_)) => {
+            return Err(Failure::usage("--scenario and --org: one or the other"));
+        }
+        (Some(path), None) => LoadedScenario::from_file(path).map_err(Failure::usage)?,
+        (None, Some(org)) => {
+            let repos = args.generated_repos.unwrap_or(200);
+            let failed = args.failed_per_repo.unwrap_or(30);
+            if !(1..=10_000).contains(&repos) || failed > 1_000 {
+                return Err(Failure::usage(
+                    "--repos must be 1 to 10000 and --failed-per-repo at most 1000",
+                ));
+            }
+            LoadedScenario::organisation(org, repos, failed).map_err(Failure::internal)?
+        }
+        (None, None) => {
+            if args.generated_repos.is_some() || args.failed_per_repo.is_some() {
+                return Err(Failure::usage(
+                    "--repos and --failed-per-repo shape a generated organisation: add --org ORG",
+                ));
+            }
+            LoadedScenario::demo().map_err(Failure::internal)?
+        }
     };
     if !(0.0..=3600.0).contains(&args.copilot_delay) {
         return Err(Failure::usage(
@@ -107,11 +140,17 @@ pub async fn run(args: SimArgs) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::internal(format!("cannot listen on 127.0.0.1:{}: {e}", args.port)))?;
     let url = running.url();
-    let mut banner = format!(
-        "autoheal simulator listening on {url}\nrepositories: {}\n",
+    let listed = if repos.len() > 12 {
+        format!("{}, … ({} in all)", repos[..12].join(", "), repos.len())
+    } else {
         repos.join(", ")
-    );
-    if let Some(first) = repos.first() {
+    };
+    let mut banner = format!("autoheal simulator listening on {url}\nrepositories: {listed}\n");
+    if let Some(org) = org {
+        banner.push_str(&format!(
+            "\nTry, in another terminal:\n  GITHUB_API_URL={url} GITHUB_TOKEN=x autoheal --org {org}\n"
+        ));
+    } else if let Some(first) = repos.first() {
         banner.push_str(&format!(
             "\nTry, in another terminal:\n  GITHUB_API_URL={url} GITHUB_TOKEN=x autoheal scan --repo {first}\n"
         ));

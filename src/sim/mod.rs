@@ -11,6 +11,7 @@
 pub mod copilot;
 pub mod faults;
 pub mod json;
+pub mod organisation;
 pub mod routes;
 pub mod scenario;
 pub mod world;

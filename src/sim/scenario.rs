@@ -185,7 +185,7 @@ impl LoadedScenario {
     }
 
     /// Ids unique, every referenced log and workflow present.
-    fn check(&self) -> Result<(), String> {
+    pub(super) fn check(&self) -> Result<(), String> {
         let mut ids = std::collections::HashSet::new();
         for repo in &self.scenario.repositories {
             for run in &repo.runs {

@@ -105,8 +105,11 @@ pub enum Effect {
     Refresh(Option<RepoRef>),
     /// Poll every repository now, its policy file read again (the user pressed `r`).
     ReloadPolicies,
-    /// Explain a run (queued behind the others).
+    /// Explain a run: the newest failure of its workflow and branch (queued before the
+    /// older failures, see `explain_queue`).
     Explain(RunKey),
+    /// Explain a run after the newest of each kind.
+    ExplainLater(RunKey),
     /// The user looks at a run not yet explained: it goes to the front of the queue.
     ExplainFirst(RunKey),
     Heal {

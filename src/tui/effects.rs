@@ -8,7 +8,7 @@ use chrono::Utc;
 use tokio::sync::{Notify, mpsc};
 
 use super::action::{Action, Effect, PrSnapshot, RunKey};
-use super::explain_queue::ExplainQueue;
+use super::explain_queue::{ExplainQueue, Tier};
 use crate::config::LoadedPolicy;
 use crate::forge::{Forge, GitHub, RepoRef};
 use crate::heal::{self, AuditLog, Executor, HealError};
@@ -36,6 +36,9 @@ pub struct Runner {
     /// What is known of each followed heal PR, so that a poll asks only what may have changed.
     pub pr_memory: Arc<std::sync::Mutex<std::collections::HashMap<RunKey, crate::watch::PrMemory>>>,
 }
+
+/// How long a background explainer waits before looking at the budget again.
+const BUDGET_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How much slower the pollers go while GitHub's hourly budget is low.
 pub const SLOW_DOWN: u32 = 4;
@@ -170,8 +173,16 @@ impl Runner {
             let me = self.clone();
             tokio::spawn(async move {
                 loop {
-                    let key = me.explains.next().await;
-                    me.explain(key).await;
+                    let next = me.explains.next().await;
+                    // Low on GitHub's hourly budget, only the run the user looks at is
+                    // explained; the rest wait (and the status bar says why).
+                    let low = me.github.stats().budget().is_some_and(|b| b.is_low());
+                    if low && !next.selected {
+                        me.explains.defer(next.key);
+                        tokio::time::sleep(BUDGET_WAIT).await;
+                        continue;
+                    }
+                    me.explain(next.key).await;
                 }
             });
         }
@@ -205,7 +216,8 @@ impl Runner {
                 self.policy_reloads.fetch_add(1, Ordering::Relaxed);
                 self.refresh.notify_waiters();
             }
-            Effect::Explain(key) => self.explains.push(key),
+            Effect::Explain(key) => self.explains.push(key, Tier::Newest),
+            Effect::ExplainLater(key) => self.explains.push(key, Tier::Older),
             Effect::ExplainFirst(key) => self.explains.prioritize(&key),
             Effect::Heal {
                 key,

@@ -1,20 +1,48 @@
-//! The runs waiting to be explained: first come, first served, except the one the user is
-//! looking at, which goes to the front. At start the console may have hundreds of failed runs
-//! to explain; the selected row should not wait behind all of them.
+//! The runs waiting to be explained, in the order a person triaging would want them: the
+//! run the user is looking at first, then the newest failure of each workflow and branch,
+//! then the older failures behind them (often repeats of the same failure). A console that
+//! watches an organisation has thousands of failed runs, and GitHub's limits allow explaining
+//! a few hundred a minute: what it explains first matters.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 
 use tokio::sync::Semaphore;
 
 use super::action::RunKey;
 
+/// How soon a queued run is explained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tier {
+    /// The newest failure of its workflow and branch.
+    Newest,
+    /// An older failure of a workflow and branch whose newest is queued too.
+    Older,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    /// The run the user selected, not yet taken.
+    selected: Option<RunKey>,
+    newest: VecDeque<RunKey>,
+    older: VecDeque<RunKey>,
+    /// Every run waiting, in whichever place.
+    waiting: HashSet<RunKey>,
+}
+
 /// A queue shared by the explaining tasks.
 #[derive(Debug)]
 pub struct ExplainQueue {
-    pending: Mutex<VecDeque<RunKey>>,
+    pending: Mutex<Pending>,
     /// One permit per pending run: a task waits for one before taking a run.
     ready: Semaphore,
+}
+
+/// A run to explain, and whether the user is waiting for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Next {
+    pub key: RunKey,
+    pub selected: bool,
 }
 
 impl Default for ExplainQueue {
@@ -26,47 +54,78 @@ impl Default for ExplainQueue {
 impl ExplainQueue {
     pub fn new() -> Self {
         ExplainQueue {
-            pending: Mutex::new(VecDeque::new()),
+            pending: Mutex::new(Pending::default()),
             ready: Semaphore::new(0),
         }
     }
 
-    /// Queues a run, last. A run already waiting keeps its place.
-    pub fn push(&self, key: RunKey) {
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        if pending.contains(&key) {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a run last in its tier. A run already waiting keeps its place.
+    pub fn push(&self, key: RunKey, tier: Tier) {
+        let mut pending = self.lock();
+        if !pending.waiting.insert(key.clone()) {
             return;
         }
-        pending.push_back(key);
+        match tier {
+            Tier::Newest => pending.newest.push_back(key),
+            Tier::Older => pending.older.push_back(key),
+        }
         self.ready.add_permits(1);
     }
 
-    /// Moves a waiting run to the front; a run not waiting (explained, or being explained)
-    /// is left alone.
+    /// The user looks at this run: it is explained next. A run not waiting (explained, or
+    /// being explained) is left alone.
     pub fn prioritize(&self, key: &RunKey) {
-        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(at) = pending.iter().position(|k| k == key)
-            && let Some(found) = pending.remove(at)
-        {
-            pending.push_front(found);
+        let mut pending = self.lock();
+        if pending.waiting.contains(key) {
+            pending.selected = Some(key.clone());
         }
     }
 
+    /// Puts back a run taken but not explained (GitHub's budget is low), behind the others
+    /// of its tier.
+    pub fn defer(&self, key: RunKey) {
+        self.push(key, Tier::Older);
+    }
+
     /// The next run to explain, waiting for one if there is none.
-    pub async fn next(&self) -> RunKey {
+    pub async fn next(&self) -> Next {
         loop {
             if let Ok(permit) = self.ready.acquire().await {
                 permit.forget();
             }
-            let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(key) = pending.pop_front() {
-                return key;
+            let mut pending = self.lock();
+            let selected = pending.selected.take();
+            let taken = match selected {
+                Some(key) => {
+                    pending.newest.retain(|k| *k != key);
+                    pending.older.retain(|k| *k != key);
+                    Some(Next {
+                        key,
+                        selected: true,
+                    })
+                }
+                None => pending
+                    .newest
+                    .pop_front()
+                    .or_else(|| pending.older.pop_front())
+                    .map(|key| Next {
+                        key,
+                        selected: false,
+                    }),
+            };
+            if let Some(next) = taken {
+                pending.waiting.remove(&next.key);
+                return next;
             }
         }
     }
 
     pub fn len(&self) -> usize {
-        self.pending.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.lock().waiting.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -84,20 +143,30 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn runs_come_in_order_and_the_selected_one_first() {
+    async fn the_selected_run_first_then_the_newest_of_each_kind_then_the_rest() {
         let queue = ExplainQueue::new();
-        for id in 1..=4 {
-            queue.push(key(id));
-        }
-        queue.push(key(2));
+        queue.push(key(1), Tier::Newest);
+        queue.push(key(2), Tier::Older);
+        queue.push(key(3), Tier::Newest);
+        queue.push(key(4), Tier::Older);
+        queue.push(key(2), Tier::Newest);
         assert_eq!(queue.len(), 4, "a waiting run is queued once");
-        queue.prioritize(&key(3));
+        queue.prioritize(&key(4));
         queue.prioritize(&key(99));
-        assert_eq!(queue.next().await, key(3));
-        assert_eq!(queue.next().await, key(1));
-        assert_eq!(queue.next().await, key(2));
-        assert_eq!(queue.next().await, key(4));
+        let mut order = Vec::new();
+        for _ in 0..4 {
+            let next = queue.next().await;
+            order.push((next.key.1, next.selected));
+        }
+        assert_eq!(order, [(4, true), (1, false), (3, false), (2, false)]);
         assert!(queue.is_empty());
+        // A run put back waits behind the others.
+        queue.push(key(5), Tier::Newest);
+        queue.push(key(6), Tier::Older);
+        let taken = queue.next().await;
+        queue.defer(taken.key);
+        assert_eq!(queue.next().await.key, key(6));
+        assert_eq!(queue.next().await.key, key(5));
     }
 
     #[tokio::test]
@@ -108,7 +177,7 @@ mod tests {
             async move { queue.next().await }
         });
         tokio::task::yield_now().await;
-        queue.push(key(7));
-        assert_eq!(waiter.await.unwrap(), key(7));
+        queue.push(key(7), Tier::Newest);
+        assert_eq!(waiter.await.unwrap().key, key(7));
     }
 }

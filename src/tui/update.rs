@@ -416,8 +416,17 @@ fn merge_runs(
     });
     let mut effects = Vec::new();
     let mut fresh = 0;
+    // The list is newest first: the first run of each workflow and branch is the one a
+    // person looks at first, and is explained before the older ones.
+    let mut kinds_seen = std::collections::HashSet::new();
     for run in runs {
         let key = (repo.clone(), run.id);
+        let newest_of_kind = kinds_seen.insert((run.workflow_id, run.head_branch.clone()));
+        let explain = if newest_of_kind {
+            Effect::Explain(key.clone())
+        } else {
+            Effect::ExplainLater(key.clone())
+        };
         if let Some(row) = app.row_mut(&key) {
             // A run's jobs and logs do not change until it does (a re-run, say): only then
             // is it explained again. The old explanation shows until the new one arrives.
@@ -426,13 +435,13 @@ fn merge_runs(
                 || row.run.updated_at != run.updated_at;
             row.run = run;
             if changed {
-                effects.push(Effect::Explain(key));
+                effects.push(explain);
             }
             continue;
         }
         fresh += 1;
         app.rows.push(Row::new(repo.clone(), run, !first));
-        effects.push(Effect::Explain(key));
+        effects.push(explain);
     }
     if fresh > 0 {
         app.sort_rows();
