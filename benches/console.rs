@@ -378,6 +378,7 @@ fn app_with_runs(demo: &Demo, n: usize) -> App {
         &mut app,
         Action::Polled {
             repo: repo.clone(),
+            complete: true,
             result: Ok(runs),
             budget: Some(autoheal::forge::Budget {
                 remaining: 4999,
@@ -412,6 +413,7 @@ fn app_with_runs(demo: &Demo, n: usize) -> App {
             &mut app,
             Action::Polled {
                 repo: other.clone(),
+                complete: true,
                 result: Ok(Vec::new()),
                 budget: Some(autoheal::forge::Budget {
                     remaining: 4999,
@@ -655,15 +657,17 @@ async fn first_frame(with_runs: bool) -> (Duration, RunningSim) {
                 let policy = autoheal::scan::resolve_policy(gh.as_ref(), &repo, None)
                     .await
                     .map_err(|e| e.to_string())?;
-                let runs = autoheal::scan::failed_runs(gh.as_ref(), &repo, &policy, POLL_LIMIT)
+                // The console's first poll of a repository: the whole failure list.
+                autoheal::scan::poll(gh.as_ref(), &repo, &policy, POLL_LIMIT, true)
                     .await
-                    .map_err(|e| e.to_string())?;
-                Ok(runs.into_iter().map(|f| f.run).collect())
+                    .map(|poll| poll.runs)
+                    .map_err(|e| e.to_string())
             }
             .await;
             let _ = tx.send(Action::Polled {
                 repo,
                 result,
+                complete: true,
                 budget: gh.stats().budget(),
             });
         });

@@ -92,6 +92,9 @@ pub struct RunReport {
     pub from_fork: bool,
     pub html_url: String,
     pub created_at: DateTime<Utc>,
+    /// `completed`, or `in_progress` (or `queued`, …) for a run still going in which a job has
+    /// already failed.
+    pub status: String,
     pub jobs: Vec<JobReport>,
     /// The failure's identity across runs (pattern, capture, workflow, job; never ids or times).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -142,6 +145,7 @@ impl FailedRun {
             from_fork: run.is_from_fork(),
             html_url: run.html_url.clone(),
             created_at: run.created_at,
+            status: run.status.clone().unwrap_or_else(|| "completed".into()),
             jobs: self
                 .jobs
                 .iter()
@@ -256,6 +260,111 @@ pub async fn failed_runs(
             })
         })
         .collect()
+}
+
+/// Runs still going in which a job has already failed (with those jobs), newest first: a
+/// failure shows while the rest of the run goes on. From `recent` (the newest runs), one
+/// request for the jobs of each monitored run still going.
+pub async fn failing_now(
+    forge: &dyn Forge,
+    repo: &RepoRef,
+    policy: &LoadedPolicy,
+    recent: &[WorkflowRun],
+) -> Result<Vec<FailedRun>, ScanError> {
+    let filter = WorkflowFilter::new(&policy.policy).map_err(|message| ConfigError::Invalid {
+        file: policy.source.to_string(),
+        message,
+    })?;
+    // Owned: a stream over borrowed runs trips the compiler's lifetime inference in a
+    // spawned (Send) future.
+    let going: Vec<WorkflowRun> = recent
+        .iter()
+        .filter(|r| r.status.as_deref().is_some_and(|s| s != "completed"))
+        .filter(|r| filter.accepts(r.workflow_name(), &r.path))
+        .cloned()
+        .collect();
+    let found: Vec<Result<Option<FailedRun>, ForgeError>> = stream::iter(going)
+        .map(|run| async move {
+            let failed: Vec<Job> = forge
+                .jobs(repo, run.id)
+                .await?
+                .into_iter()
+                .filter(Job::failed)
+                .collect();
+            Ok((!failed.is_empty()).then(|| FailedRun {
+                repo: repo.clone(),
+                run,
+                jobs: failed,
+            }))
+        })
+        .buffered(CONCURRENT_RUNS)
+        .collect()
+        .await;
+    let mut runs = Vec::new();
+    for f in found {
+        let f = f.map_err(|source| ScanError::Forge {
+            repo: repo.clone(),
+            source: Box::new(source),
+        })?;
+        runs.extend(f);
+    }
+    Ok(runs)
+}
+
+/// What one poll of a repository found for the console.
+#[derive(Debug, Clone)]
+pub struct Poll {
+    /// Monitored failures and runs failing now, newest first.
+    pub runs: Vec<WorkflowRun>,
+    /// The failure list was read: a failure listed before and absent now is no longer one.
+    pub complete: bool,
+}
+
+/// One poll of a repository for the console. One request: the newest runs of any status,
+/// which hold new failures and the runs still going (whose jobs are read, to show a failed
+/// job at once). With `full` (the first poll, then whenever the policy file is read again)
+/// the failure list too: it alone reaches failures older than the newest runs, and tells
+/// which listed failures are no longer failures (a re-run passed).
+pub async fn poll(
+    forge: &dyn Forge,
+    repo: &RepoRef,
+    policy: &LoadedPolicy,
+    limit: usize,
+    full: bool,
+) -> Result<Poll, ScanError> {
+    let filter = WorkflowFilter::new(&policy.policy).map_err(|message| ConfigError::Invalid {
+        file: policy.source.to_string(),
+        message,
+    })?;
+    let recent = forge
+        .recent_runs(repo, limit.saturating_mul(2).max(limit))
+        .await
+        .map_err(|source| ScanError::Forge {
+            repo: repo.clone(),
+            source: Box::new(source),
+        })?;
+    let mut runs: Vec<WorkflowRun> = if full {
+        monitored_failures(forge, repo, policy, limit).await?
+    } else {
+        Vec::new()
+    };
+    for run in &recent {
+        let failed = run.conclusion.as_deref() == Some("failure")
+            && filter.accepts(run.workflow_name(), &run.path);
+        if failed && !runs.iter().any(|r| r.id == run.id) {
+            runs.push(run.clone());
+        }
+    }
+    for going in failing_now(forge, repo, policy, &recent).await? {
+        runs.retain(|r| r.id != going.run.id);
+        runs.push(going.run);
+    }
+    runs.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    runs.truncate(limit);
+    Ok(Poll {
+        runs,
+        complete: full,
+    })
 }
 
 /// The failed runs of one repository that its policy monitors, newest first: one request

@@ -457,3 +457,30 @@ fn the_simulator_generates_an_organisation_that_org_scans_whole() {
     // Two failed runs in each; a run of a workflow its policy does not monitor is not listed.
     assert!((3..=6).contains(&runs.len()), "{}", runs.len());
 }
+
+/// `scan --json` lists a run still going in which a job has already failed, with its status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scan_lists_a_run_still_going_with_its_failed_job() {
+    let sim = start_sim().await;
+    let going = a_run_still_going(&sim);
+    let home = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(autoheal(home.path())
+        .env("GITHUB_API_URL", sim.url())
+        .env("GITHUB_TOKEN", "x")
+        .args(["scan", "--repo", "octo/shop", "--json", "--no-baseline"]));
+    assert_eq!(code, 0, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    let runs = report["runs"].as_array().unwrap();
+    let found = runs
+        .iter()
+        .find(|r| r["run_id"] == going)
+        .expect("the run still going is listed");
+    assert_eq!(found["status"], "in_progress");
+    let jobs = found["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 1, "only the failed job: {jobs:?}");
+    assert!(
+        runs.iter()
+            .filter(|r| r["run_id"] != going)
+            .all(|r| r["status"] == "completed")
+    );
+}

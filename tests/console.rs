@@ -42,6 +42,7 @@ async fn loaded_app(sim: &autoheal::sim::RunningSim) -> App {
         &mut app,
         Action::Polled {
             repo: shop(),
+            complete: true,
             result: Ok(runs.into_iter().map(|f| f.run).collect()),
             budget: Some(autoheal::forge::Budget {
                 remaining: 4999,
@@ -360,6 +361,7 @@ async fn new_failures_appear_marked_without_a_keypress() {
         &mut app,
         Action::Polled {
             repo: shop(),
+            complete: true,
             result: Ok(runs),
             budget: None,
         },
@@ -378,6 +380,7 @@ async fn new_failures_appear_marked_without_a_keypress() {
         &mut app,
         Action::Polled {
             repo: shop(),
+            complete: true,
             result: Err("GitHub answered 502".into()),
             budget: None,
         },
@@ -477,6 +480,7 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
         &mut app,
         Action::Polled {
             repo: shop(),
+            complete: true,
             result: Ok(polled),
             budget: None,
         },
@@ -1154,6 +1158,7 @@ async fn a_saved_draft_is_read_by_an_effect_and_opens_in_the_editor() {
         &mut app,
         Action::Polled {
             repo: shop(),
+            complete: true,
             result: Ok(vec![prepared.run.failed.run.clone()]),
             budget: None,
         },
@@ -1266,4 +1271,44 @@ async fn a_low_budget_slows_polling_and_the_status_bar_says_so() {
     app.status.budget = Some(budget);
     let screen = render(&app, 200, 30);
     assert!(screen.contains("GitHub budget low"), "{screen}");
+}
+
+/// A poll that read only the newest runs adds and updates rows but drops none: the older
+/// failures are simply not in it. A poll that read the whole failure list drops the rows it
+/// no longer holds.
+#[tokio::test]
+async fn only_a_complete_poll_drops_rows() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let rows = app.rows.len();
+    assert!(rows > 1);
+    let newest = app
+        .rows
+        .iter()
+        .map(|r| r.run.clone())
+        .max_by_key(|r| r.created_at)
+        .unwrap();
+    let partial = |complete| Action::Polled {
+        repo: shop(),
+        result: Ok(vec![newest.clone()]),
+        complete,
+        budget: None,
+    };
+    update(&mut app, partial(false));
+    assert_eq!(app.rows.len(), rows, "the older failures stay");
+    update(&mut app, partial(true));
+    assert_eq!(app.rows.len(), 1, "the failure list no longer holds them");
+}
+
+/// A run still going in which a job failed is marked in the list and in the details.
+#[tokio::test]
+async fn a_run_still_going_is_marked_as_running() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let key = app.selected_row().unwrap().key.clone();
+    app.row_mut(&key).unwrap().run.status = Some("in_progress".into());
+    app.rows_version += 1;
+    let screen = render(&app, 160, 40);
+    assert!(screen.contains("CI ⟳"), "{screen}");
+    assert!(screen.contains("still running (a job has"), "{screen}");
 }

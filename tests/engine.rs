@@ -142,6 +142,34 @@ async fn an_organisation_is_its_active_repositories() {
     assert!(err.to_string().starts_with("organisation nobody:"), "{err}");
 }
 
+/// A job that failed while its run still goes on shows at the next poll, which reads the
+/// newest runs (one request) and the jobs of the runs still going; and a poll that is not
+/// `full` reads no failure list.
+#[tokio::test]
+async fn a_failed_job_of_a_run_still_going_shows_at_the_next_poll() {
+    let sim = start_sim().await;
+    let gh = client(&sim);
+    let policy = scan::resolve_policy(&gh, &shop(), None).await.unwrap();
+    let before = scan::poll(&gh, &shop(), &policy, 20, true).await.unwrap();
+    assert!(before.complete);
+    assert!(before.runs.iter().all(|r| r.id != 9901));
+    let going = a_run_still_going(&sim);
+    sim.clear_requests();
+    let poll = scan::poll(&gh, &shop(), &policy, 20, false).await.unwrap();
+    assert!(!poll.complete);
+    assert_eq!(poll.runs[0].id, going, "newest first");
+    assert_eq!(poll.runs[0].status.as_deref(), Some("in_progress"));
+    let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        !paths.iter().any(|p| p.contains("status=failure")),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.contains("/runs/9901/jobs")),
+        "{paths:?}"
+    );
+}
+
 #[tokio::test]
 async fn server_errors_on_reads_are_retried() {
     let sim = start_sim().await;

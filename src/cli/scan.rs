@@ -84,7 +84,23 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
             // The demo's logs are regenerated on every start: nothing to keep.
             cache: (!session.is_demo()).then(crate::paths::cache_dir),
         };
-        match scan::failed_runs(session.forge(), repo, &policy, args.limit as usize).await {
+        let limit = args.limit as usize;
+        let found = async {
+            let mut found = scan::failed_runs(session.forge(), repo, &policy, limit).await?;
+            // Runs still going in which a job has already failed, listed with `status`.
+            let recent = session
+                .forge()
+                .recent_runs(repo, limit.saturating_mul(2).max(limit))
+                .await
+                .map_err(|source| scan::ScanError::Forge {
+                    repo: repo.clone(),
+                    source: Box::new(source),
+                })?;
+            found.extend(scan::failing_now(session.forge(), repo, &policy, &recent).await?);
+            Ok::<_, scan::ScanError>(found)
+        }
+        .await;
+        match found {
             Ok(found) => {
                 for failed in found {
                     let explained = triage.explain(failed).await;

@@ -78,6 +78,14 @@ impl Forge for GitHub {
             .await
     }
 
+    async fn recent_runs(&self, repo: &RepoRef, limit: usize) -> ForgeResult<Vec<WorkflowRun>> {
+        let per_page = limit.clamp(1, PER_PAGE);
+        let path = format!("{}/actions/runs?per_page={per_page}", repo.api_path());
+        self.transport
+            .get_pages(&path, Some("workflow_runs"), limit)
+            .await
+    }
+
     async fn org_repos(&self, org: &str) -> ForgeResult<Vec<Repository>> {
         let path = format!("/orgs/{}/repos?per_page={PER_PAGE}", encode(org));
         self.transport.get_pages(&path, None, usize::MAX).await

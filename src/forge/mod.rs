@@ -38,6 +38,8 @@ pub trait Forge: Send + Sync {
     ) -> ForgeResult<bool>;
     /// Completed runs whose conclusion is `failure`, newest first, at most `limit`.
     async fn failed_runs(&self, repo: &RepoRef, limit: usize) -> ForgeResult<Vec<WorkflowRun>>;
+    /// The newest runs of any status, newest first, at most `limit`.
+    async fn recent_runs(&self, repo: &RepoRef, limit: usize) -> ForgeResult<Vec<WorkflowRun>>;
     /// Runs of one branch (and optionally one workflow), newest first.
     async fn branch_runs(
         &self,

@@ -25,7 +25,11 @@ pub enum Action {
     /// A repository's failed runs, or why they could not be listed.
     Polled {
         repo: RepoRef,
+        /// Monitored failures and runs failing now, newest first.
         result: Result<Vec<WorkflowRun>, String>,
+        /// The list holds every failure (else only the newest runs'): a row absent from it
+        /// is no longer a failure.
+        complete: bool,
         budget: Option<crate::forge::Budget>,
     },
     /// A run, analysed, with its default prompt.

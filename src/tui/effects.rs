@@ -99,6 +99,8 @@ impl Runner {
         policy: &mut Option<(Arc<LoadedPolicy>, tokio::time::Instant)>,
     ) {
         let forge: &dyn Forge = self.github.as_ref();
+        // With the policy file, the whole failure list is read again (see `scan::poll`).
+        let mut complete = false;
         let result = async {
             let current = match policy {
                 Some((current, _)) => current.clone(),
@@ -109,17 +111,20 @@ impl Runner {
                             .map_err(|e| e.to_string())?,
                     );
                     *policy = Some((fresh.clone(), tokio::time::Instant::now()));
+                    complete = true;
                     fresh
                 }
             };
-            crate::scan::monitored_failures(forge, repo, &current, self.limit)
+            crate::scan::poll(forge, repo, &current, self.limit, complete)
                 .await
+                .map(|poll| poll.runs)
                 .map_err(|e| e.to_string())
         }
         .await;
         self.send(Action::Polled {
             repo: repo.clone(),
             result,
+            complete,
             budget: self.github.stats().budget(),
         });
     }

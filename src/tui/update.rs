@@ -73,6 +73,7 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
         Action::Polled {
             repo,
             result,
+            complete,
             budget,
         } => {
             app.status.polling = app.status.polling.saturating_sub(1);
@@ -80,7 +81,7 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
                 app.status.budget = budget;
             }
             match result {
-                Ok(runs) => merge_runs(app, repo, runs),
+                Ok(runs) => merge_runs(app, repo, runs, complete),
                 Err(e) => {
                     app.status.error(format!("{repo}: {e}"));
                     Vec::new()
@@ -395,10 +396,14 @@ fn edited(app: &mut App) -> Vec<Effect> {
 
 /// New runs join the list (marked new after the first poll); runs no longer failing leave it
 /// unless a heal touched them.
+/// Takes a poll's runs into the rows. `complete`: the poll read the whole failure list, so a
+/// row of this repository absent from it is gone (its re-run passed, or it aged out), unless
+/// a heal or re-run of it is being followed.
 fn merge_runs(
     app: &mut App,
     repo: crate::forge::RepoRef,
     runs: Vec<crate::forge::WorkflowRun>,
+    complete: bool,
 ) -> Vec<Effect> {
     let first = !app.polled_once.contains(&repo);
     if first {
@@ -408,7 +413,8 @@ fn merge_runs(
     let ids: Vec<u64> = runs.iter().map(|r| r.id).collect();
     app.rows_version += 1;
     app.rows.retain(|r| {
-        r.key.0 != repo
+        !complete
+            || r.key.0 != repo
             || ids.contains(&r.key.1)
             || r.heal.issue.is_some()
             || r.heal.branch.is_some()

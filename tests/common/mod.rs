@@ -132,3 +132,31 @@ fn git_only_path(home: &Path) -> PathBuf {
     }
     bin
 }
+
+/// Puts into the world a copy of run 9001 still going: its test job failed, a lint job runs.
+pub fn a_run_still_going(sim: &autoheal::sim::RunningSim) -> u64 {
+    sim.with_world(|w| {
+        let repo = &mut w.repos[0];
+        let mut run = repo.runs.iter().find(|r| r.id == 9001).unwrap().clone();
+        run.id = 9901;
+        run.run_number += 100;
+        run.status = "in_progress".into();
+        run.conclusion = None;
+        run.created_at = chrono::Utc::now();
+        run.updated_at = run.created_at;
+        let mut lint = run.jobs[0].clone();
+        for (i, job) in run.jobs.iter_mut().enumerate() {
+            job.id = 99_010 + i as u64;
+            job.run_id = run.id;
+        }
+        lint.id = 99_019;
+        lint.run_id = run.id;
+        lint.name = "lint".into();
+        lint.status = "in_progress".into();
+        lint.conclusion = None;
+        lint.completed_at = None;
+        run.jobs.push(lint);
+        repo.runs.push(run);
+        9901
+    })
+}

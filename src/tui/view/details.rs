@@ -30,6 +30,14 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
                 r.id,
                 r.run_attempt.unwrap_or(1)
             )),
+            if r.status.as_deref().is_some_and(|s| s != "completed") {
+                Span::styled(
+                    " · still running (a job has failed)",
+                    Style::default().fg(Color::Yellow),
+                )
+            } else {
+                Span::raw("")
+            },
         ]),
         Line::from(vec![
             label("Commit"),

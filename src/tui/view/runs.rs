@@ -104,11 +104,15 @@ pub fn draw(app: &App, listing: &Listing, frame: &mut Frame, area: Rect) {
             let busy = if r.heal.busy.is_some() { "⟳ " } else { "" };
             let stage = r.stage();
             let seen = r.fingerprint.as_deref().map_or(1, |f| listing.seen(f));
-            let workflow = if seen > 1 {
+            let mut workflow = if seen > 1 {
                 format!("{} ×{seen}", r.run.workflow_name())
             } else {
                 r.run.workflow_name().to_string()
             };
+            // A job failed, the rest of the run still goes on.
+            if r.run.status.as_deref().is_some_and(|s| s != "completed") {
+                workflow.push_str(" ⟳");
+            }
             TableRow::new(vec![
                 Cell::from(Span::styled(new, Style::default().fg(Color::Yellow))),
                 Cell::from(r.key.0.name.clone()),
