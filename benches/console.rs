@@ -559,6 +559,7 @@ fn explain_organisation(audit_dir: &Path) -> Duration {
             explains: Default::default(),
             policy_reloads: Default::default(),
             pr_memory: Default::default(),
+            policies: Default::default(),
             drafts: Arc::new(autoheal::tui::draft_store::DraftStore::start(
                 audit_dir.to_path_buf(),
                 tx.clone(),

@@ -905,6 +905,7 @@ fn runner_for(
         explains: Default::default(),
         policy_reloads: Default::default(),
         pr_memory: Default::default(),
+        policies: Default::default(),
         drafts: std::sync::Arc::new(autoheal::tui::draft_store::DraftStore::start(
             home.to_path_buf(),
             tx.clone(),
@@ -1311,4 +1312,39 @@ async fn a_run_still_going_is_marked_as_running() {
     let screen = render(&app, 160, 40);
     assert!(screen.contains("CI ⟳"), "{screen}");
     assert!(screen.contains("still running (a job has"), "{screen}");
+}
+
+/// Explaining a run reuses the policy its repository's poller read: at organisation scale
+/// that is one request fewer for every run explained.
+#[tokio::test]
+async fn explaining_a_run_reuses_the_policy_the_poller_read() {
+    let sim = start_sim().await;
+    let gh = std::sync::Arc::new(client(&sim));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = runner_for(&gh, tx, home.path());
+    runner.start_pollers(&[shop()], Duration::from_secs(3600));
+    next_poll(&mut rx).await;
+    sim.clear_requests();
+    runner.start_explainers(1);
+    runner.run(Effect::Explain((shop(), 9001)));
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
+            Ok(Some(Action::Explained { result, .. })) => {
+                assert!(result.is_ok(), "{result:?}");
+                break;
+            }
+            Ok(Some(_)) => continue,
+            other => panic!("no explanation: {other:?}"),
+        }
+    }
+    let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        !paths.iter().any(|p| p.contains("auto-heal-config")),
+        "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.contains("/runs/9001/jobs")),
+        "{paths:?}"
+    );
 }

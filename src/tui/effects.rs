@@ -31,6 +31,8 @@ pub struct Runner {
     pub repos: Arc<Vec<RepoRef>>,
     /// Bumped when the user asks for a refresh: the pollers read the policy files again.
     pub policy_reloads: Arc<AtomicU64>,
+    /// Each repository's policy, as its poller last read it (explaining a run reuses it).
+    pub policies: Arc<std::sync::Mutex<std::collections::HashMap<RepoRef, Arc<LoadedPolicy>>>>,
     /// Prompt drafts, read and written on a thread of their own.
     pub drafts: Arc<super::draft_store::DraftStore>,
     /// What is known of each followed heal PR, so that a poll asks only what may have changed.
@@ -111,6 +113,9 @@ impl Runner {
                             .map_err(|e| e.to_string())?,
                     );
                     *policy = Some((fresh.clone(), tokio::time::Instant::now()));
+                    if let Ok(mut known) = self.policies.lock() {
+                        known.insert(repo.clone(), fresh.clone());
+                    }
                     complete = true;
                     fresh
                 }
@@ -201,11 +206,19 @@ impl Runner {
     /// The run fetched, analysed and its prompt rendered, as `heal::prepare` does it.
     async fn prepare(&self, key: &RunKey) -> Result<heal::Prepared, String> {
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        // The poller of the run's repository has read its policy already: no need to ask
+        // GitHub again for every run explained.
+        let polled = self
+            .policies
+            .lock()
+            .ok()
+            .and_then(|p| p.get(&key.0).cloned());
+        let policy = self.given_policy.clone().or(polled);
         heal::prepare(
             self.github.as_ref(),
             &key.0,
             key.1,
-            self.given_policy.as_deref(),
+            policy.as_deref(),
             self.cache.clone(),
             &secrets,
         )

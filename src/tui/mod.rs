@@ -79,6 +79,7 @@ pub async fn run(
         explains: Arc::new(explain_queue::ExplainQueue::new()),
         policy_reloads: Default::default(),
         pr_memory: Default::default(),
+        policies: Default::default(),
         repos: Arc::new(session.repos.clone()),
         drafts: Arc::new(draft_store::DraftStore::start(
             crate::paths::data_dir(),
