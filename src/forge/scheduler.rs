@@ -37,7 +37,10 @@ impl Default for Limits {
         Limits {
             concurrent: 100,
             points: 600,
-            window: Duration::from_secs(60),
+            // A second over the minute: requests are counted here when sent and by GitHub
+            // when they arrive, and a burst at the window's start and one at its end must
+            // not both fall in one of GitHub's minutes.
+            window: Duration::from_secs(61),
             write_gap: Duration::from_secs(1),
         }
     }
@@ -89,8 +92,15 @@ impl Scheduler {
         self.limits
     }
 
-    /// Waits until a request may be sent.
+    /// Waits until a request may be sent. Its points are spent last, just before it goes: the
+    /// budget counts requests as GitHub sees them arrive, not as they queue here.
     pub async fn admit(&self, method: &Method) -> Admission {
+        let slot = self
+            .slots
+            .clone()
+            .acquire_owned()
+            .await
+            .unwrap_or_else(|_| unreachable!("the scheduler never closes its semaphore"));
         let write = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
         if write {
             // One write at a time through this lock, each a gap after the one before.
@@ -103,12 +113,6 @@ impl Scheduler {
         } else {
             self.spend(READ_POINTS).await;
         }
-        let slot = self
-            .slots
-            .clone()
-            .acquire_owned()
-            .await
-            .unwrap_or_else(|_| unreachable!("the scheduler never closes its semaphore"));
         Admission { _slot: slot }
     }
 

@@ -1,0 +1,268 @@
+//! The console at organisation scale, within GitHub's real limits: `cargo bench --bench scale`.
+//!
+//! The simulator serves a generated organisation (`AUTOHEAL_SCALE_REPOS` repositories, 200 by
+//! default, of `AUTOHEAL_SCALE_RUNS` failed runs each, 30 by default; the same organisation as
+//! `autoheal sim --org acme`), and the console's own parts run against it for
+//! `AUTOHEAL_SCALE_SECS` seconds (120): its pollers and explainers (the effect runner), its
+//! `update` loop fed once a second with a tick, and a client paced as against github.com
+//! (`forge::scheduler`'s defaults). The simulator counts every request it answers.
+//!
+//! It reports, each beside the issue's goal: the first rows listed, every run listed, the
+//! newest failure of every repository explained, a run the user selects (not yet explained)
+//! explained after the key, the most requests in any minute, and the peak resident memory of
+//! the process (the simulator included). Not a criterion benchmark: one long run, measured.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use autoheal::forge::{GitHub, RetryPolicy, Secret};
+use autoheal::sim::{self, LoadedScenario, SimOptions};
+use autoheal::tui::action::Action;
+use autoheal::tui::app::App;
+use autoheal::tui::keymap::Keymap;
+use autoheal::tui::update::update;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// When each thing first happened, in seconds from the start.
+#[derive(Default)]
+struct Seen {
+    first_rows: Option<f64>,
+    all_listed: Option<f64>,
+    newest_explained: Option<f64>,
+    selected_after_key: Option<f64>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--list") || !args.iter().any(|a| a == "--bench") {
+        // `cargo test --benches` runs benches once as tests: this one is too long for that.
+        return;
+    }
+    let repos = env_or("AUTOHEAL_SCALE_REPOS", 200) as usize;
+    let runs = env_or("AUTOHEAL_SCALE_RUNS", 30) as usize;
+    let secs = env_or("AUTOHEAL_SCALE_SECS", 120);
+    let scratch = std::env::temp_dir().join(format!("autoheal-bench-scale-{}", std::process::id()));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let scenario = LoadedScenario::organisation("acme", repos, runs).expect("the organisation");
+    let names: Vec<autoheal::forge::RepoRef> = scenario
+        .scenario
+        .repositories
+        .iter()
+        .map(|r| autoheal::forge::RepoRef::new(&r.owner, &r.name))
+        .collect();
+    let seen = rt.block_on(async {
+        let options = SimOptions {
+            scenario,
+            ..SimOptions::demo().expect("the demo loads")
+        };
+        let sim = sim::start(([127, 0, 0, 1], 0).into(), options)
+            .await
+            .expect("the simulator starts");
+        // Paced as against github.com: the point of this benchmark.
+        let gh = Arc::new(
+            GitHub::new(&sim.url(), Some(&Secret::new("t")), RetryPolicy::default())
+                .expect("client"),
+        );
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let runner = autoheal::tui::effects::Runner {
+            github: gh.clone(),
+            tx: tx.clone(),
+            given_policy: None,
+            limit: runs,
+            cache: None,
+            secrets: Default::default(),
+            audit: Arc::new(autoheal::heal::AuditLog::in_dir(&scratch)),
+            refresh: Default::default(),
+            explains: Default::default(),
+            policy_reloads: Default::default(),
+            pr_memory: Default::default(),
+            policies: Default::default(),
+            drafts: Arc::new(autoheal::tui::draft_store::DraftStore::start(
+                scratch.clone(),
+                tx.clone(),
+            )),
+            repos: Arc::new(names.clone()),
+        };
+        let (keymap, _) = Keymap::new(&Default::default());
+        let mut app = App::new(names.clone(), keymap, Duration::from_secs(30));
+        app.size = (200, 50);
+        app.status.polling = names.len();
+        let started = Instant::now();
+        runner.start_pollers(&names, Duration::from_secs(30));
+        runner.start_explainers(autoheal::tui::effects::EXPLAINERS);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        // GitHub's API, not the storage its log downloads are redirected to.
+        let api_requests = |sim: &sim::RunningSim| {
+            sim.requests()
+                .iter()
+                .filter(|r| !r.path.starts_with("/_sim/"))
+                .count()
+        };
+        let mut seen = Seen::default();
+        // Requests answered so far, sampled every 100 ms by a task of its own (the loop below
+        // may be busy), for the busiest minute.
+        let sim = Arc::new(sim);
+        let sampler = tokio::spawn({
+            let sim = sim.clone();
+            async move {
+                let mut samples: Vec<(Instant, usize)> = Vec::new();
+                let started = Instant::now();
+                while started.elapsed() < Duration::from_secs(secs) {
+                    samples.push((Instant::now(), api_requests(&sim)));
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                samples
+            }
+        });
+        let mut waiting_for: Option<(autoheal::tui::action::RunKey, Instant)> = None;
+        while started.elapsed() < Duration::from_secs(secs) {
+            let action = tokio::select! {
+                Some(a) = rx.recv() => a,
+                _ = tick.tick() => Action::Tick,
+            };
+            let mut effects = update(&mut app, action);
+            while let Ok(a) = rx.try_recv() {
+                effects.extend(update(&mut app, a));
+            }
+            for e in autoheal::tui::action::coalesce_drafts(effects) {
+                runner.run(e);
+            }
+            let t = started.elapsed().as_secs_f64();
+            if seen.first_rows.is_none() && !app.rows.is_empty() {
+                seen.first_rows = Some(t);
+            }
+            if seen.all_listed.is_none() && app.polled_once.len() == names.len() {
+                seen.all_listed = Some(t);
+            }
+            if seen.newest_explained.is_none() && seen.all_listed.is_some() {
+                let mut newest = std::collections::HashMap::new();
+                for row in &app.rows {
+                    let entry = newest.entry(row.key.0.clone()).or_insert(row);
+                    if row.run.created_at > entry.run.created_at {
+                        *entry = row;
+                    }
+                }
+                if newest.len() == names.len() && newest.values().all(|r| r.prepared.is_some()) {
+                    seen.newest_explained = Some(t);
+                }
+            }
+            // Once every run is listed, the user moves onto a run not yet explained.
+            if waiting_for.is_none()
+                && seen.selected_after_key.is_none()
+                && seen.all_listed.is_some()
+            {
+                let listing = app.listing();
+                if let Some(pos) = listing
+                    .rows
+                    .iter()
+                    .position(|&i| app.rows[i].prepared.is_none())
+                    .filter(|&p| p > 0)
+                {
+                    app.selected = pos - 1;
+                    app.touched = true;
+                    let key = app.rows[listing.rows[pos]].key.clone();
+                    drop(listing);
+                    let effects = update(
+                        &mut app,
+                        Action::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
+                    );
+                    for e in effects {
+                        runner.run(e);
+                    }
+                    waiting_for = Some((key, Instant::now()));
+                }
+            }
+            if let Some((key, since)) = &waiting_for
+                && app
+                    .rows
+                    .iter()
+                    .any(|r| &r.key == key && (r.prepared.is_some() || r.explain_error.is_some()))
+            {
+                seen.selected_after_key = Some(since.elapsed().as_secs_f64());
+                waiting_for = None;
+            }
+        }
+        let explained = app.rows.iter().filter(|r| r.prepared.is_some()).count();
+        let listed = app.rows.len();
+        let samples = sampler.await.expect("the sampler ends");
+        // For each sample, the requests answered in the minute before it (from the oldest
+        // sample no more than a minute older; the first minute counts from the start).
+        let busiest = samples
+            .iter()
+            .map(|&(at, n)| {
+                let before = samples
+                    .iter()
+                    .find(|(t, _)| at.duration_since(*t) <= Duration::from_secs(60))
+                    .filter(|(t, _)| at.duration_since(*t) >= Duration::from_secs(59))
+                    .map_or(0, |&(_, m)| m);
+                n - before
+            })
+            .max()
+            .unwrap_or(0);
+        let total = api_requests(&sim);
+        let not_modified = sim.requests().iter().filter(|r| r.status == 304).count();
+        let distinct: HashSet<_> = app.rows.iter().map(|r| r.key.0.clone()).collect();
+        println!(
+            "organisation: {} repositories x {runs} failed runs, {secs} s, paced as github.com",
+            names.len()
+        );
+        println!(
+            "  rows listed at the end: {listed} in {} repositories; runs explained: {explained}",
+            distinct.len()
+        );
+        println!(
+            "  requests: {total} ({not_modified} answered 304); the busiest minute: {busiest} \
+             (goal <= 600)"
+        );
+        drop(sim);
+        seen
+    });
+    let show = |what: &str, t: Option<f64>, goal: f64| {
+        let figure = t.map_or("not within the run".to_string(), |t| format!("{t:.1} s"));
+        let verdict = match t {
+            Some(t) if t <= goal => "met",
+            _ => "NOT MET",
+        };
+        println!("  {what:<48}{figure:>20}  (goal <= {goal} s: {verdict})");
+    };
+    show("first rows shown", seen.first_rows, 2.0);
+    show("every repository listed", seen.all_listed, 30.0);
+    show(
+        "the newest failure of every repository explained",
+        seen.newest_explained,
+        60.0,
+    );
+    show(
+        "a selected run explained after the key",
+        seen.selected_after_key,
+        1.0,
+    );
+    match peak_rss_mib() {
+        Some(m) => println!(
+            "  peak RSS {m:.0} MiB, the simulator's world included (goal <= 250 MiB: {})",
+            if m <= 250.0 { "met" } else { "NOT MET" }
+        ),
+        None => println!("  peak RSS: not available on this system"),
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
