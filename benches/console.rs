@@ -560,6 +560,7 @@ fn explain_organisation(audit_dir: &Path) -> Duration {
             policy_reloads: Default::default(),
             pr_memory: Default::default(),
             policies: Default::default(),
+            explaining_now: Default::default(),
             drafts: Arc::new(autoheal::tui::draft_store::DraftStore::start(
                 audit_dir.to_path_buf(),
                 tx.clone(),

@@ -96,6 +96,7 @@ fn main() {
             policy_reloads: Default::default(),
             pr_memory: Default::default(),
             policies: Default::default(),
+            explaining_now: Default::default(),
             drafts: Arc::new(autoheal::tui::draft_store::DraftStore::start(
                 scratch.clone(),
                 tx.clone(),
@@ -172,11 +173,10 @@ fn main() {
                 && seen.all_listed.is_some()
             {
                 let listing = app.listing();
-                if let Some(pos) = listing
-                    .rows
-                    .iter()
-                    .position(|&i| app.rows[i].prepared.is_none())
-                    .filter(|&p| p > 0)
+                // Far down the list (the explainers start at its top), below a row to move from.
+                let from = listing.rows.len() / 2;
+                if let Some(pos) = (from.max(1)..listing.rows.len())
+                    .find(|&p| app.rows[listing.rows[p]].prepared.is_none())
                 {
                     app.selected = pos - 1;
                     app.touched = true;

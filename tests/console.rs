@@ -906,6 +906,7 @@ fn runner_for(
         policy_reloads: Default::default(),
         pr_memory: Default::default(),
         policies: Default::default(),
+        explaining_now: Default::default(),
         drafts: std::sync::Arc::new(autoheal::tui::draft_store::DraftStore::start(
             home.to_path_buf(),
             tx.clone(),

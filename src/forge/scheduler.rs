@@ -28,6 +28,9 @@ pub struct Limits {
     pub window: Duration,
     /// Least time between the starts of two writes.
     pub write_gap: Duration,
+    /// Points of each window that only urgent requests may spend (see [`urgently`]): what a
+    /// person waits for gets through even when background work has used the rest.
+    pub reserved: u32,
 }
 
 impl Default for Limits {
@@ -42,6 +45,7 @@ impl Default for Limits {
             // not both fall in one of GitHub's minutes.
             window: Duration::from_secs(61),
             write_gap: Duration::from_secs(1),
+            reserved: 40,
         }
     }
 }
@@ -54,9 +58,29 @@ impl Limits {
             points: u32::MAX,
             window: Duration::from_secs(60),
             write_gap: Duration::ZERO,
+            reserved: 0,
         }
     }
 }
+
+tokio::task_local! {
+    /// Set for the requests of work a person is waiting for (the run just selected).
+    static URGENT: bool;
+}
+
+/// Runs `work` with its requests ahead of every other in the gate: they take slots kept for
+/// them and may spend the points kept for them, and other requests wait while one of them
+/// does. (A task-local: requests of tasks `work` spawns are not urgent.)
+pub async fn urgently<F: std::future::Future>(work: F) -> F::Output {
+    URGENT.scope(true, work).await
+}
+
+fn is_urgent() -> bool {
+    URGENT.try_with(|u| *u).unwrap_or(false)
+}
+
+/// Slots of the hundred kept for urgent requests.
+const URGENT_SLOTS: usize = 4;
 
 /// What a read costs against the per-minute budget; a write costs [`WRITE_POINTS`].
 const READ_POINTS: u32 = 1;
@@ -66,6 +90,9 @@ const WRITE_POINTS: u32 = 5;
 pub struct Scheduler {
     limits: Limits,
     slots: Arc<Semaphore>,
+    urgent_slots: Arc<Semaphore>,
+    /// Urgent requests waiting for points: the others wait while there are any.
+    urgent_waiting: std::sync::atomic::AtomicUsize,
     /// The points spent in the current window, oldest first, and their sum.
     spent: Mutex<(VecDeque<(Instant, u32)>, u32)>,
     /// When the last write was let through; held while a write waits its turn.
@@ -80,9 +107,12 @@ pub struct Admission {
 
 impl Scheduler {
     pub fn new(limits: Limits) -> Scheduler {
+        let urgent = URGENT_SLOTS.min(limits.concurrent / 2);
         Scheduler {
             limits,
-            slots: Arc::new(Semaphore::new(limits.concurrent.max(1))),
+            slots: Arc::new(Semaphore::new((limits.concurrent - urgent).max(1))),
+            urgent_slots: Arc::new(Semaphore::new(urgent.max(1))),
+            urgent_waiting: std::sync::atomic::AtomicUsize::new(0),
             spent: Mutex::new((VecDeque::new(), 0)),
             last_write: tokio::sync::Mutex::new(None),
         }
@@ -95,8 +125,13 @@ impl Scheduler {
     /// Waits until a request may be sent. Its points are spent last, just before it goes: the
     /// budget counts requests as GitHub sees them arrive, not as they queue here.
     pub async fn admit(&self, method: &Method) -> Admission {
-        let slot = self
-            .slots
+        let urgent = is_urgent();
+        let slots = if urgent {
+            &self.urgent_slots
+        } else {
+            &self.slots
+        };
+        let slot = slots
             .clone()
             .acquire_owned()
             .await
@@ -108,18 +143,44 @@ impl Scheduler {
             if let Some(at) = *last {
                 tokio::time::sleep_until(at + self.limits.write_gap).await;
             }
-            self.spend(WRITE_POINTS).await;
+            self.spend(WRITE_POINTS, urgent).await;
             *last = Some(Instant::now());
         } else {
-            self.spend(READ_POINTS).await;
+            self.spend(READ_POINTS, urgent).await;
         }
         Admission { _slot: slot }
     }
 
-    /// Waits until `cost` more points fit in the window, and spends them.
-    async fn spend(&self, cost: u32) {
+    /// Waits until `cost` more points fit in the window, and spends them. Urgent requests may
+    /// spend the reserve, and go before the others.
+    async fn spend(&self, cost: u32, urgent: bool) {
+        use std::sync::atomic::Ordering;
         let cost = cost.min(self.limits.points.max(1));
+        let allowed = if urgent {
+            self.limits.points
+        } else {
+            self.limits
+                .points
+                .saturating_sub(self.limits.reserved)
+                .max(cost)
+        };
+        if urgent {
+            self.urgent_waiting.fetch_add(1, Ordering::SeqCst);
+        }
+        struct Done<'a>(&'a std::sync::atomic::AtomicUsize, bool);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                if self.1 {
+                    self.0.fetch_sub(1, Ordering::SeqCst);
+                }
+            }
+        }
+        let _done = Done(&self.urgent_waiting, urgent);
         loop {
+            if !urgent && self.urgent_waiting.load(Ordering::SeqCst) > 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                continue;
+            }
             let wait = {
                 let mut guard = self.spent.lock().unwrap_or_else(|p| p.into_inner());
                 let (spent, total) = &mut *guard;
@@ -131,7 +192,7 @@ impl Scheduler {
                     spent.pop_front();
                     *total -= points;
                 }
-                if *total + cost <= self.limits.points {
+                if *total + cost <= allowed {
                     spent.push_back((now, cost));
                     *total += cost;
                     return;
@@ -174,7 +235,8 @@ mod tests {
         for t in tasks {
             t.await.unwrap();
         }
-        assert_eq!(most.load(Ordering::SeqCst), 3);
+        // Of the 3, one is kept for urgent requests.
+        assert_eq!(most.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]
@@ -183,6 +245,7 @@ mod tests {
         let scheduler = Scheduler::new(Limits {
             points: 10,
             window: Duration::from_millis(200),
+            reserved: 0,
             ..Limits::default()
         });
         let start = Instant::now();
@@ -197,6 +260,7 @@ mod tests {
             points: 10,
             window: Duration::from_millis(200),
             write_gap: Duration::ZERO,
+            reserved: 0,
             ..Limits::default()
         });
         let start = Instant::now();
@@ -233,5 +297,35 @@ mod tests {
         for pair in times.windows(2) {
             assert!(pair[1] - pair[0] >= Duration::from_millis(100), "{times:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn an_urgent_request_spends_the_reserve_and_goes_first() {
+        // 10 points per 300 ms, 3 kept for urgent requests.
+        let scheduler = Arc::new(Scheduler::new(Limits {
+            points: 10,
+            window: Duration::from_millis(300),
+            reserved: 3,
+            ..Limits::default()
+        }));
+        let start = Instant::now();
+        for _ in 0..7 {
+            scheduler.admit(&Method::GET).await;
+        }
+        assert!(start.elapsed() < Duration::from_millis(100));
+        // The background's share is spent: its next read waits for the window...
+        let background = tokio::spawn({
+            let scheduler = scheduler.clone();
+            async move {
+                scheduler.admit(&Method::GET).await;
+                Instant::now()
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // ...while the one a person waits for goes at once.
+        urgently(scheduler.admit(&Method::GET)).await;
+        assert!(start.elapsed() < Duration::from_millis(150));
+        let background_at = background.await.unwrap();
+        assert!(background_at - start >= Duration::from_millis(300));
     }
 }

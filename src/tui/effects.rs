@@ -33,6 +33,8 @@ pub struct Runner {
     pub policy_reloads: Arc<AtomicU64>,
     /// Each repository's policy, as its poller last read it (explaining a run reuses it).
     pub policies: Arc<std::sync::Mutex<std::collections::HashMap<RepoRef, Arc<LoadedPolicy>>>>,
+    /// The runs explained urgently right now (the user selected them), each once.
+    pub explaining_now: Arc<std::sync::Mutex<std::collections::HashSet<RunKey>>>,
     /// Prompt drafts, read and written on a thread of their own.
     pub drafts: Arc<super::draft_store::DraftStore>,
     /// What is known of each followed heal PR, so that a poll asks only what may have changed.
@@ -192,7 +194,11 @@ impl Runner {
                         tokio::time::sleep(BUDGET_WAIT).await;
                         continue;
                     }
-                    me.explain(next.key).await;
+                    if next.selected {
+                        crate::forge::scheduler::urgently(me.explain(next.key)).await;
+                    } else {
+                        me.explain(next.key).await;
+                    }
                 }
             });
         }
@@ -236,7 +242,25 @@ impl Runner {
             }
             Effect::Explain(key) => self.explains.push(key, Tier::Newest),
             Effect::ExplainLater(key) => self.explains.push(key, Tier::Older),
-            Effect::ExplainFirst(key) => self.explains.prioritize(&key),
+            Effect::ExplainFirst(key) => {
+                // The user is looking at it: explained now, on a task of its own, its
+                // requests ahead of every other in the gate. An explainer may hold it already,
+                // waiting on GitHub's budget behind the others: it is explained again here
+                // (a few requests more, for the run a person is waiting for).
+                self.explains.take(&key);
+                let first = self
+                    .explaining_now
+                    .lock()
+                    .is_ok_and(|mut now| now.insert(key.clone()));
+                if first {
+                    tokio::spawn(async move {
+                        crate::forge::scheduler::urgently(me.explain(key.clone())).await;
+                        if let Ok(mut now) = me.explaining_now.lock() {
+                            now.remove(&key);
+                        }
+                    });
+                }
+            }
             Effect::Heal {
                 key,
                 steps,

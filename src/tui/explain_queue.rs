@@ -85,6 +85,22 @@ impl ExplainQueue {
         }
     }
 
+    /// Takes a waiting run out of the queue, to explain it at once; `false` when it is not
+    /// waiting (explained, or being explained).
+    pub fn take(&self, key: &RunKey) -> bool {
+        let mut pending = self.lock();
+        if !pending.waiting.remove(key) {
+            return false;
+        }
+        pending.newest.retain(|k| k != key);
+        pending.older.retain(|k| k != key);
+        if pending.selected.as_ref() == Some(key) {
+            pending.selected = None;
+        }
+        // Its permit stays: a task woken for it finds the next run, or waits again.
+        true
+    }
+
     /// Puts back a run taken but not explained (GitHub's budget is low), behind the others
     /// of its tier.
     pub fn defer(&self, key: RunKey) {

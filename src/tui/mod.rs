@@ -80,6 +80,7 @@ pub async fn run(
         policy_reloads: Default::default(),
         pr_memory: Default::default(),
         policies: Default::default(),
+        explaining_now: Default::default(),
         repos: Arc::new(session.repos.clone()),
         drafts: Arc::new(draft_store::DraftStore::start(
             crate::paths::data_dir(),
