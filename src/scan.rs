@@ -323,8 +323,10 @@ pub struct Poll {
 /// One poll of a repository for the console. One request: the newest runs of any status,
 /// which hold new failures and the runs still going (whose jobs are read, to show a failed
 /// job at once). With `full` (the first poll, then whenever the policy file is read again)
-/// the failure list too: it alone reaches failures older than the newest runs, and tells
-/// which listed failures are no longer failures (a re-run passed).
+/// the failure list instead: it alone reaches failures older than the newest runs, and tells
+/// which listed failures are no longer failures (a re-run passed). A full poll is then two
+/// requests with the policy file, which matters when an organisation's repositories are all
+/// polled at once; runs still going show at the next poll.
 pub async fn poll(
     forge: &dyn Forge,
     repo: &RepoRef,
@@ -336,6 +338,12 @@ pub async fn poll(
         file: policy.source.to_string(),
         message,
     })?;
+    if full {
+        return Ok(Poll {
+            runs: monitored_failures(forge, repo, policy, limit).await?,
+            complete: true,
+        });
+    }
     let recent = forge
         .recent_runs(repo, limit.saturating_mul(2).max(limit))
         .await
@@ -343,11 +351,7 @@ pub async fn poll(
             repo: repo.clone(),
             source: Box::new(source),
         })?;
-    let mut runs: Vec<WorkflowRun> = if full {
-        monitored_failures(forge, repo, policy, limit).await?
-    } else {
-        Vec::new()
-    };
+    let mut runs: Vec<WorkflowRun> = Vec::new();
     for run in &recent {
         let failed = run.conclusion.as_deref() == Some("failure")
             && filter.accepts(run.workflow_name(), &run.path);
@@ -363,7 +367,7 @@ pub async fn poll(
     runs.truncate(limit);
     Ok(Poll {
         runs,
-        complete: full,
+        complete: false,
     })
 }
 

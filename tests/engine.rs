@@ -152,6 +152,7 @@ async fn a_failed_job_of_a_run_still_going_shows_at_the_next_poll() {
     let policy = scan::resolve_policy(&gh, &shop(), None).await.unwrap();
     let before = scan::poll(&gh, &shop(), &policy, 20, true).await.unwrap();
     assert!(before.complete);
+    // A full poll reads the failure list alone: no run still going in it yet.
     assert!(before.runs.iter().all(|r| r.id != 9901));
     let going = a_run_still_going(&sim);
     sim.clear_requests();

@@ -398,7 +398,7 @@ fn edited(app: &mut App) -> Vec<Effect> {
 /// unless a heal touched them.
 /// Takes a poll's runs into the rows. `complete`: the poll read the whole failure list, so a
 /// row of this repository absent from it is gone (its re-run passed, or it aged out), unless
-/// a heal or re-run of it is being followed.
+/// a heal or re-run of it is being followed, or it was still going when last seen.
 fn merge_runs(
     app: &mut App,
     repo: crate::forge::RepoRef,
@@ -416,6 +416,8 @@ fn merge_runs(
         !complete
             || r.key.0 != repo
             || ids.contains(&r.key.1)
+            // A run still going is not in the failure list; the next poll says how it ends.
+            || r.run.status.as_deref().is_some_and(|s| s != "completed")
             || r.heal.issue.is_some()
             || r.heal.branch.is_some()
             || r.heal.rerun
