@@ -548,24 +548,8 @@ fn explain_organisation(audit_dir: &Path) -> Duration {
         let gh = Arc::new(client(&sim));
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let runner = autoheal::tui::effects::Runner {
-            github: gh,
-            tx: tx.clone(),
-            given_policy: None,
             limit: POLL_LIMIT,
-            cache: None,
-            secrets: Default::default(),
-            audit: Arc::new(autoheal::heal::AuditLog::in_dir(audit_dir)),
-            refresh: Default::default(),
-            explains: Default::default(),
-            policy_reloads: Default::default(),
-            pr_memory: Default::default(),
-            policies: Default::default(),
-            explaining_now: Default::default(),
-            drafts: Arc::new(autoheal::tui::draft_store::DraftStore::start(
-                audit_dir.to_path_buf(),
-                tx.clone(),
-            )),
-            repos: Arc::new(repos.clone()),
+            ..autoheal::tui::effects::Runner::new(gh, tx.clone(), repos.clone(), audit_dir)
         };
         // How long a key would wait: like the console's input reader, a thread sends a
         // message every millisecond; the console's loop (this `block_on`) takes it.

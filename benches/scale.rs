@@ -84,24 +84,8 @@ fn main() {
         );
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let runner = autoheal::tui::effects::Runner {
-            github: gh.clone(),
-            tx: tx.clone(),
-            given_policy: None,
             limit: runs,
-            cache: None,
-            secrets: Default::default(),
-            audit: Arc::new(autoheal::heal::AuditLog::in_dir(&scratch)),
-            refresh: Default::default(),
-            explains: Default::default(),
-            policy_reloads: Default::default(),
-            pr_memory: Default::default(),
-            policies: Default::default(),
-            explaining_now: Default::default(),
-            drafts: Arc::new(autoheal::tui::draft_store::DraftStore::start(
-                scratch.clone(),
-                tx.clone(),
-            )),
-            repos: Arc::new(names.clone()),
+            ..autoheal::tui::effects::Runner::new(gh.clone(), tx.clone(), names.clone(), &scratch)
         };
         let (keymap, _) = Keymap::new(&Default::default());
         let mut app = App::new(names.clone(), keymap, Duration::from_secs(30));

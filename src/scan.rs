@@ -187,6 +187,24 @@ impl crate::triage::RunAnalysis {
     }
 }
 
+/// The policy's monitored and excluded workflows, or the configuration error they hold.
+fn workflow_filter(policy: &LoadedPolicy) -> Result<WorkflowFilter, ScanError> {
+    WorkflowFilter::new(&policy.policy).map_err(|message| {
+        ScanError::Config(ConfigError::Invalid {
+            file: policy.source.to_string(),
+            message,
+        })
+    })
+}
+
+/// A GitHub error while reading `repo`.
+fn forge_error(repo: &RepoRef) -> impl Fn(ForgeError) -> ScanError + '_ {
+    move |source| ScanError::Forge {
+        repo: repo.clone(),
+        source: Box::new(source),
+    }
+}
+
 /// Days since its last workflow run for an organisation's repository to be watched, unless
 /// the user says otherwise.
 pub const ORG_ACTIVE_DAYS: u32 = 30;
@@ -253,12 +271,7 @@ pub async fn failed_runs(
         .await;
     results
         .into_iter()
-        .map(|r| {
-            r.map_err(|source| ScanError::Forge {
-                repo: repo.clone(),
-                source: Box::new(source),
-            })
-        })
+        .map(|r| r.map_err(forge_error(repo)))
         .collect()
 }
 
@@ -271,10 +284,7 @@ pub async fn failing_now(
     policy: &LoadedPolicy,
     recent: &[WorkflowRun],
 ) -> Result<Vec<FailedRun>, ScanError> {
-    let filter = WorkflowFilter::new(&policy.policy).map_err(|message| ConfigError::Invalid {
-        file: policy.source.to_string(),
-        message,
-    })?;
+    let filter = workflow_filter(policy)?;
     // Owned: a stream over borrowed runs trips the compiler's lifetime inference in a
     // spawned (Send) future.
     let going: Vec<WorkflowRun> = recent
@@ -302,10 +312,7 @@ pub async fn failing_now(
         .await;
     let mut runs = Vec::new();
     for f in found {
-        let f = f.map_err(|source| ScanError::Forge {
-            repo: repo.clone(),
-            source: Box::new(source),
-        })?;
+        let f = f.map_err(forge_error(repo))?;
         runs.extend(f);
     }
     Ok(runs)
@@ -334,10 +341,7 @@ pub async fn poll(
     limit: usize,
     full: bool,
 ) -> Result<Poll, ScanError> {
-    let filter = WorkflowFilter::new(&policy.policy).map_err(|message| ConfigError::Invalid {
-        file: policy.source.to_string(),
-        message,
-    })?;
+    let filter = workflow_filter(policy)?;
     if full {
         return Ok(Poll {
             runs: monitored_failures(forge, repo, policy, limit).await?,
@@ -347,10 +351,7 @@ pub async fn poll(
     let recent = forge
         .recent_runs(repo, limit.saturating_mul(2).max(limit))
         .await
-        .map_err(|source| ScanError::Forge {
-            repo: repo.clone(),
-            source: Box::new(source),
-        })?;
+        .map_err(forge_error(repo))?;
     let mut runs: Vec<WorkflowRun> = Vec::new();
     for run in &recent {
         let failed = run.conclusion.as_deref() == Some("failure")
@@ -379,18 +380,12 @@ pub async fn monitored_failures(
     policy: &LoadedPolicy,
     limit: usize,
 ) -> Result<Vec<WorkflowRun>, ScanError> {
-    let filter = WorkflowFilter::new(&policy.policy).map_err(|message| ConfigError::Invalid {
-        file: policy.source.to_string(),
-        message,
-    })?;
+    let filter = workflow_filter(policy)?;
     // Ask for more than `limit`: some of them may be filtered out by the policy.
     let runs = forge
         .failed_runs(repo, limit.saturating_mul(2).max(limit))
         .await
-        .map_err(|source| ScanError::Forge {
-            repo: repo.clone(),
-            source: Box::new(source),
-        })?;
+        .map_err(forge_error(repo))?;
     Ok(runs
         .into_iter()
         .filter(|r| r.conclusion.as_deref() == Some("failure"))

@@ -894,24 +894,8 @@ fn runner_for(
     home: &std::path::Path,
 ) -> autoheal::tui::effects::Runner {
     autoheal::tui::effects::Runner {
-        github: gh.clone(),
-        tx: tx.clone(),
-        given_policy: None,
         limit: 20,
-        cache: None,
-        secrets: Default::default(),
-        audit: std::sync::Arc::new(autoheal::heal::AuditLog::in_dir(home)),
-        refresh: Default::default(),
-        explains: Default::default(),
-        policy_reloads: Default::default(),
-        pr_memory: Default::default(),
-        policies: Default::default(),
-        explaining_now: Default::default(),
-        drafts: std::sync::Arc::new(autoheal::tui::draft_store::DraftStore::start(
-            home.to_path_buf(),
-            tx.clone(),
-        )),
-        repos: std::sync::Arc::new(vec![shop()]),
+        ..autoheal::tui::effects::Runner::new(gh.clone(), tx, vec![shop()], home)
     }
 }
 

@@ -41,6 +41,38 @@ pub struct Runner {
     pub pr_memory: Arc<std::sync::Mutex<std::collections::HashMap<RunKey, crate::watch::PrMemory>>>,
 }
 
+impl Runner {
+    /// A runner for `repos`, writing its audit log and drafts under `data_dir`; everything
+    /// else starts empty (no policy given, no log cache, no secrets, 30 runs a repository).
+    pub fn new(
+        github: Arc<GitHub>,
+        tx: mpsc::UnboundedSender<Action>,
+        repos: Vec<RepoRef>,
+        data_dir: &std::path::Path,
+    ) -> Runner {
+        Runner {
+            github,
+            given_policy: None,
+            limit: 30,
+            cache: None,
+            secrets: Default::default(),
+            audit: Arc::new(AuditLog::in_dir(data_dir)),
+            refresh: Default::default(),
+            explains: Default::default(),
+            repos: Arc::new(repos),
+            policy_reloads: Default::default(),
+            pr_memory: Default::default(),
+            policies: Default::default(),
+            explaining_now: Default::default(),
+            drafts: Arc::new(super::draft_store::DraftStore::start(
+                data_dir.to_path_buf(),
+                tx.clone(),
+            )),
+            tx,
+        }
+    }
+}
+
 /// How long a background explainer waits before looking at the budget again.
 const BUDGET_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crossterm::event::Event;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::mpsc;
 
 use crate::cli::{Failure, Session};
 use crate::config::LoadedPolicy;
@@ -68,24 +68,16 @@ pub async fn run(
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Action>();
     let runner = effects::Runner {
-        github: session.github.clone(),
-        tx: tx.clone(),
         given_policy: given.map(Arc::new),
         limit: settings.limit,
         cache: (!session.is_demo()).then(crate::paths::cache_dir),
         secrets: Arc::new(app.secrets.clone()),
-        audit: Arc::new(crate::heal::AuditLog::in_dir(&crate::paths::data_dir())),
-        refresh: Arc::new(Notify::new()),
-        explains: Arc::new(explain_queue::ExplainQueue::new()),
-        policy_reloads: Default::default(),
-        pr_memory: Default::default(),
-        policies: Default::default(),
-        explaining_now: Default::default(),
-        repos: Arc::new(session.repos.clone()),
-        drafts: Arc::new(draft_store::DraftStore::start(
-            crate::paths::data_dir(),
+        ..effects::Runner::new(
+            session.github.clone(),
             tx.clone(),
-        )),
+            session.repos.clone(),
+            &crate::paths::data_dir(),
+        )
     };
 
     crash::set_secrets(app.secrets.clone());

@@ -75,23 +75,13 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                     Style::default().fg(Color::Yellow),
                 ));
             }
-            match &app.status.note {
-                Some(Note {
-                    severity: Severity::Error,
-                    text,
-                }) => spans.push(Span::styled(
-                    format!(" · ⚠ {}", shown(text)),
-                    Style::default().fg(Color::Red),
-                )),
-                Some(Note {
-                    severity: Severity::Done,
-                    text,
-                }) => spans.push(Span::styled(
-                    format!(" · ✓ {}", shown(text)),
-                    Style::default().fg(Color::Green),
-                )),
-                Some(Note { text, .. }) => spans.push(Span::raw(format!(" · {}", shown(text)))),
-                None => {}
+            if let Some(Note { severity, text }) = &app.status.note {
+                let (mark, style) = match severity {
+                    Severity::Error => ("⚠ ", Style::default().fg(Color::Red)),
+                    Severity::Done => ("✓ ", Style::default().fg(Color::Green)),
+                    Severity::Info => ("", Style::default()),
+                };
+                spans.push(Span::styled(format!(" · {mark}{}", shown(text)), style));
             }
             let k = &app.keymap;
             spans.push(Span::styled(
