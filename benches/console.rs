@@ -304,7 +304,17 @@ impl Demo {
                 .await
                 .expect("failed runs");
             for f in failed {
-                if let Ok(p) = autoheal::heal::prepare(&gh, repo, f.run.id, None, None, &[]).await {
+                if let Ok(p) = autoheal::heal::prepare(
+                    &gh,
+                    repo,
+                    f.run.id,
+                    None,
+                    None,
+                    &[],
+                    autoheal::heal::Fetch::full(),
+                )
+                .await
+                {
                     prepared.insert(f.run.id, p);
                 }
                 runs.push(f.run);

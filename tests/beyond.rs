@@ -42,7 +42,7 @@ async fn a_transient_failure_is_rerun_once_and_the_new_attempt_turns_green() {
     let sim = start_sim().await;
     let home = tempfile::tempdir().unwrap();
     let gh = client(&sim);
-    let prepared = heal::prepare(&gh, &shop(), 9010, None, None, &[])
+    let prepared = heal::prepare(&gh, &shop(), 9010, None, None, &[], heal::Fetch::full())
         .await
         .unwrap();
     assert_eq!(
@@ -119,7 +119,7 @@ async fn from_event_reruns_a_transient_failure_instead_of_healing_it() {
 }
 
 async fn fingerprint(gh: &GitHub, run: u64) -> String {
-    let prepared = heal::prepare(gh, &shop(), run, None, None, &[])
+    let prepared = heal::prepare(gh, &shop(), run, None, None, &[], heal::Fetch::full())
         .await
         .unwrap();
     heal::marker::fingerprint(&prepared.run)
@@ -166,7 +166,7 @@ async fn a_heal_pr_awaiting_approval_says_so_and_is_approved_exactly_once() {
     })
     .await;
     let gh = client(&sim);
-    let prepared = heal::prepare(&gh, &shop(), 9001, None, None, &[])
+    let prepared = heal::prepare(&gh, &shop(), 9001, None, None, &[], heal::Fetch::full())
         .await
         .unwrap();
     let plan = heal::plan::plan(

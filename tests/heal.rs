@@ -52,7 +52,7 @@ async fn heal_in_process(
     force: bool,
 ) -> Result<heal::HealOutcome, HealError> {
     let gh = client(sim);
-    let prepared = heal::prepare(&gh, &shop(), run_id, None, None, &[])
+    let prepared = heal::prepare(&gh, &shop(), run_id, None, None, &[], heal::Fetch::full())
         .await
         .unwrap();
     let plan = heal::plan::plan(

@@ -15,7 +15,7 @@ use chrono::Utc;
 use common::*;
 
 async fn heal_9001(sim: &RunningSim, gh: &GitHub) -> u64 {
-    let prepared = heal::prepare(gh, &shop(), 9001, None, None, &[])
+    let prepared = heal::prepare(gh, &shop(), 9001, None, None, &[], heal::Fetch::full())
         .await
         .unwrap();
     let plan = heal::plan::plan(

@@ -132,6 +132,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
         given.as_ref(),
         cache,
         &secrets,
+        heal::Fetch::full(),
     )
     .await?;
     for w in &prepared.policy.warnings {

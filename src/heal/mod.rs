@@ -22,7 +22,7 @@ pub use plan::HealPlan;
 
 use crate::analysis::shared;
 use crate::config::LoadedPolicy;
-use crate::forge::{Forge, Job, RepoRef};
+use crate::forge::{Forge, Job, RepoRef, WorkflowRun};
 use crate::scan::{self, FailedRun, ScanError};
 use crate::triage::{RunAnalysis, Triage};
 
@@ -32,10 +32,31 @@ pub struct Prepared {
     pub run: RunAnalysis,
     pub policy: LoadedPolicy,
     pub default_prompt: String,
+    /// The failed logs were compared with the last passing run's (or there was none to
+    /// compare with); `false` when the explanation skipped that to save requests.
+    pub baseline_checked: bool,
+}
+
+/// How much to ask GitHub for when explaining a run.
+#[derive(Debug, Clone, Default)]
+pub struct Fetch {
+    /// The run as a list just returned it: it need not be read again. `None` reads it.
+    pub listed: Option<WorkflowRun>,
+    /// Skip the comparison with the last passing run (its run, jobs and logs: three
+    /// requests or more), for explanations nobody is looking at yet.
+    pub skip_baseline: bool,
+}
+
+impl Fetch {
+    /// Everything read fresh from GitHub, the baseline included: what a write is based on.
+    pub fn full() -> Fetch {
+        Fetch::default()
+    }
 }
 
 /// Fetches and explains one run, and renders its default prompt (the repository's template
-/// and `copilot.include_context` files are read at the failed commit).
+/// and `copilot.include_context` files are read at the failed commit). `fetch` says what may
+/// be skipped.
 pub async fn prepare(
     forge: &dyn Forge,
     repo: &RepoRef,
@@ -43,13 +64,17 @@ pub async fn prepare(
     given_policy: Option<&LoadedPolicy>,
     cache: Option<PathBuf>,
     secrets: &[&str],
+    fetch: Fetch,
 ) -> Result<Prepared, ScanError> {
     let wrap = |source| ScanError::Forge {
         repo: repo.clone(),
         source: Box::new(source),
     };
     let policy = scan::resolve_policy(forge, repo, given_policy).await?;
-    let run = forge.run(repo, run_id).await.map_err(wrap)?;
+    let run = match fetch.listed.filter(|r| r.id == run_id) {
+        Some(run) => run,
+        None => forge.run(repo, run_id).await.map_err(wrap)?,
+    };
     let jobs: Vec<Job> = forge
         .jobs(repo, run_id)
         .await
@@ -72,7 +97,7 @@ pub async fn prepare(
         forge,
         analyzer,
         policy: &policy.policy,
-        use_baseline: true,
+        use_baseline: !fetch.skip_baseline,
         cache,
     };
     let head = run.head_sha.clone();
@@ -104,5 +129,6 @@ pub async fn prepare(
         run: explained,
         policy,
         default_prompt,
+        baseline_checked: !fetch.skip_baseline,
     })
 }

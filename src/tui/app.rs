@@ -104,6 +104,18 @@ pub struct Row {
 }
 
 impl Row {
+    /// This row holds an explanation with the baseline compared, of the same state of the run
+    /// (attempt, status, last update) as `other`'s.
+    pub fn has_full_explanation_of(&self, other: &crate::heal::Prepared) -> bool {
+        self.prepared.as_ref().is_some_and(|p| {
+            let (a, b) = (&p.run.failed.run, &other.run.failed.run);
+            p.baseline_checked
+                && a.run_attempt == b.run_attempt
+                && a.status == b.status
+                && a.updated_at == b.updated_at
+        })
+    }
+
     pub fn new(repo: RepoRef, run: WorkflowRun, is_new: bool) -> Row {
         Row {
             key: (repo, run.id),

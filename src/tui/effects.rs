@@ -10,7 +10,7 @@ use tokio::sync::{Notify, mpsc};
 use super::action::{Action, Effect, PrSnapshot, RunKey};
 use super::explain_queue::{ExplainQueue, Tier};
 use crate::config::LoadedPolicy;
-use crate::forge::{Forge, GitHub, RepoRef};
+use crate::forge::{Forge, GitHub, RepoRef, WorkflowRun};
 use crate::heal::{self, AuditLog, Executor, HealError};
 
 /// What effects need: the client, the repositories, the policy override, the audit log.
@@ -39,6 +39,9 @@ pub struct Runner {
     pub drafts: Arc<super::draft_store::DraftStore>,
     /// What is known of each followed heal PR, so that a poll asks only what may have changed.
     pub pr_memory: Arc<std::sync::Mutex<std::collections::HashMap<RunKey, crate::watch::PrMemory>>>,
+    /// Each listed run as its repository's last poll returned it: explaining it need not
+    /// read it again.
+    pub listed: Arc<std::sync::Mutex<std::collections::HashMap<RunKey, WorkflowRun>>>,
 }
 
 impl Runner {
@@ -64,6 +67,7 @@ impl Runner {
             pr_memory: Default::default(),
             policies: Default::default(),
             explaining_now: Default::default(),
+            listed: Default::default(),
             drafts: Arc::new(super::draft_store::DraftStore::start(
                 data_dir.to_path_buf(),
                 tx.clone(),
@@ -71,6 +75,13 @@ impl Runner {
             tx,
         }
     }
+}
+
+/// Whether the user is looking at the run being explained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Looked {
+    At,
+    Not,
 }
 
 /// How long a background explainer waits before looking at the budget again.
@@ -160,6 +171,20 @@ impl Runner {
                 .map_err(|e| e.to_string())
         }
         .await;
+        if let (Ok(runs), Ok(mut listed)) = (&result, self.listed.lock()) {
+            if complete {
+                // The whole failure list: what is not in it has left the console (a run
+                // still going stays until a poll says how it ended).
+                listed.retain(|(r, id), run| {
+                    r != repo
+                        || runs.iter().any(|n| n.id == *id)
+                        || run.status.as_deref() != Some("completed")
+                });
+            }
+            for run in runs {
+                listed.insert((repo.clone(), run.id), run.clone());
+            }
+        }
         self.send(Action::Polled {
             repo: repo.clone(),
             result,
@@ -227,22 +252,32 @@ impl Runner {
                         continue;
                     }
                     if next.selected {
-                        crate::forge::scheduler::urgently(me.explain(next.key)).await;
+                        crate::forge::scheduler::urgently(me.explain(next.key, Looked::At)).await;
                     } else {
-                        me.explain(next.key).await;
+                        me.explain(next.key, Looked::Not).await;
                     }
                 }
             });
         }
     }
 
-    async fn explain(&self, key: RunKey) {
-        let result = self.prepare(&key).await.map(Box::new);
+    async fn explain(&self, key: RunKey, looked: Looked) {
+        // The run as its poll listed it; the last passing run's logs only for a run the user
+        // looks at (selecting one explained without them explains it again, with them).
+        let fetch = heal::Fetch {
+            listed: self
+                .listed
+                .lock()
+                .ok()
+                .and_then(|listed| listed.get(&key).cloned()),
+            skip_baseline: looked == Looked::Not,
+        };
+        let result = self.prepare(&key, fetch).await.map(Box::new);
         self.send(Action::Explained { key, result });
     }
 
     /// The run fetched, analysed and its prompt rendered, as `heal::prepare` does it.
-    async fn prepare(&self, key: &RunKey) -> Result<heal::Prepared, String> {
+    async fn prepare(&self, key: &RunKey, fetch: heal::Fetch) -> Result<heal::Prepared, String> {
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
         // The poller of the run's repository has read its policy already: no need to ask
         // GitHub again for every run explained.
@@ -259,6 +294,7 @@ impl Runner {
             policy.as_deref(),
             self.cache.clone(),
             &secrets,
+            fetch,
         )
         .await
         .map_err(|e| e.to_string())
@@ -286,7 +322,8 @@ impl Runner {
                     .is_ok_and(|mut now| now.insert(key.clone()));
                 if first {
                     tokio::spawn(async move {
-                        crate::forge::scheduler::urgently(me.explain(key.clone())).await;
+                        crate::forge::scheduler::urgently(me.explain(key.clone(), Looked::At))
+                            .await;
                         if let Ok(mut now) = me.explaining_now.lock() {
                             now.remove(&key);
                         }
@@ -521,7 +558,8 @@ impl Runner {
         force: bool,
     ) -> Result<heal::HealOutcome, String> {
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
-        let prepared = self.prepare(key).await?;
+        // A write is based on what GitHub says now: the run read again, the baseline too.
+        let prepared = self.prepare(key, heal::Fetch::full()).await?;
         let plan = heal::plan::plan(&prepared.run, &prepared.policy.policy, prompt, &secrets);
         let executor = Executor {
             forge: self.github.as_ref(),

@@ -90,9 +90,19 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Explained { key, result } => {
             let mut effects = Vec::new();
+            let selected = app.selected_row().is_some_and(|r| r.key == key);
             if let Some(row) = app.row_mut(&key) {
                 match result {
+                    // A background explanation that lost the race with the full one the
+                    // user asked for, of the same run: the full one stays.
+                    Ok(prepared)
+                        if !prepared.baseline_checked && row.has_full_explanation_of(&prepared) => {
+                    }
                     Ok(prepared) => {
+                        if !prepared.baseline_checked && selected {
+                            // The user is looking at it: explained in full.
+                            effects.push(Effect::ExplainFirst(key.clone()));
+                        }
                         row.fingerprint = Some(crate::heal::marker::fingerprint(&prepared.run));
                         if row.prompt.is_none() {
                             // The editor opens on a saved draft if there is one: read it
@@ -599,7 +609,10 @@ fn select_changed(app: &mut App) -> Vec<Effect> {
     let row = &mut app.rows[i];
     row.is_new = false;
     let mut effects: Vec<Effect> = watch_pr(row).into_iter().collect();
-    if row.prepared.is_none() && row.explain_error.is_none() {
+    // Explained in the background, a run skipped the comparison with the last passing run's
+    // logs (three requests or more): now that someone looks at it, it is explained in full.
+    let partly = row.prepared.as_ref().is_some_and(|p| !p.baseline_checked);
+    if (row.prepared.is_none() || partly) && row.explain_error.is_none() {
         effects.push(Effect::ExplainFirst(row.key.clone()));
     }
     effects
