@@ -431,19 +431,19 @@ const FLOORS: &[Floor] = &[
         set: "cidiff-breakages",
         hit: 1.0,
         recall: 0.91,
-        category: 0.69,
+        category: 0.85,
     },
     Floor {
         set: "cidiff-terraform",
         hit: 0.97,
         recall: 0.92,
-        category: 0.85,
+        category: 0.88,
     },
     Floor {
         set: "logchunks",
         hit: 0.91,
         recall: 0.81,
-        category: 0.68,
+        category: 0.85,
     },
 ];
 

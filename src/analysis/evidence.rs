@@ -149,7 +149,7 @@ fn judge(text: &str, matched: &[u32]) -> Evidence {
     }
     // A compiler's or linter's warning (`x.erl:39: Warning: …`, `a.c:3:1: warning: …`) did not
     // fail the build by itself: a mention, not a failure.
-    if WARNING.is_match(text) && !ERROR_WORD.is_match(text) {
+    if (WARNING.is_match(text) && !ERROR_WORD.is_match(text)) || APT_WARNING.is_match(text) {
         return Evidence {
             weight: best.weight.min(1.0),
             category: None,
@@ -164,8 +164,13 @@ static WARNING: LazyLock<Regex> = LazyLock::new(|| {
     compile(r"(?i)(?:^|[\s:\]])warn(?:ing)?(?:\[[\w-]+\])?: |^\s*\[WARN(?:ING)?\]")
 });
 
-static ERROR_WORD: LazyLock<Regex> =
-    LazyLock::new(|| compile(r"(?i)\b(?:error|errors|fatal|failed|failure)\b"));
+/// An error word on its own, not inside a path or a name (`reporting-error-handler.ts`).
+static ERROR_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    compile(r"(?i)(?:^|[\s:\[(])(?:error|errors|fatal|failed|failure)\b(?:$|[^-_./\w])")
+});
+
+/// apt's warnings (`W: Failed to fetch …`): apt says `E:` when it fails.
+static APT_WARNING: LazyLock<Regex> = LazyLock::new(|| compile(r"^W: "));
 
 /// The strongest evidence of failure on this line (0 when none).
 pub fn weight(text: &str) -> f32 {
@@ -259,6 +264,24 @@ mod tests {
             ),
             ("FAIL\tgithub.com/shop/cart [build failed]", "compile"),
             (
+                "react/README.md: 29: MD012/no-multiple-blanks Multiple consecutive blank lines",
+                "lint",
+            ),
+            (
+                "Done linting! Found 1 violation, 0 serious in 48 files.",
+                "lint",
+            ),
+            (
+                "[error] scala-library: Binary compatibility check failed!",
+                "lint",
+            ),
+            (
+                "Error in library(x) : there is no package called 'testthat'",
+                "dependency",
+            ),
+            ("* Failure 404 Not Found", "dependency"),
+            ("ERROR 404: Not Found.", "dependency"),
+            (
                 "ERROR: No matching distribution found for requests==99",
                 "dependency",
             ),
@@ -272,6 +295,31 @@ mod tests {
         assert_eq!(
             of("cc1: all warnings being treated as errors").category,
             Some("compile")
+        );
+        // An error word inside a path is no error; apt's warnings never fail a job.
+        assert!(
+            of("WARNING: src/reporting-error-handler.spec.ts[17, 22]: X is deprecated").weight
+                <= 1.0
+        );
+        assert!(of("W: Failed to fetch http://ppa.example.org/x  Could not connect").weight <= 1.0);
+        // A summary of warnings alone failed nothing.
+        assert_eq!(of("✖ 1 problem (0 errors, 1 warning)").category, None);
+        assert_eq!(
+            of("✖ 3 problems (2 errors, 1 warning)").category,
+            Some("lint")
+        );
+        // A test's thread panicking is a failed test; `main` panicking is a program's crash.
+        assert_eq!(
+            of("thread 'cart::adds' panicked at src/cart.rs:4:5:").category,
+            Some("test")
+        );
+        assert_eq!(
+            of("curl: (22) The requested URL returned error: 404").category,
+            None
+        );
+        assert_eq!(
+            of("thread 'main' panicked at 'called `Result::unwrap()`'").category,
+            None
         );
     }
 

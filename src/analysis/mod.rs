@@ -244,13 +244,19 @@ impl Analyzer {
                 })
         }
         .or_else(|| {
-            region
-                .command
+            // The innermost step that failed (an npm script, a make target, a Gradle task)
+            // says more than the command that ran it (`npm test`, `./build.sh`).
+            failed_script(&scan.candidates, &region)
                 .as_deref()
                 .and_then(command_category)
+                .or_else(|| region.command.as_deref().and_then(command_category))
                 .map(String::from)
         })
         .unwrap_or_else(|| "unknown".to_string());
+        let category = match root_cause_beneath(&scan.candidates, &focus, &category) {
+            Some(root) => root.to_string(),
+            None => category,
+        };
         let safe_to_heal = matches.iter().filter(|m| m.in_failure_region).all(|m| {
             self.catalog
                 .category(&m.category)
@@ -308,6 +314,81 @@ fn shape_category(
         .and_then(|c| c.shape_category)
 }
 
+/// The root cause printed among the failing lines when the failure is a compile
+/// error, a failed test or a lint finding it explains: a missing dependency (`ImportError`
+/// in a test's output, a class file of the wrong version) or, for a failed test, a remote host
+/// that could not be reached in time or by name. (A refused connection to the test's own
+/// server is the code under test failing, not the network.)
+fn root_cause_beneath(
+    candidates: &[scanner::Candidate],
+    focus: &excerpt::Focus<'_>,
+    category: &str,
+) -> Option<&'static str> {
+    static UNREACHABLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\b(?:connect(?:ion)? timeout|connection timed out|TLS handshake timeout|could not resolve host|temporary failure in name resolution|name or service not known|EAI_AGAIN|ENOTFOUND|network is unreachable)\b",
+        )
+        .expect("valid")
+    });
+    static LOCAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\b(?:localhost|127\.0\.0\.1)\b|\[::1\]").expect("valid")
+    });
+    if !matches!(category, "test" | "compile" | "lint") {
+        return None;
+    }
+    let lines = |(first, last): (usize, usize)| {
+        let start = candidates.partition_point(|c| c.line < first);
+        candidates[start..]
+            .iter()
+            .take_while(move |c| c.line <= last)
+    };
+    // A missing dependency among the failing block's lines.
+    if let Some(block) = focus.block
+        && lines(block).any(|c| c.shape_category == Some("dependency") && c.evidence >= 3.0)
+    {
+        return Some("dependency");
+    }
+    // An unreachable host anywhere in the failed command's output: a test runner's summary
+    // often stands apart from the error that caused it (`Connect timeout at t/net.t line
+    // 17.`, then the harness's `Dubious, test returned 11`).
+    let region = match (focus.region.terminal, focus.block) {
+        (Some(_), _) => (focus.region.start, focus.region.end),
+        (None, block) => block?,
+    };
+    let unreachable = lines(region).any(|c| {
+        c.shape_category == Some("network")
+            && UNREACHABLE.is_match(&c.text)
+            && !LOCAL.is_match(&c.text)
+    });
+    (category == "test" && unreachable).then_some("network")
+}
+
+/// The innermost script, target or task that failed, as the tool that ran it reports it:
+/// npm's `npm ERR! pkg@1.0.0 lint: `eslint .``, npm-run-all's `ERROR: "lint" exited with 1.`,
+/// make's `make: *** [Makefile:12: lint] Error 1`, Gradle's `Execution failed for task
+/// ':app:lint'`, sbt's `[error] - core/mimaReportBinaryIssues failed`. Nested runs print the
+/// innermost first.
+fn failed_script(candidates: &[scanner::Candidate], region: &region::Region) -> Option<String> {
+    static SCRIPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"^npm ERR! \S+@\S+ (?P<npm>[^\s:]+): `(?P<cmd>[^`]*)`|^ERROR: "(?P<run_all>[^"]+)" exited with [1-9]|^make(?:\[[0-9]+\])?: \*\*\* \[(?:[^\]]*: )?(?P<make>[^\]:]+)\] Error [1-9]|Execution failed for task '(?P<gradle>[^']+)'|^\[error\] (?:- )?\(?(?P<sbt>[\w./:-]+)\)? (?:failed\b|sbt\.\w+Exception)|'(?P<gulp>[^']+)' errored after"#,
+        )
+        .expect("valid")
+    });
+    let start = candidates.partition_point(|c| c.line < region.start);
+    candidates[start..]
+        .iter()
+        .take_while(|c| c.line <= region.end)
+        .find_map(|c| {
+            let found = SCRIPT.captures(&c.text)?;
+            let names: Vec<&str> = ["npm", "cmd", "run_all", "make", "gradle", "sbt", "gulp"]
+                .iter()
+                .filter_map(|n| found.name(n).map(|m| m.as_str()))
+                .collect();
+            Some(names.join(" "))
+        })
+}
+
 /// What a failed command is for, from the words any project uses for it (`npm test`,
 /// `make lint`, `cargo build`, `pip install`): the category when the output shows nothing
 /// more precise.
@@ -318,13 +399,13 @@ fn command_category(command: &str) -> Option<&'static str> {
             [
                 (
                     re(
-                        r"(?i)\b(?:lint\w*|eslint|tslint|rubocop|flake8|pylint|clippy|fmt|format\w*|prettier|black|isort|stylelint|shellcheck|vint|luacheck|checkstyle|spotless|ktlint|detekt|style)\b",
+                        r"(?i)\b(?:\w*lint\w*|standard|rubocop|flake8|pylint|clippy|fmt|format\w*|prettier|black|isort|stylelint|shellcheck|vint|luacheck|checkstyle|spotless|ktlint|detekt|style)\b",
                     ),
                     "lint",
                 ),
                 (
                     re(
-                        r"(?i)\b(?:test\w*|spec|specs|rspec|pytest|jest|mocha|karma|phpunit|ctest|prove|tox|nosetests|unittest)\b",
+                        r"(?i)(?:\b|_)(?:test\w*|spec|specs|rspec|pytest|jest|mocha|karma|phpunit|ctest|prove|tox|nosetests|unittest)\b",
                     ),
                     "test",
                 ),
@@ -390,6 +471,68 @@ mod tests {
         assert_eq!(
             line8.text,
             "E   ModuleNotFoundError: No module named 'requests'"
+        );
+    }
+
+    /// A Travis log whose command `command` printed `output` and failed.
+    fn travis(command: &str, output: &str) -> String {
+        format!(
+            "$ git clone --depth=50 https://github.com/shop/cart.git\nCloning into 'cart'...\n\n$ {command}\n{output}\nThe command \"{command}\" exited with 1.\n\nDone. Your build exited with 1.\n"
+        )
+    }
+
+    fn category_of(log: &str) -> String {
+        analyzer()
+            .analyze_bytes(log.as_bytes(), &JobContext::default())
+            .category
+    }
+
+    #[test]
+    fn a_host_out_of_reach_explains_the_failed_tests_and_the_tests_own_server_does_not() {
+        let summary = "# Looks like your test exited with 11 before it could output anything.\n\
+            t/api.t ........ Dubious, test returned 11 (wstat 2816, 0xb00)\n\
+            Failed 1/1 subtests\n\
+            Test Summary Report\n-------------------\n\
+            t/api.t      (Wstat: 2816 Tests: 0 Failed: 0)\n\
+            Result: FAIL\nFailed 1/2 test programs. 0/1 subtests failed.\n\
+            make: *** [test_dynamic] Error 255";
+        let remote = format!(
+            "t/api.t ........ Connection error: Connect timeout at t/api.t line 17.\n{summary}"
+        );
+        assert_eq!(category_of(&travis("make test", &remote)), "network");
+        let own = format!(
+            "t/api.t ........ Connection error: Connect timeout to 127.0.0.1:3000 at t/api.t line 17.\n{summary}"
+        );
+        assert_eq!(category_of(&travis("make test", &own)), "test");
+    }
+
+    #[test]
+    fn a_missing_module_among_the_failed_tests_is_the_cause() {
+        let output = "======================================================================\n\
+            ERROR: test_align (tests.test_face.FaceTest)\n\
+            ----------------------------------------------------------------------\n\
+            Traceback (most recent call last):\n  File \"tests/test_face.py\", line 3, in <module>\n\
+            \x20   import cv2\nImportError: No module named 'cv2'\n\
+            ----------------------------------------------------------------------\n\
+            Ran 4 tests in 0.2s\n\nFAILED (errors=1)";
+        assert_eq!(category_of(&travis("nosetests -v", output)), "dependency");
+    }
+
+    #[test]
+    fn the_innermost_failed_script_names_the_failure_over_the_command_that_ran_it() {
+        let output = "> cart@1.0.0 test /home/travis/build/shop/cart\n> npm run lint && mocha\n\n\
+            > cart@1.0.0 lint /home/travis/build/shop/cart\n> standard lib/*.js\n\n\
+            standard: Use JavaScript Standard Style (https://standardjs.com)\n\
+            \x20 /home/travis/build/shop/cart/lib/cart.js:178:40: A space is required after ','.\n\n\
+            npm ERR! cart@1.0.0 lint: `standard lib/*.js`\nnpm ERR! Exit status 1\n\
+            npm ERR! Failed at the cart@1.0.0 lint script.\n\
+            npm ERR! cart@1.0.0 test: `npm run lint && mocha`\nnpm ERR! Exit status 1";
+        assert_eq!(category_of(&travis("npm test", output)), "lint");
+        // A test script spelled with an underscore is still a test script.
+        let output = "Running tests\nR CMD check found problems\nError: 1 check failed";
+        assert_eq!(
+            category_of(&travis("./ci-tool.sh run_tests", output)),
+            "test"
         );
     }
 

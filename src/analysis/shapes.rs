@@ -147,7 +147,14 @@ pub const SHAPES: &[Shape] = &[
     report(r"^---- \S+ stdout ----$", 3.5, 12),
     shape(r"^test \S+ \.\.\. FAILED$", 3.5, TEST),
     shape(r"^test result: FAILED\b", 3.0, TEST),
-    shape(r"\bpanicked at\b", 3.0, TEST),
+    // The test harness names a test's thread after the test; `'main'` is a program that
+    // panicked (a build script, a tool), not a failed test.
+    shape(
+        r"\bthread '(?:[^'m][^']*|m(?:[^'a][^']*)?|ma(?:[^'i][^']*)?|mai(?:[^'n][^']*)?|main[^']+)' panicked at\b",
+        3.0,
+        TEST,
+    ),
+    shape(r"\bpanicked at\b", 3.0, ANY),
     shape(r"^FAILED \S+::\S+", 3.5, TEST),
     report(r"^(?:FAIL|ERROR): \S+ \([A-Za-z0-9_.]+\)", 3.5, 16),
     shape(r"^FAILED \((?:failures|errors)=[0-9]+", 3.0, TEST),
@@ -198,6 +205,8 @@ pub const SHAPES: &[Shape] = &[
     report(r"^(?:Failure|Error) → ", 3.5, 10),
     shape(r"[0-9]+ success(?:es)? / [1-9][0-9]* failures?", 3.0, TEST),
     report(r"^\s*\[-\] ", 3.0, 24),
+    // R CMD check: `Running the tests in 'tests/testthat.R' failed.`
+    shape(r"\bRunning the tests in '\S+' failed\b", 3.0, TEST),
     shape(r"\bTests Passed: [0-9]+,? Failed: [1-9]", 3.0, TEST),
     shape(r"^\s*Failed\s+\S+\s+\[[0-9.]+ ?m?s\]", 3.5, TEST),
     shape(
@@ -221,6 +230,7 @@ pub const SHAPES: &[Shape] = &[
         TEST,
     ),
     shape(r"^\s*(?:expected|actual|got):? ", 1.5, TEST),
+    shape(r"(?i)\bline [0-9]+ failed\b", 2.0, ANY),
     shape(r"(?i)\b[1-9][0-9]* (?:tests? )?failed\b", 3.0, TEST),
     shape(r"(?i)\bThere (?:are|were) (?:test )?failures\b", 3.0, TEST),
     shape(
@@ -234,7 +244,7 @@ pub const SHAPES: &[Shape] = &[
     report(r"^failures:$", 2.5, 16),
     // ── linters and formatters ──
     shape(r"^\s+[0-9]+:[0-9]+\s+(?:error|✖)\s", 3.5, LINT),
-    shape(r"✖ [0-9]+ problems? \(", 3.5, LINT),
+    shape(r"✖ [0-9]+ problems? \([1-9][0-9]* errors?", 3.5, LINT),
     shape(r"^\S+\.py:[0-9]+:[0-9]+: [EWFCN][0-9]{3}\b", 3.5, LINT),
     shape(r"^\S+\.py:[0-9]+:(?:[0-9]+:)? [CRWEF][0-9]{4}\b", 3.5, LINT),
     shape(r"^\S+\.py:[0-9]+: error: ", 3.5, LINT),
@@ -257,7 +267,33 @@ pub const SHAPES: &[Shape] = &[
     ),
     shape(r"^In \S+ line [0-9]+:$|\bSC[0-9]{4}\b", 3.0, LINT),
     shape(r"^(?:ERROR|WARNING): \S+\[[0-9]+, [0-9]+\]: ", 3.5, LINT),
-    shape(r"^\S+\.md:[0-9]+(?::[0-9]+)? MD[0-9]{3}\b", 3.5, LINT),
+    shape(
+        r"^\S+\.(?:md|markdown): ?[0-9]+(?::[0-9]+)?:? MD[0-9]{3}\b",
+        3.5,
+        LINT,
+    ),
+    // SwiftLint's last word, tslint's prose format, xmllint's validity errors.
+    shape(r"^Done linting! Found [1-9][0-9]* violations?", 3.5, LINT),
+    shape(r"^ERROR: \S+:[0-9]+:[0-9]+ +[a-z][\w-]+ ", 3.5, LINT),
+    shape(
+        r"^\S+\.xml:[0-9]+: .*\b(?:validity|parser) error :",
+        3.0,
+        LINT,
+    ),
+    // API and binary compatibility checkers (MiMa, animal-sniffer): a build check, not a
+    // compiler's error.
+    shape(
+        r"\bBinary compatibility check failed\b|\bfilter with: ProblemFilters\.exclude\[|\bSignature errors found\b|^\[ERROR\] \S+\.java:[0-9]+: Undefined reference: ",
+        3.5,
+        LINT,
+    ),
+    // A YAML front matter that does not parse, in a document (a site's page, a post): the
+    // document's syntax. (In a configuration file it is the configuration's.)
+    shape(
+        r"\(\S+\.(?:md|markdown|html|textile|adoc|rst)\): (?:found character that cannot start any token|did not find expected|mapping values are not allowed|could not find expected)",
+        3.0,
+        LINT,
+    ),
     shape(
         r"^\[(?:ERROR|WARN)\] \S+:[0-9]+(?::[0-9]+)?: .*\[[A-Z]\w+\]$",
         3.5,
@@ -307,6 +343,19 @@ pub const SHAPES: &[Shape] = &[
         DEPENDENCY,
     ),
     shape(r"\berror NU1[0-9]{3}\b", 3.5, DEPENDENCY),
+    // R: a package that is not installed, or not available to install.
+    shape(
+        r"\bthere is no package called\b|\bPackages? required but not available:",
+        3.5,
+        DEPENDENCY,
+    ),
+    // A download that is not there (a package, an archive, a pinned file). Not curl's
+    // `returned error: 404`: installers probe with it and go on to another mirror.
+    shape(
+        r"^\W*Failure:? 404 Not Found\b|\bERROR 404: Not Found\b|\b404 Client Error\b",
+        3.5,
+        DEPENDENCY,
+    ),
     // A crate's build script (a -sys crate building its C library) failed.
     shape(
         r"\bfailed to run custom build command for\b",
