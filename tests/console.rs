@@ -547,7 +547,10 @@ async fn statistics_and_the_cleanup_view_show_and_act_with_the_same_rules() {
     let mut app = loaded_app(&sim).await;
     let gh = client(&sim);
 
-    assert_eq!(update(&mut app, key('S')), vec![Effect::LoadStats]);
+    assert_eq!(
+        update(&mut app, key('S')),
+        vec![Effect::LoadStats(vec![shop()])]
+    );
     let policy = autoheal::config::Policy::default();
     let statuses = autoheal::watch::statuses(&gh, &shop(), &policy)
         .await
@@ -567,7 +570,10 @@ async fn statistics_and_the_cleanup_view_show_and_act_with_the_same_rules() {
     update(&mut app, key('x'));
     assert!(matches!(app.mode, Mode::Normal));
 
-    assert_eq!(update(&mut app, key('C')), vec![Effect::LoadCleanup]);
+    assert_eq!(
+        update(&mut app, key('C')),
+        vec![Effect::LoadCleanup(vec![shop()])]
+    );
     let plan = autoheal::cleanup::plan(&gh, &shop(), &policy, 14, chrono::Utc::now())
         .await
         .unwrap();
@@ -1526,5 +1532,28 @@ async fn a_partial_explanation_is_completed_when_selected_and_never_replaces_a_f
     assert!(
         effects.contains(&Effect::ExplainFirst(run.clone())),
         "{effects:?}"
+    );
+}
+
+#[tokio::test]
+async fn statistics_and_cleanup_cover_the_repositories_an_organisation_listed_later() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let joined: autoheal::forge::RepoRef = "octo/billing".parse().unwrap();
+    update(
+        &mut app,
+        Action::OrgListed {
+            org: "octo".into(),
+            result: Ok(vec![joined.clone()]),
+        },
+    );
+    assert_eq!(
+        update(&mut app, key('S')),
+        vec![Effect::LoadStats(vec![shop(), joined.clone()])]
+    );
+    update(&mut app, key('x'));
+    assert_eq!(
+        update(&mut app, key('C')),
+        vec![Effect::LoadCleanup(vec![shop(), joined])]
     );
 }

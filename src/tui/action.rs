@@ -139,8 +139,11 @@ pub enum Effect {
         node_id: String,
         number: u64,
     },
-    LoadStats,
-    LoadCleanup,
+    /// Heal statistics of these repositories (every one watched now, the organisations'
+    /// newly listed ones included).
+    LoadStats(Vec<RepoRef>),
+    /// What the cleanup would close or delete in these repositories.
+    LoadCleanup(Vec<RepoRef>),
     RunCleanup(Vec<crate::cleanup::CleanupPlan>),
     RefreshRun(RunKey),
     Approve {

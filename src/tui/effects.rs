@@ -27,7 +27,7 @@ pub struct Runner {
     pub refresh: Arc<Notify>,
     /// The runs waiting to be explained.
     pub explains: Arc<ExplainQueue>,
-    /// The watched repositories (for statistics and cleanup).
+    /// The repositories watched from the start (an organisation's watch lists only the new).
     pub repos: Arc<Vec<RepoRef>>,
     /// Bumped when the user asks for a refresh: the pollers read the policy files again.
     pub policy_reloads: Arc<AtomicU64>,
@@ -430,15 +430,15 @@ impl Runner {
                     me.send(Action::MarkedReady { key, result });
                 });
             }
-            Effect::LoadStats => {
+            Effect::LoadStats(repos) => {
                 tokio::spawn(async move {
-                    let result = me.stats().await.map(Box::new);
+                    let result = me.stats(&repos).await.map(Box::new);
                     me.send(Action::StatsLoaded(result));
                 });
             }
-            Effect::LoadCleanup => {
+            Effect::LoadCleanup(repos) => {
                 tokio::spawn(async move {
-                    let result = me.cleanup_plans().await;
+                    let result = me.cleanup_plans(&repos).await;
                     me.send(Action::CleanupLoaded(result));
                 });
             }
@@ -493,15 +493,25 @@ impl Runner {
         }
     }
 
-    /// Every watched repository's heal statistics over 30 days.
-    async fn stats(&self) -> Result<crate::watch::stats::Stats, String> {
+    /// A repository's policy: as its poller last read it, else read now.
+    async fn policy(&self, repo: &RepoRef) -> Result<Arc<LoadedPolicy>, String> {
+        if let Some(known) = self.policies.lock().ok().and_then(|p| p.get(repo).cloned()) {
+            return Ok(known);
+        }
+        let forge: &dyn Forge = self.github.as_ref();
+        crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
+            .await
+            .map(Arc::new)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The heal statistics of `repos` over 30 days.
+    async fn stats(&self, repos: &[RepoRef]) -> Result<crate::watch::stats::Stats, String> {
         let forge: &dyn Forge = self.github.as_ref();
         let mut all = Vec::new();
         let mut failed = Vec::new();
-        for repo in self.repos.iter() {
-            let policy = crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
-                .await
-                .map_err(|e| e.to_string())?;
+        for repo in repos {
+            let policy = self.policy(repo).await?;
             all.extend(
                 crate::watch::statuses(forge, repo, &policy.policy)
                     .await
@@ -518,13 +528,14 @@ impl Runner {
         Ok(crate::watch::stats::compute(&all, &failed, 30, Utc::now()))
     }
 
-    async fn cleanup_plans(&self) -> Result<Vec<crate::cleanup::CleanupPlan>, String> {
+    async fn cleanup_plans(
+        &self,
+        repos: &[RepoRef],
+    ) -> Result<Vec<crate::cleanup::CleanupPlan>, String> {
         let forge: &dyn Forge = self.github.as_ref();
         let mut plans = Vec::new();
-        for repo in self.repos.iter() {
-            let policy = crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
-                .await
-                .map_err(|e| e.to_string())?;
+        for repo in repos {
+            let policy = self.policy(repo).await?;
             let days = policy.policy.cleanup.older_than_days;
             plans.push(
                 crate::cleanup::plan(forge, repo, &policy.policy, days, Utc::now())

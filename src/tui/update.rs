@@ -928,11 +928,11 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
         }
         Command::Stats => {
             app.mode = Mode::Stats(None);
-            vec![Effect::LoadStats]
+            vec![Effect::LoadStats(app.repos.clone())]
         }
         Command::Cleanup => {
             app.mode = Mode::Cleanup(None);
-            vec![Effect::LoadCleanup]
+            vec![Effect::LoadCleanup(app.repos.clone())]
         }
         Command::MarkReady => {
             if selected_is_busy(app) {
