@@ -31,9 +31,10 @@ fn env_or(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-fn peak_rss_mib() -> Option<f64> {
+/// A figure of `/proc/self/status` in MiB: `VmHWM` (the peak) or `VmRSS` (now).
+fn status_mib(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
@@ -69,6 +70,7 @@ fn main() {
         .iter()
         .map(|r| autoheal::forge::RepoRef::new(&r.owner, &r.name))
         .collect();
+    let mut simulator_mib = None;
     let seen = rt.block_on(async {
         let options = SimOptions {
             scenario,
@@ -77,6 +79,9 @@ fn main() {
         let sim = sim::start(([127, 0, 0, 1], 0).into(), options)
             .await
             .expect("the simulator starts");
+        // The simulator's world (every repository's runs, jobs and logs) is held before the
+        // console starts: what the process holds now is the simulator's share.
+        simulator_mib = status_mib("VmRSS:");
         // Paced as against github.com: the point of this benchmark.
         let gh = Arc::new(
             GitHub::new(&sim.url(), Some(&Secret::new("t")), RetryPolicy::default())
@@ -241,12 +246,18 @@ fn main() {
         seen.selected_after_key,
         1.0,
     );
-    match peak_rss_mib() {
-        Some(m) => println!(
-            "  peak RSS {m:.0} MiB, the simulator's world included (goal <= 250 MiB: {})",
-            if m <= 250.0 { "met" } else { "NOT MET" }
-        ),
-        None => println!("  peak RSS: not available on this system"),
+    match (status_mib("VmHWM:"), simulator_mib) {
+        (Some(peak), Some(sim)) => {
+            // The simulator's request log grows as it answers: the console's share is, if
+            // anything, smaller than this.
+            let console = peak - sim;
+            println!(
+                "  peak RSS {peak:.0} MiB: the simulator with its world {sim:.0} MiB before the \
+                 console started, the console at most {console:.0} MiB (goal <= 250 MiB: {})",
+                if console <= 250.0 { "met" } else { "NOT MET" }
+            )
+        }
+        _ => println!("  peak RSS: not available on this system"),
     }
     let _ = std::fs::remove_dir_all(&scratch);
 }

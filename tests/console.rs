@@ -1425,19 +1425,18 @@ async fn a_run_explained_in_the_background_costs_its_jobs_and_log_and_in_full_wh
     next_poll(&mut rx).await;
     runner.start_explainers(1);
 
-    // Nobody looks at it: the listed run is not read again, nor the last green run.
+    // Nobody looks at it: the listed run is not read again, nor the last green run, nor the
+    // files the policy adds to the prompt.
     sim.clear_requests();
     runner.run(Effect::Explain((shop(), 9001)));
     let background = next_explained(&mut rx).await;
-    assert!(!background.baseline_checked);
+    assert!(!background.complete);
     let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
-    // Its jobs, the failed job's log (a redirect to storage), and the files the policy puts
-    // in the prompt: nothing else.
+    // Its jobs and the failed job's log (a redirect to storage): nothing else.
     assert!(
         paths.iter().all(|p| p.contains("/actions/runs/9001/jobs")
             || p.ends_with("/logs")
-            || p.starts_with("/_sim/blobs/")
-            || p.contains("/contents/")),
+            || p.starts_with("/_sim/blobs/")),
         "{paths:?}"
     );
 
@@ -1445,11 +1444,15 @@ async fn a_run_explained_in_the_background_costs_its_jobs_and_log_and_in_full_wh
     sim.clear_requests();
     runner.run(Effect::ExplainFirst((shop(), 9001)));
     let full = next_explained(&mut rx).await;
-    assert!(full.baseline_checked);
+    assert!(full.complete);
     let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
     assert!(
         paths.iter().any(|p| p.contains("status=success")),
         "{paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.contains("/contents/README.md")),
+        "the prompt's context files: {paths:?}"
     );
     assert!(
         !paths.iter().any(|p| p.ends_with("/actions/runs/9001")),
@@ -1476,7 +1479,7 @@ async fn a_partial_explanation_is_completed_when_selected_and_never_replaces_a_f
                 &[],
                 autoheal::heal::Fetch {
                     listed: None,
-                    skip_baseline: !fetch_full,
+                    brief: !fetch_full,
                 },
             )
             .await
@@ -1499,11 +1502,12 @@ async fn a_partial_explanation_is_completed_when_selected_and_never_replaces_a_f
             .prepared
             .as_ref()
             .unwrap()
-            .baseline_checked
+            .complete
     );
 
     // A newer attempt of the run explained in the background while the user looks at it:
-    // shown at once, and explained in full.
+    // shown at once, and explained in full; healing waits for that (the brief prompt lacks
+    // the policy's context files).
     let mut newer = partial(false).await;
     newer.run.failed.run.run_attempt = Some(newer.run.failed.run.run_attempt.unwrap_or(1) + 1);
     let effects = update(
@@ -1523,7 +1527,12 @@ async fn a_partial_explanation_is_completed_when_selected_and_never_replaces_a_f
             .prepared
             .as_ref()
             .unwrap()
-            .baseline_checked
+            .complete
+    );
+    update(&mut app, key('H'));
+    assert!(
+        !matches!(app.mode, Mode::Confirm(_)),
+        "no heal from a brief explanation"
     );
     // Selected again later, it is asked for in full again.
     update(&mut app, key('j'));

@@ -32,9 +32,9 @@ pub struct Prepared {
     pub run: RunAnalysis,
     pub policy: LoadedPolicy,
     pub default_prompt: String,
-    /// The failed logs were compared with the last passing run's (or there was none to
-    /// compare with); `false` when the explanation skipped that to save requests.
-    pub baseline_checked: bool,
+    /// Everything was read: the last passing run's logs to compare with (or there was none)
+    /// and the prompt's context files. `false` for a brief explanation (see [`Fetch::brief`]).
+    pub complete: bool,
 }
 
 /// How much to ask GitHub for when explaining a run.
@@ -42,9 +42,10 @@ pub struct Prepared {
 pub struct Fetch {
     /// The run as a list just returned it: it need not be read again. `None` reads it.
     pub listed: Option<WorkflowRun>,
-    /// Skip the comparison with the last passing run (its run, jobs and logs: three
-    /// requests or more), for explanations nobody is looking at yet.
-    pub skip_baseline: bool,
+    /// Explain only, for a run nobody looks at yet: skip the comparison with the last passing
+    /// run (its run, jobs and logs: three requests or more) and the files the policy adds to
+    /// the prompt (the prompt is written without them; it is not meant to be sent).
+    pub brief: bool,
 }
 
 impl Fetch {
@@ -97,7 +98,7 @@ pub async fn prepare(
         forge,
         analyzer,
         policy: &policy.policy,
-        use_baseline: !fetch.skip_baseline,
+        use_baseline: !fetch.brief,
         cache,
     };
     let head = run.head_sha.clone();
@@ -109,12 +110,18 @@ pub async fn prepare(
         })
         .await;
     let mut context_files = Vec::new();
-    for path in &policy.policy.copilot.include_context {
+    let context = if fetch.brief {
+        &[][..]
+    } else {
+        &policy.policy.copilot.include_context[..]
+    };
+    for path in context {
         if let Ok(Some(text)) = forge.file(repo, path, Some(&head)).await {
             context_files.push((path.clone(), text));
         }
     }
     let template = match &policy.policy.copilot.prompt_template {
+        Some(_) if fetch.brief => None,
         Some(path) => forge.file(repo, path, Some(&head)).await.ok().flatten(),
         None => None,
     };
@@ -129,6 +136,6 @@ pub async fn prepare(
         run: explained,
         policy,
         default_prompt,
-        baseline_checked: !fetch.skip_baseline,
+        complete: !fetch.brief,
     })
 }

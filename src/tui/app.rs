@@ -109,7 +109,7 @@ impl Row {
     pub fn has_full_explanation_of(&self, other: &crate::heal::Prepared) -> bool {
         self.prepared.as_ref().is_some_and(|p| {
             let (a, b) = (&p.run.failed.run, &other.run.failed.run);
-            p.baseline_checked
+            p.complete
                 && a.run_attempt == b.run_attempt
                 && a.status == b.status
                 && a.updated_at == b.updated_at

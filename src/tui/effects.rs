@@ -270,7 +270,7 @@ impl Runner {
                 .lock()
                 .ok()
                 .and_then(|listed| listed.get(&key).cloned()),
-            skip_baseline: looked == Looked::Not,
+            brief: looked == Looked::Not,
         };
         let result = self.prepare(&key, fetch).await.map(Box::new);
         self.send(Action::Explained { key, result });

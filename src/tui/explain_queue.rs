@@ -1,6 +1,7 @@
 //! The runs waiting to be explained, in the order a person triaging would want them: the
-//! run the user is looking at first, then the newest failure of each workflow and branch,
-//! then the older failures behind them (often repeats of the same failure). A console that
+//! run the user is looking at first, then the newest failure of each repository (every
+//! repository shows one explained failure before any shows two), then the newest failure of
+//! each other workflow and branch, then the older failures behind them (often repeats of the same failure). A console that
 //! watches an organisation has thousands of failed runs, and GitHub's limits allow explaining
 //! a few hundred a minute: what it explains first matters.
 
@@ -24,10 +25,14 @@ pub enum Tier {
 struct Pending {
     /// The run the user selected, not yet taken.
     selected: Option<RunKey>,
+    /// The first run of its repository to be queued (the poll lists the newest first).
+    first: VecDeque<RunKey>,
     newest: VecDeque<RunKey>,
     older: VecDeque<RunKey>,
     /// Every run waiting, in whichever place.
     waiting: HashSet<RunKey>,
+    /// The repositories whose first run has been queued.
+    repositories: HashSet<crate::forge::RepoRef>,
 }
 
 /// A queue shared by the explaining tasks.
@@ -70,6 +75,9 @@ impl ExplainQueue {
             return;
         }
         match tier {
+            Tier::Newest if pending.repositories.insert(key.0.clone()) => {
+                pending.first.push_back(key)
+            }
             Tier::Newest => pending.newest.push_back(key),
             Tier::Older => pending.older.push_back(key),
         }
@@ -92,6 +100,7 @@ impl ExplainQueue {
         if !pending.waiting.remove(key) {
             return false;
         }
+        pending.first.retain(|k| k != key);
         pending.newest.retain(|k| k != key);
         pending.older.retain(|k| k != key);
         if pending.selected.as_ref() == Some(key) {
@@ -117,6 +126,7 @@ impl ExplainQueue {
             let selected = pending.selected.take();
             let taken = match selected {
                 Some(key) => {
+                    pending.first.retain(|k| *k != key);
                     pending.newest.retain(|k| *k != key);
                     pending.older.retain(|k| *k != key);
                     Some(Next {
@@ -125,8 +135,9 @@ impl ExplainQueue {
                     })
                 }
                 None => pending
-                    .newest
+                    .first
                     .pop_front()
+                    .or_else(|| pending.newest.pop_front())
                     .or_else(|| pending.older.pop_front())
                     .map(|key| Next {
                         key,
@@ -183,6 +194,28 @@ mod tests {
         queue.defer(taken.key);
         assert_eq!(queue.next().await.key, key(6));
         assert_eq!(queue.next().await.key, key(5));
+    }
+
+    #[tokio::test]
+    async fn every_repository_gets_one_explanation_before_any_gets_two() {
+        let queue = ExplainQueue::new();
+        let of = |repo: &str, id: u64| (repo.parse::<RepoRef>().unwrap(), id);
+        // Each repository's poll queues its newest runs of each kind, newest first.
+        for (repo, ids) in [
+            ("acme/a", [1, 2, 3]),
+            ("acme/b", [4, 5, 6]),
+            ("acme/c", [7, 8, 9]),
+        ] {
+            for id in ids {
+                queue.push(of(repo, id), Tier::Newest);
+            }
+        }
+        queue.push(of("acme/a", 10), Tier::Older);
+        let mut order = Vec::new();
+        for _ in 0..10 {
+            order.push(queue.next().await.key.1);
+        }
+        assert_eq!(order, [1, 4, 7, 2, 3, 5, 6, 8, 9, 10]);
     }
 
     #[tokio::test]

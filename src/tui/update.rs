@@ -96,15 +96,16 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
                     // A background explanation that lost the race with the full one the
                     // user asked for, of the same run: the full one stays.
                     Ok(prepared)
-                        if !prepared.baseline_checked && row.has_full_explanation_of(&prepared) => {
-                    }
+                        if !prepared.complete && row.has_full_explanation_of(&prepared) => {}
                     Ok(prepared) => {
-                        if !prepared.baseline_checked && selected {
+                        if !prepared.complete && selected {
                             // The user is looking at it: explained in full.
                             effects.push(Effect::ExplainFirst(key.clone()));
                         }
                         row.fingerprint = Some(crate::heal::marker::fingerprint(&prepared.run));
-                        if row.prompt.is_none() {
+                        // A brief explanation's prompt lacks the policy's context files: the
+                        // editor opens on the complete one.
+                        if row.prompt.is_none() && prepared.complete {
                             // The editor opens on a saved draft if there is one: read it
                             // off this loop, the answer is `DraftLoaded`.
                             effects.push(Effect::LoadDraft(key.clone()));
@@ -611,7 +612,7 @@ fn select_changed(app: &mut App) -> Vec<Effect> {
     let mut effects: Vec<Effect> = watch_pr(row).into_iter().collect();
     // Explained in the background, a run skipped the comparison with the last passing run's
     // logs (three requests or more): now that someone looks at it, it is explained in full.
-    let partly = row.prepared.as_ref().is_some_and(|p| !p.baseline_checked);
+    let partly = row.prepared.as_ref().is_some_and(|p| !p.complete);
     if (row.prepared.is_none() || partly) && row.explain_error.is_none() {
         effects.push(Effect::ExplainFirst(row.key.clone()));
     }
@@ -1056,7 +1057,7 @@ fn confirm(app: &mut App, steps: Steps) -> Vec<Effect> {
     let Some(row) = app.selected_row() else {
         return Vec::new();
     };
-    let Some(prepared) = &row.prepared else {
+    let Some(prepared) = row.prepared.as_ref().filter(|p| p.complete) else {
         app.status.info("the run is still being analysed");
         return Vec::new();
     };
