@@ -942,18 +942,46 @@ fn runner_for(
     }
 }
 
-/// Waits for the next `Polled` action (other actions are dropped).
-async fn next_poll(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>) {
+/// Waits for the first action the runner sends that `pick` takes (the others are passed
+/// over); fails after ten seconds without one.
+async fn next_taken<T>(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
+    what: &str,
+    mut pick: impl FnMut(Action) -> Option<T>,
+) -> T {
     loop {
         match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
-            Ok(Some(Action::Polled { result, .. })) => {
-                assert!(result.is_ok(), "{result:?}");
-                return;
+            Ok(Some(action)) => {
+                if let Some(taken) = pick(action) {
+                    return taken;
+                }
             }
-            Ok(Some(_)) => continue,
-            other => panic!("no poll: {other:?}"),
+            other => panic!("no {what}: {other:?}"),
         }
     }
+}
+
+/// Waits for the next `Polled` action, which must have succeeded.
+async fn next_poll(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>) {
+    next_taken(rx, "poll", |action| match action {
+        Action::Polled { result, .. } => {
+            assert!(result.is_ok(), "{result:?}");
+            Some(())
+        }
+        _ => None,
+    })
+    .await
+}
+
+/// The explanation the runner delivers next, which must have succeeded.
+async fn next_explained(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
+) -> Box<autoheal::heal::Prepared> {
+    next_taken(rx, "explanation", |action| match action {
+        Action::Explained { result, .. } => Some(result.expect("explained")),
+        _ => None,
+    })
+    .await
 }
 
 /// An idle console costs one conditional request per repository per poll, however many
@@ -1380,16 +1408,7 @@ async fn explaining_a_run_reuses_the_policy_the_poller_read() {
     sim.clear_requests();
     runner.start_explainers(1);
     runner.run(Effect::Explain((shop(), 9001)));
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
-            Ok(Some(Action::Explained { result, .. })) => {
-                assert!(result.is_ok(), "{result:?}");
-                break;
-            }
-            Ok(Some(_)) => continue,
-            other => panic!("no explanation: {other:?}"),
-        }
-    }
+    next_explained(&mut rx).await;
     let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
     assert!(
         !paths.iter().any(|p| p.contains("auto-heal-config")),
@@ -1399,19 +1418,6 @@ async fn explaining_a_run_reuses_the_policy_the_poller_read() {
         paths.iter().any(|p| p.contains("/runs/9001/jobs")),
         "{paths:?}"
     );
-}
-
-/// The explanation the runner delivers next (other actions are passed over).
-async fn next_explained(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
-) -> Box<autoheal::heal::Prepared> {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), rx.recv()).await {
-            Ok(Some(Action::Explained { result, .. })) => return result.expect("explained"),
-            Ok(Some(_)) => continue,
-            other => panic!("no explanation: {other:?}"),
-        }
-    }
 }
 
 #[tokio::test]

@@ -272,7 +272,7 @@ mod tests {
                 "lint",
             ),
             (
-                "[error] scala-library: Binary compatibility check failed!",
+                "[error] cart-core: Binary compatibility check failed!",
                 "lint",
             ),
             (

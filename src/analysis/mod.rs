@@ -3,7 +3,7 @@
 //! Pure code, no I/O beyond the reader it is handed: bytes in, structs out. The pipeline is
 //! `scanner` (one fast pass: candidate lines, pattern matches, steps, the CI's failure
 //! markers) → `region` (where the job failed) → `excerpt` (the lines that explain the
-//! failure) → category (what the failing lines show) → `verdict` (safety, policy,
+//! failure) → `category` (what the failing lines show) → `verdict` (safety, policy,
 //! recommendation).
 //!
 //! Evidence comes before patterns: the excerpt is chosen by where the job failed and by the
@@ -17,6 +17,7 @@
 pub mod baseline;
 pub mod builtin;
 pub mod catalog;
+pub mod category;
 pub mod chunks;
 pub mod evidence;
 pub mod excerpt;
@@ -229,34 +230,12 @@ impl Analyzer {
             })
             .cloned();
         let named = primary.as_ref().filter(|m| m.category_named);
-        // The failing block decides first, by a match there or by its lines' shapes; then a
-        // match or a shape elsewhere among the failing lines; then the command's purpose.
-        let category = if region.timed_out {
-            Some("timeout".to_string())
-        } else if let Some(m) = named.filter(|m| in_block(m.line) || is_unsafe(m)) {
-            Some(m.category.clone())
-        } else {
-            shape_category(&scan.candidates, &excerpt, &focus, true)
-                .map(String::from)
-                .or_else(|| named.map(|m| m.category.clone()))
-                .or_else(|| {
-                    shape_category(&scan.candidates, &excerpt, &focus, false).map(String::from)
-                })
-        }
-        .or_else(|| {
-            // The innermost step that failed (an npm script, a make target, a Gradle task)
-            // says more than the command that ran it (`npm test`, `./build.sh`).
-            failed_script(&scan.candidates, &region)
-                .as_deref()
-                .and_then(command_category)
-                .or_else(|| region.command.as_deref().and_then(command_category))
-                .map(String::from)
-        })
-        .unwrap_or_else(|| "unknown".to_string());
-        let category = match root_cause_beneath(&scan.candidates, &focus, &category) {
-            Some(root) => root.to_string(),
-            None => category,
-        };
+        // A match decides first when it is in the failing block or decides safety.
+        let named = named.map(|m| category::Named {
+            category: &m.category,
+            first: in_block(m.line) || is_unsafe(m),
+        });
+        let category = category::decide(&scan.candidates, &excerpt, &focus, named);
         let safe_to_heal = matches.iter().filter(|m| m.in_failure_region).all(|m| {
             self.catalog
                 .category(&m.category)
@@ -280,154 +259,6 @@ impl Analyzer {
             region,
         })
     }
-}
-
-/// The category shown by the shapes of the excerpt's anchors (only those in the failing block
-/// when `block_only`): the strongest anchor that names one (a failed test, a compiler error, a
-/// lint finding) decides.
-fn shape_category(
-    candidates: &[scanner::Candidate],
-    excerpt: &[ExcerptLine],
-    focus: &excerpt::Focus<'_>,
-    block_only: bool,
-) -> Option<&'static str> {
-    let anchors: std::collections::HashSet<usize> = excerpt
-        .iter()
-        .filter(|l| l.anchor)
-        .map(|l| l.line)
-        .collect();
-    // A root cause named with confidence (a resolution error, a refused connection) explains
-    // the failed tests or compile errors it causes; otherwise the strongest anchor decides.
-    let root = |c: &scanner::Candidate| {
-        c.evidence >= 3.5 && c.shape_category.is_some_and(evidence::is_root_cause)
-    };
-    candidates
-        .iter()
-        .filter(|c| anchors.contains(&c.line) && c.shape_category.is_some())
-        .filter(|c| !block_only || focus.block.is_some_and(|(a, b)| (a..=b).contains(&c.line)))
-        .max_by(|a, b| {
-            root(a)
-                .cmp(&root(b))
-                .then(excerpt::score(a, focus).total_cmp(&excerpt::score(b, focus)))
-                .then(a.line.cmp(&b.line))
-        })
-        .and_then(|c| c.shape_category)
-}
-
-/// The root cause printed among the failing lines when the failure is a compile
-/// error, a failed test or a lint finding it explains: a missing dependency (`ImportError`
-/// in a test's output, a class file of the wrong version) or, for a failed test, a remote host
-/// that could not be reached in time or by name. (A refused connection to the test's own
-/// server is the code under test failing, not the network.)
-fn root_cause_beneath(
-    candidates: &[scanner::Candidate],
-    focus: &excerpt::Focus<'_>,
-    category: &str,
-) -> Option<&'static str> {
-    static UNREACHABLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r"(?i)\b(?:connect(?:ion)? timeout|connection timed out|TLS handshake timeout|could not resolve host|temporary failure in name resolution|name or service not known|EAI_AGAIN|ENOTFOUND|network is unreachable)\b",
-        )
-        .expect("valid")
-    });
-    static LOCAL: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"(?i)\b(?:localhost|127\.0\.0\.1)\b|\[::1\]").expect("valid")
-    });
-    if !matches!(category, "test" | "compile" | "lint") {
-        return None;
-    }
-    let lines = |(first, last): (usize, usize)| {
-        let start = candidates.partition_point(|c| c.line < first);
-        candidates[start..]
-            .iter()
-            .take_while(move |c| c.line <= last)
-    };
-    // A missing dependency among the failing block's lines.
-    if let Some(block) = focus.block
-        && lines(block).any(|c| c.shape_category == Some("dependency") && c.evidence >= 3.0)
-    {
-        return Some("dependency");
-    }
-    // An unreachable host anywhere in the failed command's output: a test runner's summary
-    // often stands apart from the error that caused it (`Connect timeout at t/net.t line
-    // 17.`, then the harness's `Dubious, test returned 11`).
-    let region = match (focus.region.terminal, focus.block) {
-        (Some(_), _) => (focus.region.start, focus.region.end),
-        (None, block) => block?,
-    };
-    let unreachable = lines(region).any(|c| {
-        c.shape_category == Some("network")
-            && UNREACHABLE.is_match(&c.text)
-            && !LOCAL.is_match(&c.text)
-    });
-    (category == "test" && unreachable).then_some("network")
-}
-
-/// The innermost script, target or task that failed, as the tool that ran it reports it:
-/// npm's `npm ERR! pkg@1.0.0 lint: `eslint .``, npm-run-all's `ERROR: "lint" exited with 1.`,
-/// make's `make: *** [Makefile:12: lint] Error 1`, Gradle's `Execution failed for task
-/// ':app:lint'`, sbt's `[error] - core/mimaReportBinaryIssues failed`. Nested runs print the
-/// innermost first.
-fn failed_script(candidates: &[scanner::Candidate], region: &region::Region) -> Option<String> {
-    static SCRIPT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(
-            r#"^npm ERR! \S+@\S+ (?P<npm>[^\s:]+): `(?P<cmd>[^`]*)`|^ERROR: "(?P<run_all>[^"]+)" exited with [1-9]|^make(?:\[[0-9]+\])?: \*\*\* \[(?:[^\]]*: )?(?P<make>[^\]:]+)\] Error [1-9]|Execution failed for task '(?P<gradle>[^']+)'|^\[error\] (?:- )?\(?(?P<sbt>[\w./:-]+)\)? (?:failed\b|sbt\.\w+Exception)|'(?P<gulp>[^']+)' errored after"#,
-        )
-        .expect("valid")
-    });
-    let start = candidates.partition_point(|c| c.line < region.start);
-    candidates[start..]
-        .iter()
-        .take_while(|c| c.line <= region.end)
-        .find_map(|c| {
-            let found = SCRIPT.captures(&c.text)?;
-            let names: Vec<&str> = ["npm", "cmd", "run_all", "make", "gradle", "sbt", "gulp"]
-                .iter()
-                .filter_map(|n| found.name(n).map(|m| m.as_str()))
-                .collect();
-            Some(names.join(" "))
-        })
-}
-
-/// What a failed command is for, from the words any project uses for it (`npm test`,
-/// `make lint`, `cargo build`, `pip install`): the category when the output shows nothing
-/// more precise.
-fn command_category(command: &str) -> Option<&'static str> {
-    static WORDS: std::sync::LazyLock<[(regex::Regex, &'static str); 4]> = std::sync::LazyLock::new(
-        || {
-            let re = |p: &str| regex::Regex::new(p).expect("valid");
-            [
-                (
-                    re(
-                        r"(?i)\b(?:\w*lint\w*|standard|rubocop|flake8|pylint|clippy|fmt|format\w*|prettier|black|isort|stylelint|shellcheck|vint|luacheck|checkstyle|spotless|ktlint|detekt|style)\b",
-                    ),
-                    "lint",
-                ),
-                (
-                    re(
-                        r"(?i)(?:\b|_)(?:test\w*|spec|specs|rspec|pytest|jest|mocha|karma|phpunit|ctest|prove|tox|nosetests|unittest)\b",
-                    ),
-                    "test",
-                ),
-                (
-                    re(
-                        r"(?i)\b(?:install|restore|fetch|deps(?:\.get)?|dependencies)\b|\b(?:npm|pnpm) ci\b|^bundle$",
-                    ),
-                    "dependency",
-                ),
-                (
-                    re(
-                        r"(?i)\b(?:build|compile|tsc|javac|gcc|cmake|msbuild|xcodebuild|assemble)\b",
-                    ),
-                    "compile",
-                ),
-            ]
-        },
-    );
-    WORDS
-        .iter()
-        .find(|(re, _)| re.is_match(command))
-        .map(|(_, category)| *category)
 }
 
 #[cfg(test)]
@@ -630,21 +461,6 @@ mod tests {
         let lines: Vec<usize> = b.excerpt.iter().map(|l| l.line).collect();
         assert_eq!(lines, vec![1, 2, 3]);
         assert_eq!(b.category, "unknown");
-    }
-
-    #[test]
-    fn a_command_says_what_it_is_for_only_by_its_verb() {
-        for (command, category) in [
-            ("npm ci", Some("dependency")),
-            ("pip install -r requirements.txt", Some("dependency")),
-            ("bundle exec rake", None),
-            ("make check", None),
-            ("cargo build --release", Some("compile")),
-            ("npm run lint", Some("lint")),
-            ("go test ./...", Some("test")),
-        ] {
-            assert_eq!(command_category(command), category, "{command}");
-        }
     }
 
     #[test]
