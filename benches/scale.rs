@@ -1,8 +1,9 @@
 //! The console at organisation scale, within GitHub's real limits: `cargo bench --bench scale`.
 //!
-//! The simulator serves a generated organisation (`AUTOHEAL_SCALE_REPOS` repositories, 200 by
-//! default, of `AUTOHEAL_SCALE_RUNS` failed runs each, 30 by default; the same organisation as
-//! `autoheal sim --org acme`), and the console's own parts run against it for
+//! `autoheal sim --org acme` serves a generated organisation (`AUTOHEAL_SCALE_REPOS`
+//! repositories, 200 by default, of `AUTOHEAL_SCALE_RUNS` failed runs each, 30 by default) in
+//! a process of its own; the organisation's repositories are listed as `--org` lists them, and
+//! the console's own parts run against them in this process for
 //! `AUTOHEAL_SCALE_SECS` seconds (120): its pollers and explainers (the effect runner), its
 //! `update` loop fed once a second with a tick, and a client paced as against github.com
 //! (`forge::scheduler`'s defaults). The simulator counts every request it answers.
@@ -10,19 +11,63 @@
 //! It reports, each beside the issue's goal: the first rows listed, every run listed, the
 //! newest failure of every repository explained, a run the user selects (not yet explained)
 //! explained after the key, the most requests in any minute, and the peak resident memory of
-//! the process (the simulator included). Not a criterion benchmark: one long run, measured.
+//! this process: the console's. Not a criterion benchmark: one long run, measured.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use autoheal::forge::{GitHub, RetryPolicy, Secret};
-use autoheal::sim::{self, LoadedScenario, SimOptions};
 use autoheal::tui::action::Action;
 use autoheal::tui::app::App;
 use autoheal::tui::keymap::Keymap;
 use autoheal::tui::update::update;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+use common::terminal::SimProcess;
+
+/// The bytes the console holds on the heap, now and at most: what it keeps alive, apart from
+/// what the allocator keeps around it (RSS).
+mod heap {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    pub struct Counting;
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+    static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+    unsafe impl GlobalAlloc for Counting {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            // SAFETY: the same contract as `System.alloc`.
+            let p = unsafe { System.alloc(layout) };
+            if !p.is_null() {
+                let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            }
+            p
+        }
+
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // SAFETY: the same contract as `System.dealloc`.
+            unsafe { System.dealloc(ptr, layout) };
+            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        }
+    }
+
+    /// (now, peak) in MiB.
+    pub fn mib() -> (f64, f64) {
+        let m = |b: usize| b as f64 / (1024.0 * 1024.0);
+        (
+            m(LIVE.load(Ordering::Relaxed)),
+            m(PEAK.load(Ordering::Relaxed)),
+        )
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: heap::Counting = heap::Counting;
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -63,30 +108,28 @@ fn main() {
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let scenario = LoadedScenario::organisation("acme", repos, runs).expect("the organisation");
-    let names: Vec<autoheal::forge::RepoRef> = scenario
-        .scenario
-        .repositories
-        .iter()
-        .map(|r| autoheal::forge::RepoRef::new(&r.owner, &r.name))
-        .collect();
-    let mut simulator_mib = None;
+    // The simulator in a process of its own, so that this process's memory is the console's.
+    std::fs::create_dir_all(&scratch).expect("a scratch directory");
+    let sim = Arc::new(SimProcess::start_with(
+        &scratch,
+        &[
+            "--org",
+            "acme",
+            "--repos",
+            &repos.to_string(),
+            "--failed-per-repo",
+            &runs.to_string(),
+        ],
+    ));
     let seen = rt.block_on(async {
-        let options = SimOptions {
-            scenario,
-            ..SimOptions::demo().expect("the demo loads")
-        };
-        let sim = sim::start(([127, 0, 0, 1], 0).into(), options)
-            .await
-            .expect("the simulator starts");
-        // The simulator's world (every repository's runs, jobs and logs) is held before the
-        // console starts: what the process holds now is the simulator's share.
-        simulator_mib = status_mib("VmRSS:");
         // Paced as against github.com: the point of this benchmark.
         let gh = Arc::new(
-            GitHub::new(&sim.url(), Some(&Secret::new("t")), RetryPolicy::default())
-                .expect("client"),
+            GitHub::new(&sim.url, Some(&Secret::new("t")), RetryPolicy::default()).expect("client"),
         );
+        // The organisation's repositories, listed as `--org acme` lists them.
+        let names = autoheal::scan::org_repositories(gh.as_ref(), "acme", 30, chrono::Utc::now())
+            .await
+            .expect("the organisation's repositories");
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let runner = autoheal::tui::effects::Runner {
             limit: runs,
@@ -101,25 +144,30 @@ fn main() {
         runner.start_explainers(autoheal::tui::effects::EXPLAINERS);
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        // GitHub's API, not the storage its log downloads are redirected to.
-        let api_requests = |sim: &sim::RunningSim| {
-            sim.requests()
-                .iter()
-                .filter(|r| !r.path.starts_with("/_sim/"))
-                .count()
+        // GitHub's API, not the storage its log downloads are redirected to (nor the request
+        // log itself): the count, and how many were answered 304.
+        let api_requests = |sim: &SimProcess| {
+            let all = sim.requests();
+            let api: Vec<&serde_json::Value> = all
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["path"].as_str().is_some_and(|p| !p.starts_with("/_sim/")))
+                .collect();
+            let not_modified = api.iter().filter(|r| r["status"] == 304).count();
+            (api.len(), not_modified)
         };
         let mut seen = Seen::default();
-        // Requests answered so far, sampled every 100 ms by a task of its own (the loop below
-        // may be busy), for the busiest minute.
-        let sim = Arc::new(sim);
-        let sampler = tokio::spawn({
+        // Requests answered so far, sampled every half second on a thread of its own (the
+        // loop below may be busy, and reading the log is blocking I/O), for the busiest minute.
+        let sampler = std::thread::spawn({
             let sim = sim.clone();
-            async move {
+            move || {
                 let mut samples: Vec<(Instant, usize)> = Vec::new();
                 let started = Instant::now();
                 while started.elapsed() < Duration::from_secs(secs) {
-                    samples.push((Instant::now(), api_requests(&sim)));
-                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    samples.push((Instant::now(), api_requests(&sim).0));
+                    std::thread::sleep(Duration::from_millis(500));
                 }
                 samples
             }
@@ -193,7 +241,7 @@ fn main() {
         }
         let explained = app.rows.iter().filter(|r| r.prepared.is_some()).count();
         let listed = app.rows.len();
-        let samples = sampler.await.expect("the sampler ends");
+        let samples = sampler.join().expect("the sampler ends");
         // For each sample, the requests answered in the minute before it (from the oldest
         // sample no more than a minute older; the first minute counts from the start).
         let busiest = samples
@@ -208,8 +256,7 @@ fn main() {
             })
             .max()
             .unwrap_or(0);
-        let total = api_requests(&sim);
-        let not_modified = sim.requests().iter().filter(|r| r.status == 304).count();
+        let (total, not_modified) = api_requests(&sim);
         let distinct: HashSet<_> = app.rows.iter().map(|r| r.key.0.clone()).collect();
         println!(
             "organisation: {} repositories x {runs} failed runs, {secs} s, paced as github.com",
@@ -223,7 +270,6 @@ fn main() {
             "  requests: {total} ({not_modified} answered 304); the busiest minute: {busiest} \
              (goal <= 600)"
         );
-        drop(sim);
         seen
     });
     let show = |what: &str, t: Option<f64>, goal: f64| {
@@ -246,18 +292,16 @@ fn main() {
         seen.selected_after_key,
         1.0,
     );
-    match (status_mib("VmHWM:"), simulator_mib) {
-        (Some(peak), Some(sim)) => {
-            // The simulator's request log grows as it answers: the console's share is, if
-            // anything, smaller than this.
-            let console = peak - sim;
-            println!(
-                "  peak RSS {peak:.0} MiB: the simulator with its world {sim:.0} MiB before the \
-                 console started, the console at most {console:.0} MiB (goal <= 250 MiB: {})",
-                if console <= 250.0 { "met" } else { "NOT MET" }
-            )
-        }
-        _ => println!("  peak RSS: not available on this system"),
+    match status_mib("VmHWM:") {
+        Some(peak) => println!(
+            "  peak RSS of the console {peak:.0} MiB, the simulator in its own process \
+             (goal <= 250 MiB: {})",
+            if peak <= 250.0 { "met" } else { "NOT MET" }
+        ),
+        None => println!("  peak RSS: not available on this system"),
     }
+    let (live, peak) = heap::mib();
+    println!("  heap in use at the end {live:.0} MiB, at most {peak:.0} MiB");
+    drop(sim);
     let _ = std::fs::remove_dir_all(&scratch);
 }

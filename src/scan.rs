@@ -1,6 +1,7 @@
 //! Finding what failed: the failed, monitored, non-excluded runs of each repository, with
 //! their failed jobs and steps. Shared by `autoheal scan`, the console's poller and `heal`.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -217,6 +218,18 @@ pub async fn org_repositories(
     active_days: u32,
     now: DateTime<Utc>,
 ) -> Result<Vec<RepoRef>, ScanError> {
+    org_repositories_except(forge, org, active_days, now, &HashSet::new()).await
+}
+
+/// The same, leaving out (unasked: checking a repository's activity is a request) the
+/// repositories already watched: what listing the organisation again adds.
+pub async fn org_repositories_except(
+    forge: &dyn Forge,
+    org: &str,
+    active_days: u32,
+    now: DateTime<Utc>,
+    watched: &HashSet<RepoRef>,
+) -> Result<Vec<RepoRef>, ScanError> {
     let wrap = |source| ScanError::Org {
         org: org.to_string(),
         source: Box::new(source),
@@ -229,6 +242,7 @@ pub async fn org_repositories(
         .into_iter()
         .filter(|r| !r.archived && !r.disabled)
         .filter_map(|r| r.full_name.parse::<RepoRef>().ok())
+        .filter(|r| !watched.contains(r))
         .collect();
     let active: Vec<Result<Option<RepoRef>, ForgeError>> = stream::iter(candidates)
         .map(|repo| async move {

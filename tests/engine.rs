@@ -140,6 +140,21 @@ async fn an_organisation_is_its_active_repositories() {
         .await
         .unwrap_err();
     assert!(err.to_string().starts_with("organisation nobody:"), "{err}");
+
+    // Listed again, the repositories already watched are not asked about: only the others.
+    sim.clear_requests();
+    let watched: std::collections::HashSet<_> = this_year.iter().cloned().collect();
+    let new = scan::org_repositories_except(&gh, "octo", 365, now, &watched)
+        .await
+        .unwrap();
+    assert!(new.is_empty(), "{new:?}");
+    let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.contains("/octo/shop/") || p.contains("/octo/stale/")),
+        "{paths:?}"
+    );
 }
 
 /// A job that failed while its run still goes on shows at the next poll, which reads the

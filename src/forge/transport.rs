@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 
 use super::auth::Secret;
 use super::error::{ForgeError, ForgeResult};
-use super::etag_cache::{CachedBody, EtagCache};
+use super::etag_cache::EtagCache;
 use super::scheduler::{Limits, Scheduler};
 
 /// How hard to try before giving up. The defaults suit a person at a terminal; tests shrink them.
@@ -262,9 +262,12 @@ impl Transport {
         let mut items = Vec::new();
         let mut next = Some(path.to_string());
         while let Some(page_path) = next.take() {
-            let (reply, value): (Reply, serde_json::Value) = self.get(&page_path).await?;
+            let (reply, mut value): (Reply, serde_json::Value) = self.get(&page_path).await?;
             let array = match key {
-                Some(k) => value.get(k).cloned().unwrap_or(serde_json::Value::Null),
+                Some(k) => value
+                    .get_mut(k)
+                    .map(serde_json::Value::take)
+                    .unwrap_or_default(),
                 None => value,
             };
             let page: Vec<T> = serde_json::from_value(array).map_err(|e| ForgeError::Decode {
@@ -287,25 +290,33 @@ impl Transport {
     async fn get<T: DeserializeOwned>(&self, path: &str) -> ForgeResult<(Reply, T)> {
         let mut attempt = 0;
         loop {
-            let cached = self.cached(path);
+            // Only the ETag goes with the request: the kept body is unpacked when GitHub says
+            // it still holds (a hundred requests in flight need not each hold a page twice).
+            let etag = self.cache.etag(path);
             let mut headers = HeaderMap::new();
-            if let Some(c) = &cached {
-                headers.insert(IF_NONE_MATCH, c.etag.clone());
+            if let Some(etag) = &etag {
+                headers.insert(IF_NONE_MATCH, etag.clone());
             }
             let outcome = match self.send(Method::GET, path, headers, None).await {
                 Ok(mut reply) => {
-                    let from_cache = reply.status == StatusCode::NOT_MODIFIED && cached.is_some();
-                    if reply.status == StatusCode::NOT_MODIFIED
-                        && let Some(c) = cached
-                    {
+                    let kept = match &etag {
+                        Some(etag) if reply.status == StatusCode::NOT_MODIFIED => {
+                            self.cache.body_for(path, etag)
+                        }
+                        _ => None,
+                    };
+                    let from_cache = kept.is_some();
+                    if let Some(body) = kept {
                         self.stats.not_modified.fetch_add(1, Ordering::Relaxed);
                         reply.status = StatusCode::OK;
-                        reply.body = c.body;
+                        reply.body = body;
                     }
                     match self.classify(&Method::GET, path, &reply, true, attempt) {
                         Outcome::Done(()) => match reply.json::<T>() {
                             Ok(v) => {
-                                self.remember(path, &reply);
+                                if !from_cache {
+                                    self.remember(path, &reply);
+                                }
                                 Outcome::Done((reply, v))
                             }
                             Err(e) => {
@@ -681,10 +692,6 @@ impl Transport {
         if let Some(limit) = header_u64(headers, "x-ratelimit-limit") {
             self.stats.rate_limit_limit.store(limit, Ordering::Relaxed);
         }
-    }
-
-    fn cached(&self, path: &str) -> Option<CachedBody> {
-        self.cache.get(path)
     }
 
     fn remember(&self, path: &str, reply: &Reply) {

@@ -210,11 +210,12 @@ impl Runner {
             loop {
                 tokio::time::sleep(ORG_RELIST).await;
                 for org in &orgs {
-                    let result = crate::scan::org_repositories(
+                    let result = crate::scan::org_repositories_except(
                         me.github.as_ref(),
                         org,
                         active_days,
                         chrono::Utc::now(),
+                        &known,
                     )
                     .await
                     .map(|found| {

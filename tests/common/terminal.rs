@@ -18,11 +18,20 @@ impl SimProcess {
     /// Starts `autoheal sim --port 0 --scenario SCENARIO EXTRA...` and reads its address
     /// from the first line it prints.
     pub fn start(home: &Path, scenario: &Path, extra: &[&str]) -> SimProcess {
+        let scenario = scenario.to_string_lossy();
+        let args: Vec<&str> = extra
+            .iter()
+            .copied()
+            .chain(["--scenario", &scenario])
+            .collect();
+        SimProcess::start_with(home, &args)
+    }
+
+    /// Starts `autoheal sim --port 0 ARGS...` (a generated organisation: `--org acme`).
+    pub fn start_with(home: &Path, args: &[&str]) -> SimProcess {
         let mut child = autoheal(home)
             .args(["sim", "--port", "0"])
-            .args(extra)
-            .arg("--scenario")
-            .arg(scenario)
+            .args(args)
             .stdout(Stdio::piped())
             .spawn()
             .expect("autoheal sim starts");
