@@ -126,20 +126,23 @@ fn main() {
         let gh = Arc::new(
             GitHub::new(&sim.url, Some(&Secret::new("t")), RetryPolicy::default()).expect("client"),
         );
-        // The organisation's repositories, listed as `--org acme` lists them.
-        let names = autoheal::scan::org_repositories(gh.as_ref(), "acme", 30, chrono::Utc::now())
+        // The clock starts as the user's does: before the organisation is listed, as the
+        // console's `--org acme` lists it (each repository's activity told by its first poll).
+        let started = Instant::now();
+        let names = autoheal::scan::org_candidates(gh.as_ref(), "acme", &Default::default())
             .await
             .expect("the organisation's repositories");
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let runner = autoheal::tui::effects::Runner {
             limit: runs,
+            unproven: Arc::new(std::sync::Mutex::new(names.iter().cloned().collect())),
+            active_days: 30,
             ..autoheal::tui::effects::Runner::new(gh.clone(), tx.clone(), names.clone(), &scratch)
         };
         let (keymap, _) = Keymap::new(&Default::default());
         let mut app = App::new(names.clone(), keymap, Duration::from_secs(30));
         app.size = (200, 50);
         app.status.polling = names.len();
-        let started = Instant::now();
         runner.start_pollers(&names, Duration::from_secs(30));
         runner.start_explainers(autoheal::tui::effects::EXPLAINERS);
         let mut tick = tokio::time::interval(Duration::from_secs(1));

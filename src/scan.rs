@@ -1,7 +1,7 @@
 //! Finding what failed: the failed, monitored, non-excluded runs of each repository, with
 //! their failed jobs and steps. Shared by `autoheal scan`, the console's poller and `heal`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -48,24 +48,87 @@ pub async fn resolve_policy(
         return Ok(config::load_file(local)?);
     }
     match forge.file(repo, config::POLICY_PATH, None).await {
-        Ok(Some(text)) => {
-            let origin = format!("{repo}:{}", config::POLICY_PATH);
-            let (policy, warnings) = config::parse_policy(text.as_bytes(), &origin)?;
-            Ok(LoadedPolicy {
-                policy,
-                source: PolicySource::Repository {
-                    repo: repo.to_string(),
-                    path: config::POLICY_PATH.into(),
-                },
-                warnings,
-            })
-        }
-        Ok(None) => Ok(LoadedPolicy::defaults()),
+        Ok(text) => policy_from_file(repo, text),
         Err(source) => Err(ScanError::Forge {
             repo: repo.clone(),
             source: Box::new(source),
         }),
     }
+}
+
+/// The policies in force for many repositories, as [`resolve_policy`] finds each, the policy
+/// files read in a few requests for all of them (GraphQL) instead of one each. A repository
+/// whose file could not be read that way is left out, and every one when GraphQL refused:
+/// read those with [`resolve_policy`]. When GitHub could not be reached at all, each gets
+/// that error (asking again one by one would only wait as long again).
+pub async fn resolve_policies(
+    forge: &dyn Forge,
+    repos: &[RepoRef],
+    given: Option<&LoadedPolicy>,
+) -> HashMap<RepoRef, Result<LoadedPolicy, ScanError>> {
+    let mut found = HashMap::new();
+    if let Some(policy) = given {
+        for repo in repos {
+            found.insert(repo.clone(), Ok(policy.clone()));
+        }
+        return found;
+    }
+    // The checkout in the working directory is read from disk, as `resolve_policy` does.
+    let origin = auth::origin_repo().filter(|_| Path::new(config::POLICY_PATH).is_file());
+    let remote: Vec<RepoRef> = repos
+        .iter()
+        .filter(|r| Some(*r) != origin.as_ref())
+        .cloned()
+        .collect();
+    if remote.len() < repos.len()
+        && let Some(origin) = origin
+    {
+        let local = resolve_policy(forge, &origin, None).await;
+        found.insert(origin, local);
+    }
+    match forge.files_of_repos(&remote, config::POLICY_PATH).await {
+        Ok(read) => {
+            for (repo, text) in remote.into_iter().zip(read) {
+                match text {
+                    Ok(text) => {
+                        let policy = policy_from_file(&repo, text);
+                        found.insert(repo, policy);
+                    }
+                    Err(why) => tracing::debug!(%repo, why, "policy file left to REST"),
+                }
+            }
+        }
+        Err(ForgeError::Http { message, .. }) => {
+            tracing::info!(message, "GraphQL refused: policy files read one at a time")
+        }
+        Err(e) => {
+            for repo in remote {
+                let error = ScanError::Forge {
+                    repo: repo.clone(),
+                    source: Box::new(e.clone()),
+                };
+                found.insert(repo, Err(error));
+            }
+        }
+    }
+    found
+}
+
+/// The policy a repository's policy file sets (`None`: it has none, so the defaults).
+fn policy_from_file(repo: &RepoRef, text: Option<String>) -> Result<LoadedPolicy, ScanError> {
+    let Some(text) = text else {
+        return Ok(LoadedPolicy::defaults());
+    };
+    let origin = format!("{repo}:{}", config::POLICY_PATH);
+    let (policy, warnings) = config::parse_policy(text.as_bytes(), &origin)?;
+    Ok(LoadedPolicy {
+        policy,
+        source: PolicySource::Repository {
+            repo: repo.to_string(),
+            path: config::POLICY_PATH.into(),
+        },
+        warnings,
+    })
 }
 
 /// One failed run and what failed in it.
@@ -234,16 +297,8 @@ pub async fn org_repositories_except(
         org: org.to_string(),
         source: Box::new(source),
     };
-    let since = now - chrono::TimeDelta::days(i64::from(active_days));
-    let candidates: Vec<RepoRef> = forge
-        .org_repos(org)
-        .await
-        .map_err(wrap)?
-        .into_iter()
-        .filter(|r| !r.archived && !r.disabled)
-        .filter_map(|r| r.full_name.parse::<RepoRef>().ok())
-        .filter(|r| !watched.contains(r))
-        .collect();
+    let since = active_since(now, active_days);
+    let candidates = org_candidates(forge, org, watched).await?;
     let active: Vec<Result<Option<RepoRef>, ForgeError>> = stream::iter(candidates)
         .map(|repo| async move {
             let active = forge.has_runs_since(&repo, since).await?;
@@ -260,6 +315,52 @@ pub async fn org_repositories_except(
     }
     repos.sort_by_key(|r| r.to_string());
     Ok(repos)
+}
+
+/// The repositories of an organisation that may be worth watching, by name: neither archived
+/// nor disabled, nor in `watched`. One request a hundred repositories; whether each is active
+/// is left to the caller (the console asks with its first poll, see [`is_active`]).
+pub async fn org_candidates(
+    forge: &dyn Forge,
+    org: &str,
+    watched: &HashSet<RepoRef>,
+) -> Result<Vec<RepoRef>, ScanError> {
+    let mut repos: Vec<RepoRef> = forge
+        .org_repos(org)
+        .await
+        .map_err(|source| ScanError::Org {
+            org: org.to_string(),
+            source: Box::new(source),
+        })?
+        .into_iter()
+        .filter(|r| !r.archived && !r.disabled)
+        .filter_map(|r| r.full_name.parse::<RepoRef>().ok())
+        .filter(|r| !watched.contains(r))
+        .collect();
+    repos.sort_by_key(|r| r.to_string());
+    Ok(repos)
+}
+
+/// The start of the days an organisation's repository must have had a workflow run in.
+pub fn active_since(now: DateTime<Utc>, active_days: u32) -> DateTime<Utc> {
+    now - chrono::TimeDelta::days(i64::from(active_days))
+}
+
+/// Has `repo` had a workflow run since `since`? `failures` (its failure list, just read)
+/// answers when one of them is recent enough; else one request asks.
+pub async fn is_active(
+    forge: &dyn Forge,
+    repo: &RepoRef,
+    failures: &[WorkflowRun],
+    since: DateTime<Utc>,
+) -> Result<bool, ScanError> {
+    if failures.iter().any(|r| r.created_at >= since) {
+        return Ok(true);
+    }
+    forge
+        .has_runs_since(repo, since)
+        .await
+        .map_err(forge_error(repo))
 }
 
 /// The failed runs of one repository that its policy monitors, newest first, with their

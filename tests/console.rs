@@ -1414,9 +1414,258 @@ async fn explaining_a_run_reuses_the_policy_the_poller_read() {
         !paths.iter().any(|p| p.contains("auto-heal-config")),
         "{paths:?}"
     );
+    // Its failed jobs, read for the runs queued (GraphQL), and its log.
+    assert!(paths.iter().any(|p| p == "/graphql"), "{paths:?}");
     assert!(
-        paths.iter().any(|p| p.contains("/runs/9001/jobs")),
+        paths.iter().any(|p| p.contains("/jobs/90011/logs")),
         "{paths:?}"
+    );
+}
+
+/// The failed runs the poll of `repo` listed, waited for.
+async fn next_listed(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
+) -> Vec<autoheal::forge::WorkflowRun> {
+    next_taken(rx, "poll", |action| match action {
+        Action::Polled { result, .. } => Some(result.expect("polled")),
+        _ => None,
+    })
+    .await
+}
+
+/// What identifies a job and says where it failed: what an explanation reads of it.
+fn job_facts(
+    job: &autoheal::forge::Job,
+) -> (u64, String, Option<String>, Vec<autoheal::forge::Step>) {
+    (
+        job.id,
+        job.name.clone(),
+        job.conclusion.clone(),
+        job.steps.clone(),
+    )
+}
+
+/// Explaining queued runs in the background reads the failed jobs of many of them in one
+/// request (GraphQL), the same jobs REST lists one run a request.
+#[tokio::test]
+async fn background_explanations_read_the_failed_jobs_of_many_runs_in_one_request() {
+    let sim = start_sim().await;
+    let gh = std::sync::Arc::new(client(&sim));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = runner_for(&gh, tx, home.path());
+    runner.start_pollers(&[shop()], Duration::from_secs(3600));
+    let runs = next_listed(&mut rx).await;
+    assert!(runs.len() >= 3, "{}", runs.len());
+    sim.clear_requests();
+    for run in &runs {
+        runner.run(Effect::ExplainLater((shop(), run.id)));
+    }
+    runner.start_explainers(1);
+    let mut explained = Vec::new();
+    for _ in &runs {
+        explained.push(next_explained(&mut rx).await);
+    }
+    let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths.iter().filter(|p| *p == "/graphql").count(),
+        1,
+        "{paths:?}"
+    );
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p.ends_with("/jobs") || p.contains("/jobs?")),
+        "{paths:?}"
+    );
+    assert!(
+        runner.read_ahead.is_empty(),
+        "every run read ahead was taken"
+    );
+    for e in &explained {
+        let run = &e.run.failed.run;
+        let rest: Vec<_> = gh
+            .jobs(&shop(), run.id)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|j| j.failed())
+            .map(job_facts)
+            .collect();
+        let read: Vec<_> = e.run.failed.jobs.iter().map(job_facts).collect();
+        assert!(!read.is_empty());
+        assert_eq!(read, rest, "run {}", run.id);
+    }
+}
+
+/// Where GraphQL is refused (a token or server that does not take it), the policy files and
+/// the jobs are read over REST, one request each, and nothing is missing.
+#[tokio::test]
+async fn without_graphql_policies_and_jobs_are_read_over_rest() {
+    let sim = start_sim().await;
+    let refused = || autoheal::sim::ScriptedFault {
+        method: "POST".into(),
+        path_contains: "/graphql".into(),
+        status: 401,
+        after_effect: false,
+    };
+    sim.set_faults(autoheal::sim::Faults {
+        fail_next: vec![refused(), refused()],
+        ..Default::default()
+    });
+    let gh = std::sync::Arc::new(client(&sim));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = runner_for(&gh, tx, home.path());
+    runner.start_pollers(&[shop()], Duration::from_secs(3600));
+    let runs = next_listed(&mut rx).await;
+    runner.start_explainers(1);
+    runner.run(Effect::ExplainLater((shop(), runs[0].id)));
+    let explained = next_explained(&mut rx).await;
+    assert!(!explained.run.failed.jobs.is_empty());
+    let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        paths.iter().any(|p| p.contains("auto-heal-config")),
+        "{paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.contains(&format!("/runs/{}/jobs", runs[0].id))),
+        "{paths:?}"
+    );
+}
+
+/// The pollers of many repositories start from their policy files read in one request,
+/// not one each.
+#[tokio::test]
+async fn the_policy_files_of_many_repositories_are_read_in_one_request() {
+    let sim = start_sim().await;
+    // A second repository, without a policy file.
+    sim.with_world(|w| {
+        let mut depot = w.repos[0].clone();
+        depot.name = "depot".into();
+        depot.id += 1000;
+        depot
+            .files
+            .retain(|path, _| !path.contains("auto-heal-config"));
+        w.repos.push(depot);
+    });
+    let repos: Vec<autoheal::forge::RepoRef> = sim.with_world(|w| {
+        w.repos
+            .iter()
+            .map(|r| autoheal::forge::RepoRef::new(&r.owner, &r.name))
+            .collect()
+    });
+    assert!(repos.len() >= 2);
+    let gh = std::sync::Arc::new(client(&sim));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = runner_for(&gh, tx, home.path());
+    runner.start_pollers(&repos, Duration::from_secs(3600));
+    for _ in &repos {
+        next_listed(&mut rx).await;
+    }
+    let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        !paths.iter().any(|p| p.contains("auto-heal-config")),
+        "{paths:?}"
+    );
+    assert_eq!(
+        paths.iter().filter(|p| *p == "/graphql").count(),
+        1,
+        "{paths:?}"
+    );
+    let policies = runner.policies.lock().unwrap();
+    assert_eq!(policies.len(), repos.len());
+    // The shop's policy file was read; the depot has none: the defaults.
+    assert!(
+        !matches!(
+            policies[&shop()].source,
+            autoheal::config::PolicySource::Defaults
+        ),
+        "{:?}",
+        policies[&shop()].source
+    );
+    let depot = autoheal::forge::RepoRef::new("octo", "depot");
+    assert!(
+        matches!(
+            policies[&depot].source,
+            autoheal::config::PolicySource::Defaults
+        ),
+        "{:?}",
+        policies[&depot].source
+    );
+}
+
+/// An organisation's repository is watched only if it has had a workflow run lately; its
+/// first poll tells (a recent failure in the list), or one request when it holds none.
+#[tokio::test]
+async fn the_first_poll_tells_whether_an_organisation_repository_is_active() {
+    let sim = start_sim().await;
+    sim.with_world(|w| {
+        let like_shop = |name: &str, id: u64| {
+            let mut r = w.repos[0].clone();
+            r.name = name.into();
+            r.id += id;
+            r
+        };
+        let mut quiet = like_shop("quiet", 1000);
+        quiet.runs.clear();
+        let mut stale = like_shop("stale", 3000);
+        for run in &mut stale.runs {
+            run.created_at -= chrono::TimeDelta::days(90);
+        }
+        w.repos.extend([quiet, stale]);
+    });
+    let (quiet, stale) = (
+        autoheal::forge::RepoRef::new("octo", "quiet"),
+        autoheal::forge::RepoRef::new("octo", "stale"),
+    );
+    let all = vec![shop(), quiet.clone(), stale.clone()];
+    let gh = std::sync::Arc::new(client(&sim));
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = autoheal::tui::effects::Runner {
+        unproven: std::sync::Arc::new(std::sync::Mutex::new(all.iter().cloned().collect())),
+        active_days: 30,
+        ..runner_for(&gh, tx, home.path())
+    };
+    let (keymap, _) = Keymap::new(&Default::default());
+    let mut app = App::new(all.clone(), keymap, Duration::from_secs(3600));
+    app.status.polling = all.len();
+    runner.start_pollers(&all, Duration::from_secs(3600));
+    let mut inactive = Vec::new();
+    let mut polled = Vec::new();
+    while inactive.len() + polled.len() < all.len() {
+        let action = next_taken(&mut rx, "poll or inactive", |a| match a {
+            Action::Polled { .. } | Action::Inactive { .. } => Some(a),
+            _ => None,
+        })
+        .await;
+        match &action {
+            Action::Inactive { repo } => inactive.push(repo.clone()),
+            Action::Polled { repo, .. } => polled.push(repo.clone()),
+            _ => unreachable!(),
+        }
+        update(&mut app, action);
+    }
+    inactive.sort_by_key(|r| r.to_string());
+    assert_eq!(inactive, [quiet, stale]);
+    assert_eq!(polled, [shop()]);
+    assert_eq!(app.repos, [shop()]);
+    assert_eq!(app.status.polling, 0, "no poll is awaited any more");
+    // The shop's failure list answered for it; the others cost one request each.
+    let asked: Vec<String> = sim
+        .requests()
+        .into_iter()
+        .map(|r| r.path)
+        .filter(|p| p.contains("created="))
+        .collect();
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    assert!(
+        !asked.iter().any(|p| p.contains("/octo/shop/")),
+        "{asked:?}"
     );
 }
 
@@ -1438,11 +1687,12 @@ async fn a_run_explained_in_the_background_costs_its_jobs_and_log_and_in_full_wh
     let background = next_explained(&mut rx).await;
     assert!(!background.complete);
     let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
-    // Its jobs and the failed job's log (a redirect to storage): nothing else.
+    // Its failed jobs (GraphQL, with those of the runs queued after it) and the failed
+    // job's log (a redirect to storage): nothing else.
     assert!(
-        paths.iter().all(|p| p.contains("/actions/runs/9001/jobs")
-            || p.ends_with("/logs")
-            || p.starts_with("/_sim/blobs/")),
+        paths
+            .iter()
+            .all(|p| p == "/graphql" || p.ends_with("/logs") || p.starts_with("/_sim/blobs/")),
         "{paths:?}"
     );
 
@@ -1484,8 +1734,8 @@ async fn a_partial_explanation_is_completed_when_selected_and_never_replaces_a_f
                 None,
                 &[],
                 autoheal::heal::Fetch {
-                    listed: None,
                     brief: !fetch_full,
+                    ..Default::default()
                 },
             )
             .await
@@ -1571,4 +1821,41 @@ async fn statistics_and_cleanup_cover_the_repositories_an_organisation_listed_la
         update(&mut app, key('C')),
         vec![Effect::LoadCleanup(vec![shop(), joined])]
     );
+}
+
+/// `e` pressed while the selected run is still being analysed opens the editor as soon as
+/// its prompt is ready, unless the user has moved on by then.
+#[tokio::test]
+async fn editing_asked_for_too_early_starts_when_the_prompt_is_ready() {
+    let sim = start_sim().await;
+    let mut app = loaded_app(&sim).await;
+    let selected = app.selected_row().unwrap().key.clone();
+    app.row_mut(&selected).unwrap().prompt = None;
+    update(&mut app, key('e'));
+    assert!(matches!(app.mode, Mode::Normal));
+    update(
+        &mut app,
+        Action::DraftLoaded {
+            key: selected.clone(),
+            text: None,
+        },
+    );
+    assert!(matches!(app.mode, Mode::EditPrompt), "the editor opens");
+    update(&mut app, code(KeyCode::Esc));
+    assert!(matches!(app.mode, Mode::Normal));
+
+    // Moved on before the prompt was ready: nothing opens.
+    app.row_mut(&selected).unwrap().prompt = None;
+    update(&mut app, key('e'));
+    app.focus = autoheal::tui::app::Pane::Runs;
+    update(&mut app, key('j'));
+    assert_ne!(app.selected_row().unwrap().key, selected);
+    update(
+        &mut app,
+        Action::DraftLoaded {
+            key: selected,
+            text: None,
+        },
+    );
+    assert!(matches!(app.mode, Mode::Normal));
 }

@@ -69,6 +69,7 @@ impl GlobalArgs {
             repos: self.repos.clone(),
             orgs: self.orgs.clone(),
             active_days: self.active_days.unwrap_or(crate::scan::ORG_ACTIVE_DAYS),
+            defer_activity: false,
         }
     }
 }
@@ -180,7 +181,13 @@ async fn console(global: &GlobalArgs) -> Result<(), Failure> {
             repos: settings.repos.clone(),
             orgs: settings.orgs.clone(),
             active_days: global.active_days.unwrap_or(settings.org_active_days),
+            defer_activity: false,
         }
+    };
+    // The console's first poll of a repository tells whether it is active.
+    let targets = session::Targets {
+        defer_activity: true,
+        ..targets
     };
     let session = session::open(global.demo, &targets).await?;
     crate::tui::run(session, settings, given).await

@@ -15,6 +15,9 @@ pub struct Targets {
     pub repos: Vec<RepoRef>,
     pub orgs: Vec<String>,
     pub active_days: u32,
+    /// Leave each organisation repository's activity to be checked later (by the console's
+    /// first poll of it, which reads what tells) instead of a request each now.
+    pub defer_activity: bool,
 }
 
 impl Targets {
@@ -34,6 +37,9 @@ pub struct Session {
     /// The organisations watched (their repositories are among `repos`), to look again later.
     pub targets: Targets,
     pub demo: Option<RunningSim>,
+    /// The organisations' repositories among `repos` whose activity is yet to be checked
+    /// (see [`Targets::defer_activity`]).
+    pub unproven: Vec<RepoRef>,
     /// Shown once to the user (on stderr, or in the console's status bar).
     pub notice: Option<String>,
     token: Option<Secret>,
@@ -82,7 +88,7 @@ pub async fn open(demo: bool, targets: &Targets) -> Result<Session, Failure> {
     } else {
         targets.repos.clone()
     };
-    add_org_repos(&github, targets, &mut repos).await?;
+    let unproven = add_org_repos(&github, targets, &mut repos).await?;
     if repos.is_empty() {
         return Err(Failure::usage(if targets.orgs.is_empty() {
             format!(
@@ -93,7 +99,7 @@ pub async fn open(demo: bool, targets: &Targets) -> Result<Session, Failure> {
         } else {
             format!(
                 "no active repository in {}: none has had a workflow run in the last {} days \
-                 (--active-days changes that)",
+                 (--active-days changes that), or none is neither archived nor disabled",
                 targets.orgs.join(", "),
                 targets.active_days
             )
@@ -104,29 +110,38 @@ pub async fn open(demo: bool, targets: &Targets) -> Result<Session, Failure> {
         repos,
         targets: targets.clone(),
         demo: None,
+        unproven,
         notice: None,
         token: Some(token),
     })
 }
 
 /// The active repositories of each organisation in `targets`, added to `repos` (once each).
+/// With [`Targets::defer_activity`], every repository neither archived nor disabled, and those
+/// whose activity is yet to be checked are returned.
 pub async fn add_org_repos(
     forge: &dyn Forge,
     targets: &Targets,
     repos: &mut Vec<RepoRef>,
-) -> Result<(), Failure> {
+) -> Result<Vec<RepoRef>, Failure> {
+    let mut unproven = Vec::new();
     for org in &targets.orgs {
-        let found =
-            crate::scan::org_repositories(forge, org, targets.active_days, chrono::Utc::now())
-                .await
-                .map_err(|e| Failure::usage(e.to_string()))?;
+        let found = if targets.defer_activity {
+            crate::scan::org_candidates(forge, org, &Default::default()).await
+        } else {
+            crate::scan::org_repositories(forge, org, targets.active_days, chrono::Utc::now()).await
+        }
+        .map_err(|e| Failure::usage(e.to_string()))?;
         for repo in found {
             if !repos.contains(&repo) {
-                repos.push(repo);
+                repos.push(repo.clone());
+                if targets.defer_activity {
+                    unproven.push(repo);
+                }
             }
         }
     }
-    Ok(())
+    Ok(unproven)
 }
 
 async fn open_demo(targets: &Targets, notice: Option<String>) -> Result<Session, Failure> {
@@ -154,13 +169,14 @@ async fn open_demo(targets: &Targets, notice: Option<String>) -> Result<Session,
     } else {
         targets.repos.clone()
     };
-    add_org_repos(&github, targets, &mut repos).await?;
+    let unproven = add_org_repos(&github, targets, &mut repos).await?;
     tracing::info!(url = %sim.url(), "demo simulator started");
     Ok(Session {
         github: Arc::new(github),
         repos,
         targets: targets.clone(),
         demo: Some(sim),
+        unproven,
         notice,
         token: None,
     })

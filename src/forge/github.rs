@@ -10,6 +10,7 @@ use serde_json::json;
 use super::Forge;
 use super::auth::Secret;
 use super::error::{ForgeError, ForgeResult};
+use super::graphql;
 use super::model::*;
 use super::transport::{ApiStats, RetryPolicy, Transport};
 
@@ -57,6 +58,16 @@ pub fn encode(value: &str) -> String {
         }
     }
     out
+}
+
+/// GraphQL answered, refusing the whole query (bad credentials, a query it will not run).
+fn graphql_refused(message: String) -> ForgeError {
+    ForgeError::Http {
+        method: "POST".into(),
+        path: "/graphql".into(),
+        status: 200,
+        message,
+    }
 }
 
 /// Encodes a branch or file path, keeping its slashes (GitHub's ref and contents paths take
@@ -487,6 +498,49 @@ impl Forge for GitHub {
         self.transport
             .get_pages(&path, Some("check_runs"), 1000)
             .await
+    }
+
+    async fn files_of_repos(
+        &self,
+        repos: &[RepoRef],
+        path: &str,
+    ) -> ForgeResult<Vec<Result<Option<String>, String>>> {
+        let mut read = Vec::with_capacity(repos.len());
+        for chunk in repos.chunks(graphql::PER_QUERY) {
+            let answer: serde_json::Value = self
+                .transport
+                .graphql_query(&graphql::files_query(chunk, path))
+                .await?;
+            if let Some(message) = graphql::refused(&answer) {
+                return Err(graphql_refused(message));
+            }
+            read.extend(graphql::files_answer(&answer, chunk));
+        }
+        Ok(read)
+    }
+
+    async fn failed_jobs_of_runs(
+        &self,
+        runs: &[&WorkflowRun],
+    ) -> ForgeResult<std::collections::HashMap<u64, Vec<Job>>> {
+        let known: Vec<&WorkflowRun> = runs
+            .iter()
+            .copied()
+            .filter(|r| r.node_id.is_some())
+            .collect();
+        let mut found = std::collections::HashMap::new();
+        for chunk in known.chunks(graphql::PER_QUERY) {
+            let ids: Vec<&str> = chunk.iter().filter_map(|r| r.node_id.as_deref()).collect();
+            let answer: serde_json::Value = self
+                .transport
+                .graphql_query(&graphql::failed_jobs_query(&ids))
+                .await?;
+            if let Some(message) = graphql::refused(&answer) {
+                return Err(graphql_refused(message));
+            }
+            found.extend(graphql::failed_jobs_answer(&answer, chunk));
+        }
+        Ok(found)
     }
 
     async fn file(

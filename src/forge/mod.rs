@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod etag_cache;
 pub mod github;
+pub mod graphql;
 pub mod model;
 pub mod scheduler;
 pub mod transport;
@@ -125,6 +126,21 @@ pub trait Forge: Send + Sync {
     -> ForgeResult<Vec<PullRequest>>;
     async fn pull(&self, repo: &RepoRef, number: u64) -> ForgeResult<PullRequest>;
     async fn check_runs(&self, repo: &RepoRef, sha: &str) -> ForgeResult<Vec<CheckRun>>;
+    /// One file's text on the default branch of each of many repositories, in order: `None`
+    /// where a repository has no such file, an error where it could not be read. Few
+    /// requests for many repositories (GraphQL); `Err` when GraphQL itself refused.
+    async fn files_of_repos(
+        &self,
+        repos: &[RepoRef],
+        path: &str,
+    ) -> ForgeResult<Vec<Result<Option<String>, String>>>;
+    /// The failed jobs (with steps) of many completed runs at once, by run id, as
+    /// [`Forge::jobs`] filtered by [`Job::failed`] reads them one run a request. A run left
+    /// out of the answer is to be read with [`Forge::jobs`].
+    async fn failed_jobs_of_runs(
+        &self,
+        runs: &[&WorkflowRun],
+    ) -> ForgeResult<std::collections::HashMap<u64, Vec<Job>>>;
     /// A file's text on the default branch (or `git_ref`), `None` when absent.
     async fn file(
         &self,

@@ -125,6 +125,9 @@ pub struct WorkflowList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowRun {
     pub id: u64,
+    /// Its GraphQL id: how many runs' jobs are read in one request.
+    #[serde(default)]
+    pub node_id: Option<String>,
     #[serde(default, deserialize_with = "one_line::option")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "one_line::option")]

@@ -99,6 +99,25 @@ pub struct Scheduler {
     last_write: tokio::sync::Mutex<Option<Instant>>,
 }
 
+/// What a request costs: GitHub counts a read (a `GET`, or a GraphQL query) as 1 point and a
+/// write (anything else, a GraphQL mutation included) as 5, and spaces writes out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Read,
+    Write,
+}
+
+impl Kind {
+    /// A REST request's kind, by its method.
+    pub fn of(method: &Method) -> Kind {
+        if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+            Kind::Read
+        } else {
+            Kind::Write
+        }
+    }
+}
+
 /// A request let through: it holds its slot until dropped (the answer read).
 #[derive(Debug)]
 pub struct Admission {
@@ -124,7 +143,7 @@ impl Scheduler {
 
     /// Waits until a request may be sent. Its points are spent last, just before it goes: the
     /// budget counts requests as GitHub sees them arrive, not as they queue here.
-    pub async fn admit(&self, method: &Method) -> Admission {
+    pub async fn admit(&self, kind: Kind) -> Admission {
         let urgent = is_urgent();
         let slots = if urgent {
             &self.urgent_slots
@@ -134,8 +153,7 @@ impl Scheduler {
         // Fails only if the semaphore were closed, which this scheduler never does; a request
         // then goes without a slot rather than not at all.
         let slot = slots.clone().acquire_owned().await.ok();
-        let write = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if write {
+        if kind == Kind::Write {
             // One write at a time through this lock, each a gap after the one before.
             let mut last = self.last_write.lock().await;
             if let Some(at) = *last {
@@ -222,7 +240,7 @@ mod tests {
             .map(|_| {
                 let (scheduler, now, most) = (scheduler.clone(), now.clone(), most.clone());
                 tokio::spawn(async move {
-                    let _admitted = scheduler.admit(&Method::GET).await;
+                    let _admitted = scheduler.admit(Kind::Read).await;
                     let n = now.fetch_add(1, Ordering::SeqCst) + 1;
                     most.fetch_max(n, Ordering::SeqCst);
                     tokio::time::sleep(Duration::from_millis(5)).await;
@@ -248,10 +266,10 @@ mod tests {
         });
         let start = Instant::now();
         for _ in 0..10 {
-            scheduler.admit(&Method::GET).await;
+            scheduler.admit(Kind::Read).await;
         }
         assert!(start.elapsed() < Duration::from_millis(100));
-        scheduler.admit(&Method::GET).await;
+        scheduler.admit(Kind::Read).await;
         assert!(start.elapsed() >= Duration::from_millis(200));
         // A write costs five.
         let scheduler = Scheduler::new(Limits {
@@ -262,10 +280,10 @@ mod tests {
             ..Limits::default()
         });
         let start = Instant::now();
-        scheduler.admit(&Method::POST).await;
-        scheduler.admit(&Method::POST).await;
+        scheduler.admit(Kind::Write).await;
+        scheduler.admit(Kind::Write).await;
         assert!(start.elapsed() < Duration::from_millis(100));
-        scheduler.admit(&Method::GET).await;
+        scheduler.admit(Kind::Read).await;
         assert!(start.elapsed() >= Duration::from_millis(200));
     }
 
@@ -280,12 +298,12 @@ mod tests {
             .map(|_| {
                 let scheduler = scheduler.clone();
                 tokio::spawn(async move {
-                    scheduler.admit(&Method::POST).await;
+                    scheduler.admit(Kind::Write).await;
                     Instant::now()
                 })
             })
             .collect();
-        scheduler.admit(&Method::GET).await;
+        scheduler.admit(Kind::Read).await;
         assert!(start.elapsed() < Duration::from_millis(50), "a read passes");
         let mut times = Vec::new();
         for w in writes {
@@ -308,20 +326,20 @@ mod tests {
         }));
         let start = Instant::now();
         for _ in 0..7 {
-            scheduler.admit(&Method::GET).await;
+            scheduler.admit(Kind::Read).await;
         }
         assert!(start.elapsed() < Duration::from_millis(100));
         // The background's share is spent: its next read waits for the window...
         let background = tokio::spawn({
             let scheduler = scheduler.clone();
             async move {
-                scheduler.admit(&Method::GET).await;
+                scheduler.admit(Kind::Read).await;
                 Instant::now()
             }
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
         // ...while the one a person waits for goes at once.
-        urgently(scheduler.admit(&Method::GET)).await;
+        urgently(scheduler.admit(Kind::Read)).await;
         assert!(start.elapsed() < Duration::from_millis(150));
         let background_at = background.await.unwrap();
         assert!(background_at - start >= Duration::from_millis(300));

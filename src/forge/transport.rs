@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 use super::auth::Secret;
 use super::error::{ForgeError, ForgeResult};
 use super::etag_cache::EtagCache;
-use super::scheduler::{Limits, Scheduler};
+use super::scheduler::{Kind, Limits, Scheduler};
 
 /// How hard to try before giving up. The defaults suit a person at a terminal; tests shrink them.
 #[derive(Debug, Clone)]
@@ -374,6 +374,56 @@ impl Transport {
             .await
     }
 
+    /// A GraphQL query (no mutation): a read, so it costs a read's point and is retried like
+    /// a `GET` when the network or GitHub fails. GraphQL has no ETags: nothing is cached.
+    pub async fn graphql_query<T: DeserializeOwned>(
+        &self,
+        body: &serde_json::Value,
+    ) -> ForgeResult<T> {
+        let (method, path) = (Method::POST, "/graphql");
+        let mut attempt = 0;
+        loop {
+            let outcome = match self
+                .send_via(
+                    &self.graphql,
+                    (method.clone(), Kind::Read),
+                    path,
+                    HeaderMap::new(),
+                    Some(body),
+                )
+                .await
+            {
+                Ok(reply) => match self.classify(&method, path, &reply, true, attempt) {
+                    Outcome::Done(()) => match reply.json::<T>() {
+                        Ok(v) => Outcome::Done(v),
+                        Err(e) => Outcome::Retry {
+                            wait: self.policy.backoff(attempt),
+                            why: format!("unreadable answer: {e}"),
+                        },
+                    },
+                    Outcome::Retry { wait, why } => Outcome::Retry { wait, why },
+                    Outcome::Fail(e) => Outcome::Fail(e),
+                },
+                Err(message) => Outcome::Retry {
+                    wait: self.policy.backoff(attempt),
+                    why: message,
+                },
+            };
+            match outcome {
+                Outcome::Done(v) => return Ok(v),
+                Outcome::Fail(e) => return Err(self.failed(e)),
+                Outcome::Retry { wait, why } => {
+                    if attempt >= self.policy.max_retries {
+                        return Err(self.failed(self.give_up(&method, path, wait, why)));
+                    }
+                    self.note_retry(&method, path, attempt, wait, &why);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
     async fn write_via<T: DeserializeOwned>(
         &self,
         client: &Octocrab,
@@ -384,7 +434,13 @@ impl Transport {
         let mut attempt = 0;
         loop {
             let outcome = match self
-                .send_via(client, method.clone(), path, HeaderMap::new(), body)
+                .send_via(
+                    client,
+                    (method.clone(), Kind::Write),
+                    path,
+                    HeaderMap::new(),
+                    body,
+                )
                 .await
             {
                 Ok(reply) => match self.classify(&method, path, &reply, false, attempt) {
@@ -538,7 +594,8 @@ impl Transport {
         headers: HeaderMap,
         body: Option<&serde_json::Value>,
     ) -> Result<Reply, String> {
-        self.send_via(&self.client, method, path, headers, body)
+        let kind = Kind::of(&method);
+        self.send_via(&self.client, (method, kind), path, headers, body)
             .await
     }
 
@@ -547,7 +604,7 @@ impl Transport {
     async fn send_via(
         &self,
         client: &Octocrab,
-        method: Method,
+        (method, kind): (Method, Kind),
         path: &str,
         headers: HeaderMap,
         body: Option<&serde_json::Value>,
@@ -556,7 +613,7 @@ impl Transport {
             .parse()
             .map_err(|e| format!("invalid request path {path:?}: {e}"))?;
         // Held until the answer is read: it counts against the requests in flight.
-        let _admitted = self.scheduler.admit(&method).await;
+        let _admitted = self.scheduler.admit(kind).await;
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         tracing::debug!(%method, path, "request");
         let exchange = async {

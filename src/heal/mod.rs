@@ -42,6 +42,8 @@ pub struct Prepared {
 pub struct Fetch {
     /// The run as a list just returned it: it need not be read again. `None` reads it.
     pub listed: Option<WorkflowRun>,
+    /// The run's failed jobs, read already (with other runs'). `None` reads them.
+    pub jobs: Option<Vec<Job>>,
     /// Explain only, for a run nobody looks at yet: skip the comparison with the last passing
     /// run (its run, jobs and logs: three requests or more) and the files the policy adds to
     /// the prompt (the prompt is written without them; it is not meant to be sent).
@@ -76,13 +78,16 @@ pub async fn prepare(
         Some(run) => run,
         None => forge.run(repo, run_id).await.map_err(wrap)?,
     };
-    let jobs: Vec<Job> = forge
-        .jobs(repo, run_id)
-        .await
-        .map_err(wrap)?
-        .into_iter()
-        .filter(Job::failed)
-        .collect();
+    let jobs: Vec<Job> = match fetch.jobs {
+        Some(jobs) => jobs,
+        None => forge
+            .jobs(repo, run_id)
+            .await
+            .map_err(wrap)?
+            .into_iter()
+            .filter(Job::failed)
+            .collect(),
+    };
     // One analyzer per policy, built off the async workers the first time it is needed.
     let patterns = policy.policy.failure_patterns.clone();
     let analyzer = tokio::task::spawn_blocking(move || shared::analyzer_for(&patterns))

@@ -10,11 +10,11 @@ use serde_json::{Value, json};
 
 use super::world::*;
 
-fn ts(t: DateTime<Utc>) -> String {
+pub fn ts(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-fn opt_ts(t: Option<DateTime<Utc>>) -> Value {
+pub fn opt_ts(t: Option<DateTime<Utc>>) -> Value {
     t.map_or(Value::Null, |t| Value::String(ts(t)))
 }
 

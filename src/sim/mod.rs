@@ -10,6 +10,7 @@
 
 pub mod copilot;
 pub mod faults;
+pub mod graphql;
 pub mod json;
 pub mod organisation;
 pub mod routes;
@@ -248,7 +249,7 @@ fn router(shared: Arc<Shared>, layout: ApiLayout) -> Router {
         .with_state(shared.clone());
     let behaviour = || axum::middleware::from_fn_with_state(shared.clone(), github_behaviour);
     let rest = routes::router(shared.clone()).layer(behaviour());
-    let graphql = routes::graphql(shared.clone(), layout.graphql_path()).layer(behaviour());
+    let graphql = graphql::router(shared.clone(), layout.graphql_path()).layer(behaviour());
     let github = match layout.rest_prefix() {
         "" => rest,
         prefix => Router::new().nest(prefix, rest),

@@ -1330,38 +1330,6 @@ async fn list_reviews(
     })
 }
 
-/// GraphQL, at `path`: `/graphql` on github.com, `/api/graphql` on Enterprise Server.
-pub fn graphql(shared: Arc<Shared>, path: &str) -> Router {
-    Router::new()
-        .route(path, post(graphql_request))
-        .with_state(shared)
-}
-
-/// The one GraphQL mutation autoheal uses: `markPullRequestReadyForReview`.
-async fn graphql_request(State(sim): Sim, body: Option<Json<Value>>) -> Response {
-    let Some(Json(body)) = body else {
-        return error(StatusCode::BAD_REQUEST, "Problems parsing JSON");
-    };
-    let query = body.get("query").and_then(Value::as_str).unwrap_or("");
-    if !query.contains("markPullRequestReadyForReview") {
-        return Json(json!({"errors": [{"message": "the simulator only knows markPullRequestReadyForReview"}]})).into_response();
-    }
-    let id = body["variables"]["id"].as_str().unwrap_or("").to_string();
-    let mut world = sim.world();
-    for r in &mut world.repos {
-        if let Some(p) = r
-            .pulls
-            .iter_mut()
-            .find(|p| format!("PR_kwDO{}", p.id) == id)
-        {
-            p.draft = false;
-            p.updated_at = Utc::now();
-            return Json(json!({"data": {"markPullRequestReadyForReview": {"pullRequest": {"isDraft": false}}}})).into_response();
-        }
-    }
-    Json(json!({"data": null, "errors": [{"type": "NOT_FOUND", "message": format!("Could not resolve to a node with the global id of '{id}'")}]})).into_response()
-}
-
 // ---- Copilot agent tasks -------------------------------------------------------------------
 
 async fn create_task(

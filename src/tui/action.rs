@@ -82,6 +82,10 @@ pub enum Action {
         key: RunKey,
         text: Option<String>,
     },
+    /// An organisation's repository has had no workflow run lately: it is not watched.
+    Inactive {
+        repo: RepoRef,
+    },
     /// An organisation's active repositories were listed again: these are new.
     OrgListed {
         org: String,

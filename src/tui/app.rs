@@ -364,6 +364,9 @@ pub struct App {
     pub selected: usize,
     pub focus: Pane,
     pub mode: Mode,
+    /// The run whose prompt the user asked to edit before it was ready: the editor opens
+    /// when it is, if the run is still selected.
+    pub edit_when_ready: Option<RunKey>,
     pub filter: String,
     pub keymap: Keymap,
     pub status: Status,
@@ -406,6 +409,7 @@ impl App {
             selected: 0,
             focus: Pane::Runs,
             mode: Mode::Normal,
+            edit_when_ready: None,
             filter: String::new(),
             keymap,
             status: Status {

@@ -42,6 +42,12 @@ pub struct Runner {
     /// Each listed run as its repository's last poll returned it: explaining it need not
     /// read it again.
     pub listed: Arc<std::sync::Mutex<std::collections::HashMap<RunKey, WorkflowRun>>>,
+    /// Failed jobs of queued runs, read many runs a request for background explanations.
+    pub read_ahead: Arc<super::read_ahead::ReadAhead>,
+    /// Organisation repositories whose activity the first poll checks, and the days it
+    /// looks back.
+    pub unproven: Arc<std::sync::Mutex<std::collections::HashSet<RepoRef>>>,
+    pub active_days: u32,
 }
 
 impl Runner {
@@ -68,6 +74,9 @@ impl Runner {
             policies: Default::default(),
             explaining_now: Default::default(),
             listed: Default::default(),
+            read_ahead: Default::default(),
+            unproven: Default::default(),
+            active_days: crate::scan::ORG_ACTIVE_DAYS,
             drafts: Arc::new(super::draft_store::DraftStore::start(
                 data_dir.to_path_buf(),
                 tx.clone(),
@@ -82,6 +91,14 @@ impl Runner {
 enum Looked {
     At,
     Not,
+}
+
+/// Whether a poller goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Watch {
+    Go,
+    /// An organisation's repository without a workflow run lately: not watched.
+    Stop,
 }
 
 /// How long a background explainer waits before looking at the budget again.
@@ -109,42 +126,72 @@ impl Runner {
     /// Starts one poller per repository: poll, wait for the interval or a refresh, repeat.
     /// A poll is one conditional request (the run list); the repository's policy file is
     /// read again every [`POLICY_MAX_AGE`] and when the user asks for a refresh.
+    /// The repositories' policy files are read first, all in a few requests (see
+    /// `scan::resolve_policies`); a poller whose policy that left out reads its own.
     pub fn start_pollers(&self, repos: &[RepoRef], interval: std::time::Duration) {
-        for repo in repos {
-            let me = self.clone();
-            let repo = repo.clone();
-            tokio::spawn(async move {
-                let mut policy: Option<(Arc<LoadedPolicy>, tokio::time::Instant)> = None;
-                let mut reloads_seen = me.policy_reloads.load(Ordering::Relaxed);
-                loop {
-                    let reloads = me.policy_reloads.load(Ordering::Relaxed);
-                    if reloads != reloads_seen
-                        || policy
-                            .as_ref()
-                            .is_some_and(|(_, at)| at.elapsed() >= POLICY_MAX_AGE)
-                    {
-                        policy = None;
-                        reloads_seen = reloads;
-                    }
-                    me.poll(&repo, &mut policy).await;
-                    // Low on GitHub's hourly budget: poll a quarter as often (the status
-                    // bar says so) rather than run out and fail.
-                    let low = me.github.stats().budget().is_some_and(|b| b.is_low());
-                    let wait = if low { interval * SLOW_DOWN } else { interval };
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => {}
-                        _ = me.refresh.notified() => {}
-                    }
+        let me = self.clone();
+        let repos = repos.to_vec();
+        tokio::spawn(async move {
+            let mut read = crate::scan::resolve_policies(
+                me.github.as_ref(),
+                &repos,
+                me.given_policy.as_deref(),
+            )
+            .await;
+            for repo in repos {
+                // An error (a policy file that does not parse, GitHub out of reach) is the
+                // first poll's; the next reads the file again.
+                let seed = read.remove(&repo).map(|r| r.map_err(|e| e.to_string()));
+                me.start_poller(repo, seed, interval);
+            }
+        });
+    }
+
+    /// One repository's poller; `seed` is its policy (or why it could not be read) when
+    /// already read.
+    fn start_poller(
+        &self,
+        repo: RepoRef,
+        seed: Option<Result<LoadedPolicy, String>>,
+        interval: std::time::Duration,
+    ) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut seed = seed;
+            let mut policy: Option<(Arc<LoadedPolicy>, tokio::time::Instant)> = None;
+            let mut reloads_seen = me.policy_reloads.load(Ordering::Relaxed);
+            loop {
+                let reloads = me.policy_reloads.load(Ordering::Relaxed);
+                if reloads != reloads_seen
+                    || policy
+                        .as_ref()
+                        .is_some_and(|(_, at)| at.elapsed() >= POLICY_MAX_AGE)
+                {
+                    policy = None;
+                    reloads_seen = reloads;
                 }
-            });
-        }
+                if me.poll(&repo, &mut policy, seed.take()).await == Watch::Stop {
+                    tracing::info!(%repo, "no workflow run lately: not watched");
+                    return;
+                }
+                // Low on GitHub's hourly budget: poll a quarter as often (the status
+                // bar says so) rather than run out and fail.
+                let low = me.github.stats().budget().is_some_and(|b| b.is_low());
+                let wait = if low { interval * SLOW_DOWN } else { interval };
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = me.refresh.notified() => {}
+                }
+            }
+        });
     }
 
     async fn poll(
         &self,
         repo: &RepoRef,
         policy: &mut Option<(Arc<LoadedPolicy>, tokio::time::Instant)>,
-    ) {
+        seed: Option<Result<LoadedPolicy, String>>,
+    ) -> Watch {
         let forge: &dyn Forge = self.github.as_ref();
         // With the policy file, the whole failure list is read again (see `scan::poll`).
         let mut complete = false;
@@ -152,11 +199,14 @@ impl Runner {
             let current = match policy {
                 Some((current, _)) => current.clone(),
                 None => {
-                    let fresh = Arc::new(
-                        crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
-                            .await
-                            .map_err(|e| e.to_string())?,
-                    );
+                    let fresh = Arc::new(match seed {
+                        Some(seeded) => seeded?,
+                        None => {
+                            crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
+                                .await
+                                .map_err(|e| e.to_string())?
+                        }
+                    });
                     *policy = Some((fresh.clone(), tokio::time::Instant::now()));
                     if let Ok(mut known) = self.policies.lock() {
                         known.insert(repo.clone(), fresh.clone());
@@ -171,6 +221,19 @@ impl Runner {
                 .map_err(|e| e.to_string())
         }
         .await;
+        if let Ok(runs) = &result
+            && self.is_unproven(repo)
+        {
+            match self.check_activity(repo, runs).await {
+                Ok(Watch::Stop) => {
+                    self.send(Action::Inactive { repo: repo.clone() });
+                    return Watch::Stop;
+                }
+                Ok(Watch::Go) => {}
+                // Asked again at the next poll.
+                Err(e) => tracing::debug!(%repo, error = %e, "activity unknown"),
+            }
+        }
         if let (Ok(runs), Ok(mut listed)) = (&result, self.listed.lock()) {
             if complete {
                 // The whole failure list: what is not in it has left the console (a run
@@ -191,16 +254,33 @@ impl Runner {
             complete,
             budget: self.github.stats().budget(),
         });
+        Watch::Go
+    }
+
+    fn is_unproven(&self, repo: &RepoRef) -> bool {
+        self.unproven
+            .lock()
+            .is_ok_and(|unproven| unproven.contains(repo))
+    }
+
+    /// Whether an organisation's repository, just polled for the first time (`failures` its
+    /// failure list), is active enough to watch: a recent failure says so at no cost.
+    async fn check_activity(
+        &self,
+        repo: &RepoRef,
+        failures: &[WorkflowRun],
+    ) -> Result<Watch, crate::scan::ScanError> {
+        let since = crate::scan::active_since(Utc::now(), self.active_days);
+        let active = crate::scan::is_active(self.github.as_ref(), repo, failures, since).await?;
+        if let Ok(mut unproven) = self.unproven.lock() {
+            unproven.remove(repo);
+        }
+        Ok(if active { Watch::Go } else { Watch::Stop })
     }
 
     /// Lists each organisation's active repositories again every [`ORG_RELIST`]; a new one
     /// gets a poller and joins the console.
-    pub fn start_org_watch(
-        &self,
-        orgs: Vec<String>,
-        active_days: u32,
-        interval: std::time::Duration,
-    ) {
+    pub fn start_org_watch(&self, orgs: Vec<String>, interval: std::time::Duration) {
         if orgs.is_empty() {
             return;
         }
@@ -210,22 +290,20 @@ impl Runner {
             loop {
                 tokio::time::sleep(ORG_RELIST).await;
                 for org in &orgs {
-                    let result = crate::scan::org_repositories_except(
-                        me.github.as_ref(),
-                        org,
-                        active_days,
-                        chrono::Utc::now(),
-                        &known,
-                    )
-                    .await
-                    .map(|found| {
-                        found
-                            .into_iter()
-                            .filter(|r| known.insert(r.clone()))
-                            .collect::<Vec<_>>()
-                    })
-                    .map_err(|e| e.to_string());
+                    // Whether a new repository is active, its first poll tells.
+                    let result = crate::scan::org_candidates(me.github.as_ref(), org, &known)
+                        .await
+                        .map(|found| {
+                            found
+                                .into_iter()
+                                .filter(|r| known.insert(r.clone()))
+                                .collect::<Vec<_>>()
+                        })
+                        .map_err(|e| e.to_string());
                     if let Ok(new) = &result {
+                        if let Ok(mut unproven) = me.unproven.lock() {
+                            unproven.extend(new.iter().cloned());
+                        }
                         me.start_pollers(new, interval);
                     }
                     me.send(Action::OrgListed {
@@ -265,12 +343,32 @@ impl Runner {
     async fn explain(&self, key: RunKey, looked: Looked) {
         // The run as its poll listed it; the last passing run's logs only for a run the user
         // looks at (selecting one explained without them explains it again, with them).
+        let listed = self
+            .listed
+            .lock()
+            .ok()
+            .and_then(|listed| listed.get(&key).cloned());
+        // In the background, the run's failed jobs are read with those of the runs queued
+        // after it (one request for many); the run the user waits for does not wait for that.
+        let jobs = match (&listed, looked) {
+            (Some(run), Looked::Not) => {
+                let ahead = || {
+                    let upcoming = self.explains.upcoming(crate::forge::graphql::PER_QUERY);
+                    let listed = self.listed.lock().unwrap_or_else(|e| e.into_inner());
+                    upcoming
+                        .into_iter()
+                        .filter_map(|k| Some((k.clone(), listed.get(&k)?.clone())))
+                        .collect()
+                };
+                self.read_ahead
+                    .failed_jobs(self.github.as_ref(), &key, run, ahead)
+                    .await
+            }
+            _ => None,
+        };
         let fetch = heal::Fetch {
-            listed: self
-                .listed
-                .lock()
-                .ok()
-                .and_then(|listed| listed.get(&key).cloned()),
+            listed,
+            jobs,
             brief: looked == Looked::Not,
         };
         let result = self.prepare(&key, fetch).await.map(Box::new);

@@ -151,6 +151,21 @@ impl ExplainQueue {
         }
     }
 
+    /// The next `n` runs waiting, in the order [`ExplainQueue::next`] would take them (the
+    /// selected run aside): what is worth reading ahead in one request.
+    pub fn upcoming(&self, n: usize) -> Vec<RunKey> {
+        let pending = self.lock();
+        pending
+            .first
+            .iter()
+            .chain(&pending.newest)
+            .chain(&pending.older)
+            .filter(|k| pending.selected.as_ref() != Some(*k))
+            .take(n)
+            .cloned()
+            .collect()
+    }
+
     pub fn len(&self) -> usize {
         self.lock().waiting.len()
     }
@@ -180,12 +195,15 @@ mod tests {
         assert_eq!(queue.len(), 4, "a waiting run is queued once");
         queue.prioritize(&key(4));
         queue.prioritize(&key(99));
+        let ahead: Vec<u64> = queue.upcoming(2).iter().map(|k| k.1).collect();
+        assert_eq!(ahead, [1, 3], "in the order taken, the selected run aside");
         let mut order = Vec::new();
         for _ in 0..4 {
             let next = queue.next().await;
             order.push((next.key.1, next.selected));
         }
         assert_eq!(order, [(4, true), (1, false), (3, false), (2, false)]);
+        assert!(queue.upcoming(10).is_empty());
         assert!(queue.is_empty());
         // A run put back waits behind the others.
         queue.push(key(5), Tier::Newest);

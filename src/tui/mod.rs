@@ -13,6 +13,7 @@ pub mod effects;
 pub mod explain_queue;
 pub mod highlight;
 pub mod keymap;
+pub mod read_ahead;
 pub mod terminal;
 pub mod update;
 pub mod view;
@@ -72,6 +73,10 @@ pub async fn run(
         limit: settings.limit,
         cache: (!session.is_demo()).then(crate::paths::cache_dir),
         secrets: Arc::new(app.secrets.clone()),
+        unproven: Arc::new(std::sync::Mutex::new(
+            session.unproven.iter().cloned().collect(),
+        )),
+        active_days: session.targets.active_days,
         ..effects::Runner::new(
             session.github.clone(),
             tx.clone(),
@@ -90,11 +95,7 @@ pub async fn run(
     }
     spawn_input_reader(tx.clone());
     runner.start_pollers(&session.repos, interval);
-    runner.start_org_watch(
-        session.targets.orgs.clone(),
-        session.targets.active_days,
-        interval,
-    );
+    runner.start_org_watch(session.targets.orgs.clone(), interval);
     runner.start_explainers(effects::EXPLAINERS);
     app.status.polling = session.repos.len();
 

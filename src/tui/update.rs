@@ -273,6 +273,15 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
             app.status.trouble = trouble;
             Vec::new()
         }
+        Action::Inactive { repo } => {
+            if app.repos.contains(&repo) {
+                app.repos.retain(|r| *r != repo);
+                app.status.polling = app.status.polling.saturating_sub(1);
+                app.rows_version += 1;
+                app.rows.retain(|row| row.key.0 != repo);
+            }
+            Vec::new()
+        }
         Action::OrgListed { org, result } => {
             match result {
                 Ok(new) if new.is_empty() => {}
@@ -295,6 +304,14 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
             {
                 let text = text.unwrap_or_else(|| prepared.default_prompt.clone());
                 row.prompt = Some(textarea(&text));
+            }
+            let waited = app.edit_when_ready.as_ref() == Some(&key);
+            if waited {
+                app.edit_when_ready = None;
+                let still_selected = app.selected_row().is_some_and(|r| r.key == key);
+                if still_selected && matches!(app.mode, Mode::Normal) {
+                    start_editing(app);
+                }
             }
             Vec::new()
         }
@@ -372,6 +389,13 @@ fn textarea(text: &str) -> TextArea<'static> {
 }
 
 /// The editor's cursor shows while editing, and only then.
+/// Into the prompt editor of the selected run, whose prompt is ready.
+fn start_editing(app: &mut App) {
+    app.mode = Mode::EditPrompt;
+    app.focus = Pane::Prompt;
+    show_cursor(app, true);
+}
+
 fn show_cursor(app: &mut App, editing: bool) {
     if let Some(t) = selected_prompt(app) {
         t.set_cursor_style(if editing {
@@ -822,12 +846,12 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
         }
         Command::EditPrompt => {
             if app.selected_row().is_some_and(|r| r.prompt.is_some()) {
-                app.mode = Mode::EditPrompt;
-                app.focus = Pane::Prompt;
-                show_cursor(app, true);
-            } else {
-                app.status
-                    .info("the prompt is not ready yet: the run is being analysed");
+                start_editing(app);
+            } else if let Some(row) = app.selected_row() {
+                // The editor opens as soon as the prompt is ready, if the run is still the
+                // one selected then.
+                app.edit_when_ready = Some(row.key.clone());
+                app.status.info("the prompt opens when the run is analysed");
             }
             Vec::new()
         }
