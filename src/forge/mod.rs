@@ -10,6 +10,7 @@ pub mod etag_cache;
 pub mod github;
 pub mod graphql;
 pub mod model;
+mod page;
 pub mod scheduler;
 pub mod transport;
 
