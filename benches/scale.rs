@@ -161,20 +161,6 @@ fn main() {
             (api.len(), not_modified)
         };
         let mut seen = Seen::default();
-        // Requests answered so far, sampled every half second on a thread of its own (the
-        // loop below may be busy, and reading the log is blocking I/O), for the busiest minute.
-        let sampler = std::thread::spawn({
-            let sim = sim.clone();
-            move || {
-                let mut samples: Vec<(Instant, usize)> = Vec::new();
-                let started = Instant::now();
-                while started.elapsed() < Duration::from_secs(secs) {
-                    samples.push((Instant::now(), api_requests(&sim).0));
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-                samples
-            }
-        });
         let mut waiting_for: Option<(autoheal::tui::action::RunKey, Instant)> = None;
         while started.elapsed() < Duration::from_secs(secs) {
             let action = tokio::select! {
@@ -244,21 +230,25 @@ fn main() {
         }
         let explained = app.rows.iter().filter(|r| r.prepared.is_some()).count();
         let listed = app.rows.len();
-        let samples = sampler.join().expect("the sampler ends");
-        // For each sample, the requests answered in the minute before it (from the oldest
-        // sample no more than a minute older; the first minute counts from the start).
-        let busiest = samples
-            .iter()
-            .map(|&(at, n)| {
-                let before = samples
-                    .iter()
-                    .find(|(t, _)| at.duration_since(*t) <= Duration::from_secs(60))
-                    .filter(|(t, _)| at.duration_since(*t) >= Duration::from_secs(59))
-                    .map_or(0, |&(_, m)| m);
-                n - before
-            })
-            .max()
-            .unwrap_or(0);
+        // The most requests that arrived within any minute, by the time each arrived (as
+        // GitHub counts them; an answer can leave a busy simulator seconds later).
+        let mut arrivals: Vec<i64> = sim
+            .requests()
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|r| r["path"].as_str().is_some_and(|p| !p.starts_with("/_sim/")))
+            .filter_map(|r| r["arrived_ms"].as_i64())
+            .collect();
+        arrivals.sort_unstable();
+        let mut busiest = 0;
+        let mut first = 0;
+        for (last, at) in arrivals.iter().enumerate() {
+            while at - arrivals[first] >= 60_000 {
+                first += 1;
+            }
+            busiest = busiest.max(last + 1 - first);
+        }
         let (total, not_modified) = api_requests(&sim);
         let distinct: HashSet<_> = app.rows.iter().map(|r| r.key.0.clone()).collect();
         println!(

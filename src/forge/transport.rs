@@ -176,7 +176,12 @@ pub struct Transport {
     /// Every request of this client passes here first.
     scheduler: Scheduler,
     stats: Arc<ApiStats>,
+    /// Log download clients, by origin (see [`Transport::download_client`]).
+    downloads: Mutex<std::collections::HashMap<String, Octocrab>>,
 }
+
+/// Download origins whose clients are kept; more than this and they are built afresh.
+const DOWNLOAD_ORIGINS: usize = 16;
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -220,6 +225,7 @@ impl Transport {
             policy,
             cache: EtagCache::in_memory(),
             stats: Arc::new(ApiStats::new()),
+            downloads: Default::default(),
         })
     }
 
@@ -540,6 +546,25 @@ impl Transport {
 
     /// Fetches a pre-signed download URL with a client of its own: no token, and no base path
     /// prepended (octocrab would prefix an Enterprise `/api/v3` to a foreign host's path).
+    /// The client for log downloads from `origin`, without our token, built once per origin:
+    /// a client holds its connections (and its TLS setup), and a console downloads hundreds
+    /// of logs a minute from a handful of storage hosts.
+    fn download_client(&self, origin: &str) -> Result<Octocrab, String> {
+        let mut clients = self.downloads.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = clients.get(origin) {
+            return Ok(client.clone());
+        }
+        let client = Octocrab::builder()
+            .base_uri(origin)
+            .and_then(|b| b.build())
+            .map_err(|e| e.to_string())?;
+        if clients.len() >= DOWNLOAD_ORIGINS {
+            clients.clear();
+        }
+        clients.insert(origin.to_string(), client.clone());
+        Ok(client)
+    }
+
     async fn download(&self, location: &str) -> Result<Bytes, Outcome<()>> {
         let uri: Uri = location.parse().map_err(|e| {
             Outcome::Fail(ForgeError::Decode {
@@ -565,14 +590,11 @@ impl Transport {
             };
         };
         let origin = format!("{scheme}://{authority}");
-        let client = Octocrab::builder()
-            .base_uri(origin.as_str())
-            .and_then(|b| b.build())
-            .map_err(|e| {
-                Outcome::Fail(ForgeError::Invalid(format!(
-                    "cannot build a download client: {e}"
-                )))
-            })?;
+        let client = self.download_client(&origin).map_err(|e| {
+            Outcome::Fail(ForgeError::Invalid(format!(
+                "cannot build a download client: {e}"
+            )))
+        })?;
         let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let fetch = async {
             let response = client

@@ -94,6 +94,9 @@ pub struct RequestRecord {
     pub authorized: bool,
     /// A fault was injected into this request.
     pub fault: Option<String>,
+    /// When it arrived, in milliseconds since the Unix epoch (it is recorded once answered).
+    #[serde(default)]
+    pub arrived_ms: i64,
 }
 
 impl RequestRecord {
@@ -300,6 +303,7 @@ async fn github_behaviour(State(sim): State<Arc<Shared>>, req: Request, next: Ne
         .unwrap_or_default();
     let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
     let authorized = req.headers().contains_key(header::AUTHORIZATION);
+    let arrived_ms = Utc::now().timestamp_millis();
     let n = sim.counter.fetch_add(1, Ordering::Relaxed) + 1;
     {
         let mut world = sim.world();
@@ -356,6 +360,7 @@ async fn github_behaviour(State(sim): State<Arc<Shared>>, req: Request, next: Ne
         conditional: if_none_match.is_some(),
         authorized,
         fault,
+        arrived_ms,
     });
     response
 }
