@@ -1859,3 +1859,27 @@ async fn editing_asked_for_too_early_starts_when_the_prompt_is_ready() {
     );
     assert!(matches!(app.mode, Mode::Normal));
 }
+
+/// An idle minute stays within the console's 600 requests however many repositories it
+/// watches: past 240 (polled every 30 s) the polls spread out, and the countdown says so.
+#[test]
+fn polls_spread_out_when_many_repositories_are_watched() {
+    use autoheal::tui::app::refresh_interval;
+    let every = Duration::from_secs(30);
+    assert_eq!(refresh_interval(every, 4), every);
+    assert_eq!(refresh_interval(every, 240), every);
+    assert_eq!(refresh_interval(every, 480), Duration::from_secs(60));
+    for repos in [1usize, 100, 240, 241, 481, 1000, 5000] {
+        let per_minute = repos as f64 * 60.0 / refresh_interval(every, repos).as_secs_f64();
+        assert!(per_minute <= 480.0 + 1e-6, "{repos}: {per_minute}");
+    }
+    let repos: Vec<autoheal::forge::RepoRef> = (0..960)
+        .map(|i| autoheal::forge::RepoRef::new("acme", &format!("r{i}")))
+        .collect();
+    let (keymap, _) = Keymap::new(&Default::default());
+    let mut app = App::new(repos, keymap, every);
+    assert_eq!(app.status.seconds_to_refresh, 120);
+    app.status.seconds_to_refresh = 0;
+    update(&mut app, Action::Tick);
+    assert_eq!(app.status.seconds_to_refresh, 120, "after a refresh too");
+}

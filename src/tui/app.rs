@@ -398,8 +398,27 @@ pub struct App {
     listing_cache: std::cell::RefCell<Option<(ListingKey, std::sync::Arc<Listing>)>>,
 }
 
+/// Polls a minute the console allows itself when idle, of the 600 requests a minute it keeps
+/// to (see `forge::scheduler`): the rest is for following heal PRs and explaining.
+pub const POLLS_PER_MINUTE: u32 = 480;
+
+/// How often the repositories are polled: the configured interval, or longer when there are
+/// so many repositories that polling them all that often would pass [`POLLS_PER_MINUTE`]
+/// (a poll is a request a repository).
+pub fn refresh_interval(configured: Duration, repos: usize) -> Duration {
+    let spread =
+        Duration::from_secs(60) * u32::try_from(repos).unwrap_or(u32::MAX) / POLLS_PER_MINUTE;
+    configured.max(spread)
+}
+
 impl App {
+    /// How often this console polls (see [`refresh_interval`]).
+    pub fn refresh_interval(&self) -> Duration {
+        refresh_interval(self.poll_interval, self.repos.len())
+    }
+
     pub fn new(repos: Vec<RepoRef>, keymap: Keymap, poll_interval: Duration) -> App {
+        let every = refresh_interval(poll_interval, repos.len());
         App {
             quitting: false,
             cleanup_running: false,
@@ -413,7 +432,7 @@ impl App {
             filter: String::new(),
             keymap,
             status: Status {
-                seconds_to_refresh: poll_interval.as_secs(),
+                seconds_to_refresh: every.as_secs(),
                 ..Status::default()
             },
             poll_interval,

@@ -48,6 +48,8 @@ pub struct Runner {
     /// looks back.
     pub unproven: Arc<std::sync::Mutex<std::collections::HashSet<RepoRef>>>,
     pub active_days: u32,
+    /// Repositories polled now: how far apart the polls go (see `app::refresh_interval`).
+    pub watching: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Runner {
@@ -77,6 +79,7 @@ impl Runner {
             read_ahead: Default::default(),
             unproven: Default::default(),
             active_days: crate::scan::ORG_ACTIVE_DAYS,
+            watching: Default::default(),
             drafts: Arc::new(super::draft_store::DraftStore::start(
                 data_dir.to_path_buf(),
                 tx.clone(),
@@ -156,6 +159,7 @@ impl Runner {
         interval: std::time::Duration,
     ) {
         let me = self.clone();
+        self.watching.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let mut seed = seed;
             let mut policy: Option<(Arc<LoadedPolicy>, tokio::time::Instant)> = None;
@@ -172,12 +176,16 @@ impl Runner {
                 }
                 if me.poll(&repo, &mut policy, seed.take()).await == Watch::Stop {
                     tracing::info!(%repo, "no workflow run lately: not watched");
+                    me.watching.fetch_sub(1, Ordering::Relaxed);
                     return;
                 }
                 // Low on GitHub's hourly budget: poll a quarter as often (the status
                 // bar says so) rather than run out and fail.
                 let low = me.github.stats().budget().is_some_and(|b| b.is_low());
-                let wait = if low { interval * SLOW_DOWN } else { interval };
+                // Spread out when many repositories are watched, as the view's countdown is.
+                let every =
+                    super::app::refresh_interval(interval, me.watching.load(Ordering::Relaxed));
+                let wait = if low { every * SLOW_DOWN } else { every };
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = me.refresh.notified() => {}

@@ -533,7 +533,7 @@ fn on_tick(app: &mut App) -> Vec<Effect> {
     let mut effects = Vec::new();
     app.ticks += 1;
     if app.status.seconds_to_refresh == 0 {
-        app.status.seconds_to_refresh = app.poll_interval.as_secs();
+        app.status.seconds_to_refresh = app.refresh_interval().as_secs();
         app.status.polling = app.repos.len();
         effects.push(Effect::Refresh(None));
         // Every heal still in flight is followed at the same pace: one conditional request
@@ -784,7 +784,7 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             Vec::new()
         }
         Command::Refresh => {
-            app.status.seconds_to_refresh = app.poll_interval.as_secs();
+            app.status.seconds_to_refresh = app.refresh_interval().as_secs();
             app.status.polling = app.repos.len();
             app.status.info("refreshing…");
             let mut effects = vec![Effect::ReloadPolicies];
