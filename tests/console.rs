@@ -1651,7 +1651,7 @@ async fn the_first_poll_tells_whether_an_organisation_repository_is_active() {
         update(&mut app, action);
     }
     inactive.sort_by_key(|r| r.to_string());
-    assert_eq!(inactive, [quiet, stale]);
+    assert_eq!(inactive, [quiet.clone(), stale.clone()]);
     assert_eq!(polled, [shop()]);
     assert_eq!(app.repos, [shop()]);
     assert_eq!(app.status.polling, 0, "no poll is awaited any more");
@@ -1666,6 +1666,35 @@ async fn the_first_poll_tells_whether_an_organisation_repository_is_active() {
     assert!(
         !asked.iter().any(|p| p.contains("/octo/shop/")),
         "{asked:?}"
+    );
+
+    // Asked about again later: the stale one has had a run since, and is watched again.
+    sim.with_world(|w| {
+        let stale = w.repos.iter_mut().find(|r| r.name == "stale").unwrap();
+        stale.runs[0].created_at = chrono::Utc::now();
+    });
+    runner.wake_dormant(Duration::from_secs(3600)).await;
+    let woken = next_taken(&mut rx, "woken", |a| match a {
+        Action::OrgListed { result, .. } => Some(result.unwrap()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(woken, std::slice::from_ref(&stale));
+    let polled = next_taken(&mut rx, "poll of the woken", |a| match a {
+        Action::Polled { repo, .. } => Some(repo),
+        _ => None,
+    })
+    .await;
+    assert_eq!(polled, stale);
+    assert_eq!(
+        runner
+            .dormant
+            .lock()
+            .unwrap()
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>(),
+        [quiet]
     );
 }
 

@@ -97,12 +97,19 @@ pub async fn open(demo: bool, targets: &Targets) -> Result<Session, Failure> {
                  from {source})"
             )
         } else {
-            format!(
-                "no active repository in {}: none has had a workflow run in the last {} days \
-                 (--active-days changes that), or none is neither archived nor disabled",
-                targets.orgs.join(", "),
-                targets.active_days
-            )
+            if targets.defer_activity {
+                format!(
+                    "no repository to watch in {}: every one is archived or disabled",
+                    targets.orgs.join(", ")
+                )
+            } else {
+                format!(
+                    "no active repository in {}: none has had a workflow run in the last {} \
+                     days (--active-days changes that)",
+                    targets.orgs.join(", "),
+                    targets.active_days
+                )
+            }
         }));
     }
     Ok(Session {

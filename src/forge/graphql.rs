@@ -78,11 +78,13 @@ pub fn files_answer(answer: &Value, repos: &[RepoRef]) -> Vec<Result<Option<Stri
 /// [`PER_QUERY`]), by the runs' GraphQL ids. A job is a check run of the run's check suite,
 /// with the same id.
 pub fn failed_jobs_query(node_ids: &[&str]) -> Value {
+    // Runs and jobs are told by their node id and `url` (`…/runs/JOB_ID`), not `databaseId`:
+    // a GraphQL `Int` is 32 bits, and Actions' ids have long outgrown it.
     let query = format!(
         "query AutohealFailedJobs($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on WorkflowRun {{ \
-         databaseId checkSuite {{ checkRuns(first: {FAILED_JOBS_PER_RUN}, filterBy: \
+         id checkSuite {{ checkRuns(first: {FAILED_JOBS_PER_RUN}, filterBy: \
          {{checkType: LATEST, conclusions: [FAILURE, TIMED_OUT, STARTUP_FAILURE]}}) {{ \
-         pageInfo {{ hasNextPage }} nodes {{ databaseId name status conclusion startedAt \
+         pageInfo {{ hasNextPage }} nodes {{ url name status conclusion startedAt \
          completedAt detailsUrl steps(first: {STEPS_PER_JOB}) {{ pageInfo {{ hasNextPage }} \
          nodes {{ name number status conclusion startedAt completedAt }} }} }} }} }} }} }} }}"
     );
@@ -98,9 +100,10 @@ pub fn failed_jobs_answer(answer: &Value, runs: &[&WorkflowRun]) -> HashMap<u64,
         return found;
     };
     for node in nodes {
-        let Some(run) = node["databaseId"]
-            .as_u64()
-            .and_then(|id| runs.iter().find(|r| r.id == id))
+        // `{}` for a node that is not a workflow run, `null` for one not found.
+        let Some(run) = node["id"]
+            .as_str()
+            .and_then(|id| runs.iter().find(|r| r.node_id.as_deref() == Some(id)))
         else {
             continue;
         };
@@ -144,8 +147,15 @@ fn job_of(check_run: &Value, run: &WorkflowRun) -> Option<Job> {
         Value::Null => json!(run.run_started_at.unwrap_or(run.created_at)),
         at => at.clone(),
     };
+    // `https://github.com/OWNER/REPO/runs/ID`: a job's id is its check run's.
+    let id: u64 = check_run["url"]
+        .as_str()?
+        .rsplit('/')
+        .next()?
+        .parse()
+        .ok()?;
     let rest = json!({
-        "id": check_run["databaseId"],
+        "id": id,
         "run_id": run.id,
         "run_attempt": run.run_attempt,
         "name": check_run["name"],
@@ -233,7 +243,7 @@ mod tests {
 
     fn run(id: u64) -> WorkflowRun {
         serde_json::from_value(json!({
-            "id": id, "head_sha": "abc", "path": ".github/workflows/ci.yml", "event": "push",
+            "id": id, "node_id": format!("WFR_{id}"), "head_sha": "abc", "path": ".github/workflows/ci.yml", "event": "push",
             "status": "completed", "conclusion": "failure", "workflow_id": 1, "run_attempt": 2,
             "html_url": "https://github.com/acme/api/actions/runs/1",
             "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-01T10:05:00Z",
@@ -245,15 +255,16 @@ mod tests {
     fn check_runs_become_jobs_shaped_and_cleaned_as_rest_shows_them() {
         let (a, b, c) = (run(1), run(2), run(3));
         let answer = json!({"data": {"nodes": [
-            {"databaseId": 1, "checkSuite": {"checkRuns": {"pageInfo": {"hasNextPage": false}, "nodes": [
-                {"databaseId": 11, "name": "test \u{1b}[2Jlinux", "status": "COMPLETED", "conclusion": "TIMED_OUT",
+            {"id": "WFR_1", "checkSuite": {"checkRuns": {"pageInfo": {"hasNextPage": false}, "nodes": [
+                {"url": "https://github.com/acme/api/runs/11", "name": "test \u{1b}[2Jlinux", "status": "COMPLETED", "conclusion": "TIMED_OUT",
                  "startedAt": "2026-12-01T10:01:00Z", "completedAt": "2026-12-01T10:04:00Z",
                  "detailsUrl": "https://github.com/acme/api/actions/runs/1/job/11",
                  "steps": {"pageInfo": {"hasNextPage": false}, "nodes": [
                     {"name": "Run tests", "number": 4, "status": "COMPLETED", "conclusion": "FAILURE",
                      "startedAt": "2026-12-01T10:02:00Z", "completedAt": "2026-12-01T10:04:00Z"}]}}]}}},
-            {"databaseId": 2, "checkSuite": {"checkRuns": {"pageInfo": {"hasNextPage": true}, "nodes": []}}},
+            {"id": "WFR_2", "checkSuite": {"checkRuns": {"pageInfo": {"hasNextPage": true}, "nodes": []}}},
             null,
+            {},
         ]}});
         let jobs = failed_jobs_answer(&answer, &[&a, &b, &c]);
         assert_eq!(

@@ -180,8 +180,9 @@ pub struct Transport {
     downloads: Mutex<std::collections::HashMap<String, Octocrab>>,
 }
 
-/// Download origins whose clients are kept; more than this and they are built afresh.
-const DOWNLOAD_ORIGINS: usize = 16;
+/// Download origins whose clients are kept (GitHub's logs come from a few dozen storage
+/// hosts); beyond this, one is let go for each new one.
+const DOWNLOAD_ORIGINS: usize = 64;
 
 impl std::fmt::Debug for Transport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -544,27 +545,32 @@ impl Transport {
         }
     }
 
-    /// Fetches a pre-signed download URL with a client of its own: no token, and no base path
-    /// prepended (octocrab would prefix an Enterprise `/api/v3` to a foreign host's path).
     /// The client for log downloads from `origin`, without our token, built once per origin:
     /// a client holds its connections (and its TLS setup), and a console downloads hundreds
     /// of logs a minute from a handful of storage hosts.
     fn download_client(&self, origin: &str) -> Result<Octocrab, String> {
-        let mut clients = self.downloads.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(client) = clients.get(origin) {
+        let kept = || self.downloads.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = kept().get(origin) {
             return Ok(client.clone());
         }
+        // Built outside the lock: it takes a while (TLS roots).
         let client = Octocrab::builder()
             .base_uri(origin)
             .and_then(|b| b.build())
             .map_err(|e| e.to_string())?;
-        if clients.len() >= DOWNLOAD_ORIGINS {
-            clients.clear();
+        let mut clients = kept();
+        if clients.len() >= DOWNLOAD_ORIGINS
+            && let Some(any) = clients.keys().next().cloned()
+        {
+            clients.remove(&any);
         }
         clients.insert(origin.to_string(), client.clone());
         Ok(client)
     }
 
+    /// Fetches a pre-signed download URL with a client of its own: no token, and no base path
+    /// prepended (octocrab would prefix an Enterprise `/api/v3` to a foreign host's path). A
+    /// relative URL stays on the API host.
     async fn download(&self, location: &str) -> Result<Bytes, Outcome<()>> {
         let uri: Uri = location.parse().map_err(|e| {
             Outcome::Fail(ForgeError::Decode {
@@ -775,6 +781,14 @@ impl Transport {
     }
 
     fn note_rate_limit(&self, headers: &HeaderMap) {
+        // The REST budget only: GraphQL (`x-ratelimit-resource: graphql`), search and the
+        // rest have budgets of their own, and would make the REST one look spent or full.
+        if headers
+            .get("x-ratelimit-resource")
+            .is_some_and(|r| r.as_bytes() != b"core")
+        {
+            return;
+        }
         if let Some(remaining) = header_u64(headers, "x-ratelimit-remaining") {
             self.stats
                 .rate_limit_remaining
@@ -942,6 +956,21 @@ where
 mod tests {
     use super::*;
     use http::HeaderValue;
+
+    #[tokio::test]
+    async fn only_the_rest_budget_is_the_budget() {
+        let transport = Transport::new("http://127.0.0.1:9", None, RetryPolicy::default()).unwrap();
+        let headers = |remaining: &'static str, resource: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert("x-ratelimit-limit", HeaderValue::from_static("5000"));
+            h.insert("x-ratelimit-remaining", HeaderValue::from_static(remaining));
+            h.insert("x-ratelimit-resource", HeaderValue::from_static(resource));
+            h
+        };
+        transport.note_rate_limit(&headers("4000", "core"));
+        transport.note_rate_limit(&headers("12", "graphql"));
+        assert_eq!(transport.stats().remaining(), Some(4000));
+    }
 
     #[test]
     fn graphql_lives_outside_the_rest_base_only_on_enterprise_server() {

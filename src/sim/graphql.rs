@@ -142,8 +142,13 @@ fn failed_jobs(world: &World, base: &str, query: &str, variables: &Value) -> Val
             });
         match found {
             Some((repo, run)) => {
-                let page = format!("{base}/{}/actions/runs/{}", repo.full_name(), run.id);
-                nodes.push(run_node(run, &page, (jobs_first, steps_first)));
+                let repo_page = format!("{base}/{}", repo.full_name());
+                let page = format!("{repo_page}/actions/runs/{}", run.id);
+                nodes.push(run_node(
+                    run,
+                    (&page, &repo_page),
+                    (jobs_first, steps_first),
+                ));
             }
             None => {
                 nodes.push(Value::Null);
@@ -160,8 +165,13 @@ fn failed_jobs(world: &World, base: &str, query: &str, variables: &Value) -> Val
 }
 
 /// A run as `... on WorkflowRun`, with at most `first` failed jobs and steps of each; `page`
-/// is the run's web page, the jobs' `detailsUrl` under it.
-fn run_node(run: &RunState, page: &str, (jobs_first, steps_first): (usize, usize)) -> Value {
+/// is the run's web page (the jobs' `detailsUrl` under it), `repo_page` the repository's (a
+/// check run's `url` is `…/runs/ID` under it).
+fn run_node(
+    run: &RunState,
+    (page, repo_page): (&str, &str),
+    (jobs_first, steps_first): (usize, usize),
+) -> Value {
     let failed: Vec<&JobState> = run
         .jobs
         .iter()
@@ -191,7 +201,7 @@ fn run_node(run: &RunState, page: &str, (jobs_first, steps_first): (usize, usize
                 })
                 .collect();
             json!({
-                "databaseId": j.id,
+                "url": format!("{}/runs/{}", repo_page, j.id),
                 "name": j.name,
                 "status": upper(Some(&j.status)),
                 "conclusion": upper(j.conclusion.as_deref()),
@@ -203,7 +213,7 @@ fn run_node(run: &RunState, page: &str, (jobs_first, steps_first): (usize, usize
         })
         .collect();
     json!({
-        "databaseId": run.id,
+        "id": format!("WFR_kwLO{}", run.id),
         "checkSuite": {"checkRuns": {
             "pageInfo": {"hasNextPage": failed.len() > jobs_first},
             "nodes": check_runs,

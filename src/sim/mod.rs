@@ -351,7 +351,12 @@ async fn github_behaviour(State(sim): State<Arc<Shared>>, req: Request, next: Ne
         }
     };
     let mut response = response;
-    add_rate_limit_headers(&sim, &mut response);
+    let resource = if path.ends_with("/graphql") {
+        "graphql"
+    } else {
+        "core"
+    };
+    add_rate_limit_headers(&sim, &mut response, resource);
     sim.requests().push(RequestRecord {
         n,
         method: method.to_string(),
@@ -426,7 +431,8 @@ async fn finish(
     }
 }
 
-fn add_rate_limit_headers(sim: &Shared, response: &mut Response) {
+/// GitHub's rate-limit headers; `resource` names the budget (`core` for REST, `graphql`).
+fn add_rate_limit_headers(sim: &Shared, response: &mut Response, resource: &'static str) {
     let h = response.headers_mut();
     if h.contains_key("x-ratelimit-remaining") {
         return;
@@ -436,7 +442,7 @@ fn add_rate_limit_headers(sim: &Shared, response: &mut Response) {
     h.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
     h.insert("x-ratelimit-used", HeaderValue::from(5000 - remaining));
     h.insert("x-ratelimit-reset", HeaderValue::from(reset));
-    h.insert("x-ratelimit-resource", HeaderValue::from_static("core"));
+    h.insert("x-ratelimit-resource", HeaderValue::from_static(resource));
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {

@@ -412,9 +412,15 @@ pub fn refresh_interval(configured: Duration, repos: usize) -> Duration {
 }
 
 impl App {
-    /// How often this console polls (see [`refresh_interval`]).
+    /// How often this console polls (see [`refresh_interval`]), slower while GitHub's hourly
+    /// budget is low (the status bar says so).
     pub fn refresh_interval(&self) -> Duration {
-        refresh_interval(self.poll_interval, self.repos.len())
+        let every = refresh_interval(self.poll_interval, self.repos.len());
+        if self.status.budget.is_some_and(|b| b.is_low()) {
+            every * crate::tui::effects::SLOW_DOWN
+        } else {
+            every
+        }
     }
 
     pub fn new(repos: Vec<RepoRef>, keymap: Keymap, poll_interval: Duration) -> App {

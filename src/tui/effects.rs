@@ -48,6 +48,9 @@ pub struct Runner {
     /// looks back.
     pub unproven: Arc<std::sync::Mutex<std::collections::HashSet<RepoRef>>>,
     pub active_days: u32,
+    /// Organisation repositories found without a workflow run lately: asked about again
+    /// every [`ORG_RELIST`].
+    pub dormant: Arc<std::sync::Mutex<std::collections::HashSet<RepoRef>>>,
     /// Repositories polled now: how far apart the polls go (see `app::refresh_interval`).
     pub watching: Arc<std::sync::atomic::AtomicUsize>,
 }
@@ -80,6 +83,7 @@ impl Runner {
             unproven: Default::default(),
             active_days: crate::scan::ORG_ACTIVE_DAYS,
             watching: Default::default(),
+            dormant: Default::default(),
             drafts: Arc::new(super::draft_store::DraftStore::start(
                 data_dir.to_path_buf(),
                 tx.clone(),
@@ -177,6 +181,9 @@ impl Runner {
                 if me.poll(&repo, &mut policy, seed.take()).await == Watch::Stop {
                     tracing::info!(%repo, "no workflow run lately: not watched");
                     me.watching.fetch_sub(1, Ordering::Relaxed);
+                    if let Ok(mut dormant) = me.dormant.lock() {
+                        dormant.insert(repo);
+                    }
                     return;
                 }
                 // Low on GitHub's hourly budget: poll a quarter as often (the status
@@ -319,8 +326,33 @@ impl Runner {
                         result,
                     });
                 }
+                me.wake_dormant(interval).await;
             }
         });
+    }
+
+    /// Asks again about the organisation repositories found without a workflow run lately
+    /// (one small request each, every [`ORG_RELIST`]); one that has had one since is
+    /// watched again.
+    pub async fn wake_dormant(&self, interval: std::time::Duration) {
+        let dormant: Vec<RepoRef> = self
+            .dormant
+            .lock()
+            .map(|d| d.iter().cloned().collect())
+            .unwrap_or_default();
+        let since = crate::scan::active_since(Utc::now(), self.active_days);
+        for repo in dormant {
+            if let Ok(true) = self.github.has_runs_since(&repo, since).await {
+                if let Ok(mut d) = self.dormant.lock() {
+                    d.remove(&repo);
+                }
+                self.start_pollers(std::slice::from_ref(&repo), interval);
+                self.send(Action::OrgListed {
+                    org: repo.owner.clone(),
+                    result: Ok(vec![repo]),
+                });
+            }
+        }
     }
 
     /// Starts the tasks that explain queued runs, each one run at a time.

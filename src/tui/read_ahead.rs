@@ -4,14 +4,14 @@
 //! requests a minute on them before any log. One GraphQL query reads the failed jobs of 50
 //! runs: the run being explained and those queued after it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
 use super::action::RunKey;
-use crate::forge::{Forge, ForgeError, Job, WorkflowRun, graphql};
+use crate::forge::{Forge, Job, WorkflowRun, graphql};
 
 /// Failed jobs read, by run, with the run's `updated_at` when read.
 type Known = HashMap<RunKey, (DateTime<Utc>, Vec<Job>)>;
@@ -23,10 +23,15 @@ pub struct ReadAhead {
     turn: tokio::sync::Mutex<()>,
     /// By run, with the run's `updated_at` when read: a run that changed since is read again.
     known: Mutex<Known>,
-    /// GraphQL refused a query (an Enterprise Server without it, a token it does not take):
-    /// every run's jobs are read over REST from then on.
-    refused: AtomicBool,
+    /// Runs a query answered without (more failed jobs or steps than it reads): over REST.
+    rest_only: Mutex<HashSet<RunKey>>,
+    /// A query failed whole (refused, out of GraphQL's own budget, timed out): runs are read
+    /// over REST until then.
+    paused_until: Mutex<Option<Instant>>,
 }
+
+/// How long reading ahead rests after a query failed whole.
+const PAUSE: Duration = Duration::from_secs(600);
 
 /// Runs read ahead at most, beyond which the oldest reads are dropped (runs queued and then
 /// gone from the list are never taken).
@@ -43,21 +48,31 @@ impl ReadAhead {
         run: &WorkflowRun,
         ahead: impl FnOnce() -> Vec<(RunKey, WorkflowRun)>,
     ) -> Option<Vec<Job>> {
-        // A run still going has jobs yet to fail: its poll reads them.
-        if !readable(run) || self.refused.load(Ordering::Relaxed) {
+        if !readable(run) || self.is_paused() || self.is_rest_only(key) {
             return None;
         }
+        // Read already: no need to wait for the read going on.
+        if let Some(jobs) = self.take(key, run) {
+            return Some(jobs);
+        }
+        let ahead = ahead();
         let _turn = self.turn.lock().await;
         if let Some(jobs) = self.take(key, run) {
             return Some(jobs);
         }
+        if self.is_paused() {
+            return None;
+        }
         let mut batch: Vec<(RunKey, WorkflowRun)> = vec![(key.clone(), run.clone())];
         {
             let known = self.lock();
+            let rest_only = self.rest_only.lock().unwrap_or_else(|e| e.into_inner());
             batch.extend(
-                ahead()
+                ahead
                     .into_iter()
-                    .filter(|(k, r)| k != key && readable(r) && !known.contains_key(k))
+                    .filter(|(k, r)| {
+                        k != key && readable(r) && !known.contains_key(k) && !rest_only.contains(k)
+                    })
                     .take(graphql::PER_QUERY - 1),
             );
         }
@@ -65,22 +80,45 @@ impl ReadAhead {
         match forge.failed_jobs_of_runs(&runs).await {
             Ok(mut found) => {
                 let mut known = self.lock();
+                let mut rest_only = self.rest_only.lock().unwrap_or_else(|e| e.into_inner());
                 if known.len() + batch.len() > KEPT {
                     known.clear();
                 }
+                if rest_only.len() + batch.len() > KEPT {
+                    rest_only.clear();
+                }
                 for (k, r) in &batch {
-                    if let Some(jobs) = found.remove(&r.id) {
-                        known.insert(k.clone(), (r.updated_at, jobs));
+                    match found.remove(&r.id) {
+                        Some(jobs) => {
+                            known.insert(k.clone(), (r.updated_at, jobs));
+                        }
+                        None => {
+                            rest_only.insert(k.clone());
+                        }
                     }
                 }
             }
-            Err(ForgeError::Http { message, .. }) => {
-                tracing::info!(message, "GraphQL refused: jobs read one run at a time");
-                self.refused.store(true, Ordering::Relaxed);
+            Err(e) => {
+                tracing::info!(error = %e, "reading jobs ahead rests; runs read one at a time");
+                *self.paused_until.lock().unwrap_or_else(|e| e.into_inner()) =
+                    Some(Instant::now() + PAUSE);
             }
-            Err(e) => tracing::debug!(error = %e, "jobs read ahead failed; read over REST"),
         }
         self.take(key, run)
+    }
+
+    fn is_paused(&self) -> bool {
+        self.paused_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|until| Instant::now() < until)
+    }
+
+    fn is_rest_only(&self, key: &RunKey) -> bool {
+        self.rest_only
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(key)
     }
 
     /// How many runs' jobs are kept, read and not yet taken.
@@ -106,7 +144,40 @@ impl ReadAhead {
     }
 }
 
-/// A completed run GraphQL can name.
+/// A completed run GraphQL can name, in its first attempt. A run still going has jobs yet
+/// to fail (its poll reads them); a re-run's latest attempt is what REST's jobs list gives
+/// (`filter=latest`), which the check suite's latest check run per name may not be.
 fn readable(run: &WorkflowRun) -> bool {
-    run.status.as_deref() == Some("completed") && run.node_id.is_some()
+    run.status.as_deref() == Some("completed")
+        && run.node_id.is_some()
+        && run.run_attempt.unwrap_or(1) == 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(status: &str, attempt: u32, node_id: Option<&str>) -> WorkflowRun {
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "node_id": node_id, "head_sha": "abc", "event": "push",
+            "status": status, "conclusion": "failure", "workflow_id": 1,
+            "run_attempt": attempt, "html_url": "https://github.com/o/r/actions/runs/1",
+            "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-01T10:05:00Z",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_completed_first_attempts_with_a_node_id_are_read_ahead() {
+        assert!(readable(&run("completed", 1, Some("WFR_1"))));
+        assert!(
+            !readable(&run("in_progress", 1, Some("WFR_1"))),
+            "jobs yet to fail"
+        );
+        assert!(
+            !readable(&run("completed", 2, Some("WFR_1"))),
+            "a re-run: REST's latest"
+        );
+        assert!(!readable(&run("completed", 1, None)), "no GraphQL id");
+    }
 }

@@ -90,6 +90,10 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Explained { key, result } => {
             let mut effects = Vec::new();
+            // Failed: the editor asked for will not open.
+            if result.is_err() && app.edit_when_ready.as_ref() == Some(&key) {
+                app.edit_when_ready = None;
+            }
             let selected = app.selected_row().is_some_and(|r| r.key == key);
             if let Some(row) = app.row_mut(&key) {
                 match result {
@@ -277,8 +281,22 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
             if app.repos.contains(&repo) {
                 app.repos.retain(|r| *r != repo);
                 app.status.polling = app.status.polling.saturating_sub(1);
+                // Its rows go (only an earlier poll could have listed any), but not those of
+                // a heal or re-run this console started.
+                let selected_key = app.selected_row().map(|r| r.key.clone());
                 app.rows_version += 1;
-                app.rows.retain(|row| row.key.0 != repo);
+                app.rows.retain(|row| {
+                    row.key.0 != repo
+                        || row.heal.issue.is_some()
+                        || row.heal.branch.is_some()
+                        || row.heal.rerun
+                });
+                if let Some(key) = selected_key
+                    && let Some(pos) = app.visible().iter().position(|&i| app.rows[i].key == key)
+                {
+                    app.selected = pos;
+                }
+                clamp_selection(app);
             }
             Vec::new()
         }
@@ -388,7 +406,6 @@ fn textarea(text: &str) -> TextArea<'static> {
     t
 }
 
-/// The editor's cursor shows while editing, and only then.
 /// Into the prompt editor of the selected run, whose prompt is ready.
 fn start_editing(app: &mut App) {
     app.mode = Mode::EditPrompt;
@@ -396,6 +413,7 @@ fn start_editing(app: &mut App) {
     show_cursor(app, true);
 }
 
+/// The editor's cursor shows while editing, and only then.
 fn show_cursor(app: &mut App, editing: bool) {
     if let Some(t) = selected_prompt(app) {
         t.set_cursor_style(if editing {
@@ -626,6 +644,8 @@ fn scroll(app: &mut App, by: i32) {
 }
 
 fn select_changed(app: &mut App) -> Vec<Effect> {
+    // `e` pressed on the run left behind no longer holds.
+    app.edit_when_ready = None;
     app.excerpt_offset = 0;
     app.details_scroll = 0;
     let Some(i) = app.selected_index() else {
