@@ -768,10 +768,7 @@ async fn nothing_from_a_hostile_run_reaches_the_rendered_buffer() {
 #[tokio::test]
 async fn the_runner_finds_the_heal_pr_once_then_follows_it_by_number() {
     let sim = start_sim().await;
-    let gh = std::sync::Arc::new(client(&sim));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let home = tempfile::tempdir().unwrap();
-    let runner = runner_for(&gh, tx, home.path());
+    let (gh, mut rx, _home, runner) = started(&sim);
     let issue = issue_for_copilot(&gh).await;
     let key = (shop(), 9001);
     let watch = |pr: Option<u64>| {
@@ -821,10 +818,7 @@ async fn the_runner_finds_the_heal_pr_once_then_follows_it_by_number() {
 #[tokio::test]
 async fn the_selected_run_is_explained_before_the_runs_queued_ahead_of_it() {
     let sim = start_sim().await;
-    let gh = std::sync::Arc::new(client(&sim));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let home = tempfile::tempdir().unwrap();
-    let runner = runner_for(&gh, tx, home.path());
+    let (gh, mut rx, _home, runner) = started(&sim);
     let policy = autoheal::scan::resolve_policy(gh.as_ref(), &shop(), None)
         .await
         .unwrap();
@@ -931,6 +925,23 @@ async fn the_prompt_cursor_shows_only_while_editing() {
 }
 
 /// The console's effect runner for the simulator's shop, writing its audit log under `home`.
+/// A client of `sim`, the channel its runner answers on, the runner's data directory (kept
+/// for as long as the test holds it) and the runner: what most runner tests start from.
+fn started(
+    sim: &autoheal::sim::RunningSim,
+) -> (
+    std::sync::Arc<autoheal::forge::GitHub>,
+    tokio::sync::mpsc::UnboundedReceiver<Action>,
+    tempfile::TempDir,
+    autoheal::tui::effects::Runner,
+) {
+    let gh = std::sync::Arc::new(client(sim));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let home = tempfile::tempdir().unwrap();
+    let runner = runner_for(&gh, tx, home.path());
+    (gh, rx, home, runner)
+}
+
 fn runner_for(
     gh: &std::sync::Arc<autoheal::forge::GitHub>,
     tx: tokio::sync::mpsc::UnboundedSender<Action>,
@@ -990,10 +1001,7 @@ async fn next_explained(
 #[tokio::test]
 async fn an_idle_poll_costs_one_conditional_request_per_repository() {
     let sim = start_sim().await;
-    let gh = std::sync::Arc::new(client(&sim));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let home = tempfile::tempdir().unwrap();
-    let runner = runner_for(&gh, tx, home.path());
+    let (_gh, mut rx, _home, runner) = started(&sim);
     runner.start_pollers(&[shop()], Duration::from_millis(100));
     next_poll(&mut rx).await;
     next_poll(&mut rx).await;
@@ -1033,10 +1041,7 @@ async fn an_idle_poll_costs_one_conditional_request_per_repository() {
 #[tokio::test]
 async fn a_settled_heal_pr_is_followed_with_one_conditional_request() {
     let sim = start_sim().await;
-    let gh = std::sync::Arc::new(client(&sim));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let home = tempfile::tempdir().unwrap();
-    let runner = runner_for(&gh, tx, home.path());
+    let (gh, mut rx, _home, runner) = started(&sim);
     let issue = issue_for_copilot(&gh).await;
     let key = (shop(), 9001);
     let look = async |rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>| {
@@ -1293,10 +1298,7 @@ async fn quitting_waits_for_writes_in_flight_or_records_them_as_unfinished() {
     );
 
     // The runner writes it to the audit log.
-    let gh = std::sync::Arc::new(client(&sim));
-    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let home = tempfile::tempdir().unwrap();
-    let runner = runner_for(&gh, tx, home.path());
+    let (_gh, _rx, home, runner) = started(&sim);
     runner.run(Effect::RecordUnfinished(unfinished));
     let audit = std::fs::read_to_string(home.path().join("audit.jsonl")).unwrap();
     assert!(
@@ -1310,10 +1312,7 @@ async fn quitting_waits_for_writes_in_flight_or_records_them_as_unfinished() {
 #[tokio::test]
 async fn a_low_budget_slows_polling_and_the_status_bar_says_so() {
     let sim = start_sim().await;
-    let gh = std::sync::Arc::new(client(&sim));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let home = tempfile::tempdir().unwrap();
-    let runner = runner_for(&gh, tx, home.path());
+    let (_gh, mut rx, _home, runner) = started(&sim);
     sim.set_rate_remaining(400);
     runner.start_pollers(&[shop()], Duration::from_millis(50));
     let started = std::time::Instant::now();
@@ -1399,10 +1398,7 @@ async fn a_run_still_going_is_marked_as_running() {
 #[tokio::test]
 async fn explaining_a_run_reuses_the_policy_the_poller_read() {
     let sim = start_sim().await;
-    let gh = std::sync::Arc::new(client(&sim));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let home = tempfile::tempdir().unwrap();
-    let runner = runner_for(&gh, tx, home.path());
+    let (_gh, mut rx, _home, runner) = started(&sim);
     runner.start_pollers(&[shop()], Duration::from_secs(3600));
     next_poll(&mut rx).await;
     sim.clear_requests();
@@ -1450,10 +1446,7 @@ fn job_facts(
 #[tokio::test]
 async fn background_explanations_read_the_failed_jobs_of_many_runs_in_one_request() {
     let sim = start_sim().await;
-    let gh = std::sync::Arc::new(client(&sim));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let home = tempfile::tempdir().unwrap();
-    let runner = runner_for(&gh, tx, home.path());
+    let (gh, mut rx, _home, runner) = started(&sim);
     runner.start_pollers(&[shop()], Duration::from_secs(3600));
     let runs = next_listed(&mut rx).await;
     assert!(runs.len() >= 3, "{}", runs.len());
@@ -1513,10 +1506,7 @@ async fn without_graphql_policies_and_jobs_are_read_over_rest() {
         fail_next: vec![refused(), refused()],
         ..Default::default()
     });
-    let gh = std::sync::Arc::new(client(&sim));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let home = tempfile::tempdir().unwrap();
-    let runner = runner_for(&gh, tx, home.path());
+    let (_gh, mut rx, _home, runner) = started(&sim);
     runner.start_pollers(&[shop()], Duration::from_secs(3600));
     let runs = next_listed(&mut rx).await;
     runner.start_explainers(1);
@@ -1558,10 +1548,7 @@ async fn the_policy_files_of_many_repositories_are_read_in_one_request() {
             .collect()
     });
     assert!(repos.len() >= 2);
-    let gh = std::sync::Arc::new(client(&sim));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let home = tempfile::tempdir().unwrap();
-    let runner = runner_for(&gh, tx, home.path());
+    let (_gh, mut rx, _home, runner) = started(&sim);
     runner.start_pollers(&repos, Duration::from_secs(3600));
     for _ in &repos {
         next_listed(&mut rx).await;
@@ -1603,25 +1590,7 @@ async fn the_policy_files_of_many_repositories_are_read_in_one_request() {
 #[tokio::test]
 async fn the_first_poll_tells_whether_an_organisation_repository_is_active() {
     let sim = start_sim().await;
-    sim.with_world(|w| {
-        let like_shop = |name: &str, id: u64| {
-            let mut r = w.repos[0].clone();
-            r.name = name.into();
-            r.id += id;
-            r
-        };
-        let mut quiet = like_shop("quiet", 1000);
-        quiet.runs.clear();
-        let mut stale = like_shop("stale", 3000);
-        for run in &mut stale.runs {
-            run.created_at -= chrono::TimeDelta::days(90);
-        }
-        w.repos.extend([quiet, stale]);
-    });
-    let (quiet, stale) = (
-        autoheal::forge::RepoRef::new("octo", "quiet"),
-        autoheal::forge::RepoRef::new("octo", "stale"),
-    );
+    let (quiet, stale) = add_dormant_repos(&sim, false);
     let all = vec![shop(), quiet.clone(), stale.clone()];
     let gh = std::sync::Arc::new(client(&sim));
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -1701,10 +1670,7 @@ async fn the_first_poll_tells_whether_an_organisation_repository_is_active() {
 #[tokio::test]
 async fn a_run_explained_in_the_background_costs_its_jobs_and_log_and_in_full_when_looked_at() {
     let sim = start_sim().await;
-    let gh = std::sync::Arc::new(client(&sim));
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let home = tempfile::tempdir().unwrap();
-    let runner = runner_for(&gh, tx, home.path());
+    let (_gh, mut rx, _home, runner) = started(&sim);
     runner.start_pollers(&[shop()], Duration::from_secs(3600));
     next_poll(&mut rx).await;
     runner.start_explainers(1);

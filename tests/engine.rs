@@ -110,23 +110,7 @@ fn gh_with_disk_cache(
 #[tokio::test]
 async fn an_organisation_is_its_active_repositories() {
     let sim = start_sim().await;
-    sim.with_world(|w| {
-        let like_shop = |name: &str, id: u64| {
-            let mut r = w.repos[0].clone();
-            r.name = name.into();
-            r.id += id;
-            r
-        };
-        let mut quiet = like_shop("quiet", 1000);
-        quiet.runs.clear();
-        let mut archived = like_shop("archived", 2000);
-        archived.archived = true;
-        let mut stale = like_shop("stale", 3000);
-        for run in &mut stale.runs {
-            run.created_at -= chrono::TimeDelta::days(90);
-        }
-        w.repos.extend([quiet, archived, stale]);
-    });
+    add_dormant_repos(&sim, true);
     let gh = client(&sim);
     let now = chrono::Utc::now();
     let active = scan::org_repositories(&gh, "octo", 30, now).await.unwrap();

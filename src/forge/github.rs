@@ -24,6 +24,21 @@ pub struct GitHub {
 }
 
 impl GitHub {
+    /// A GraphQL query's answer, or an error when GraphQL answered without any data (bad
+    /// credentials, a query it will not run, its own budget spent).
+    async fn graphql_read(&self, body: &serde_json::Value) -> ForgeResult<serde_json::Value> {
+        let answer: serde_json::Value = self.transport.graphql_query(body).await?;
+        match graphql::refused(&answer) {
+            Some(message) => Err(ForgeError::Http {
+                method: "POST".into(),
+                path: "/graphql".into(),
+                status: 200,
+                message,
+            }),
+            None => Ok(answer),
+        }
+    }
+
     pub fn new(api_url: &str, token: Option<&Secret>, policy: RetryPolicy) -> ForgeResult<Self> {
         Ok(GitHub {
             transport: Transport::new(api_url, token, policy)?,
@@ -58,16 +73,6 @@ pub fn encode(value: &str) -> String {
         }
     }
     out
-}
-
-/// GraphQL answered, refusing the whole query (bad credentials, a query it will not run).
-fn graphql_refused(message: String) -> ForgeError {
-    ForgeError::Http {
-        method: "POST".into(),
-        path: "/graphql".into(),
-        status: 200,
-        message,
-    }
 }
 
 /// Encodes a branch or file path, keeping its slashes (GitHub's ref and contents paths take
@@ -507,13 +512,9 @@ impl Forge for GitHub {
     ) -> ForgeResult<Vec<Result<Option<String>, String>>> {
         let mut read = Vec::with_capacity(repos.len());
         for chunk in repos.chunks(graphql::PER_QUERY) {
-            let answer: serde_json::Value = self
-                .transport
-                .graphql_query(&graphql::files_query(chunk, path))
+            let answer = self
+                .graphql_read(&graphql::files_query(chunk, path))
                 .await?;
-            if let Some(message) = graphql::refused(&answer) {
-                return Err(graphql_refused(message));
-            }
             read.extend(graphql::files_answer(&answer, chunk));
         }
         Ok(read)
@@ -531,13 +532,7 @@ impl Forge for GitHub {
         let mut found = std::collections::HashMap::new();
         for chunk in known.chunks(graphql::PER_QUERY) {
             let ids: Vec<&str> = chunk.iter().filter_map(|r| r.node_id.as_deref()).collect();
-            let answer: serde_json::Value = self
-                .transport
-                .graphql_query(&graphql::failed_jobs_query(&ids))
-                .await?;
-            if let Some(message) = graphql::refused(&answer) {
-                return Err(graphql_refused(message));
-            }
+            let answer = self.graphql_read(&graphql::failed_jobs_query(&ids)).await?;
             found.extend(graphql::failed_jobs_answer(&answer, chunk));
         }
         Ok(found)

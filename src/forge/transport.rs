@@ -302,76 +302,97 @@ impl Transport {
         path: &str,
         decode: impl Fn(&[u8]) -> serde_json::Result<T>,
     ) -> ForgeResult<(Reply, T)> {
+        let decode = &decode;
+        let got = self
+            .retrying(&Method::GET, path, move |attempt| {
+                self.get_once(path, decode, attempt)
+            })
+            .await?;
+        self.stats.set_last_error(None);
+        Ok(got)
+    }
+
+    /// One try of [`Transport::get_decoded`], retry `attempt`.
+    async fn get_once<T>(
+        &self,
+        path: &str,
+        decode: &impl Fn(&[u8]) -> serde_json::Result<T>,
+        attempt: u32,
+    ) -> Outcome<(Reply, T)> {
+        // Only the ETag goes with the request: the kept body is unpacked when GitHub says
+        // it still holds (a hundred requests in flight need not each hold a page twice).
+        let etag = self.cache.etag(path);
+        let mut headers = HeaderMap::new();
+        if let Some(etag) = &etag {
+            headers.insert(IF_NONE_MATCH, etag.clone());
+        }
+        match self.send(Method::GET, path, headers, None).await {
+            Ok(mut reply) => {
+                let kept = match &etag {
+                    Some(etag) if reply.status == StatusCode::NOT_MODIFIED => {
+                        self.cache.body_for(path, etag)
+                    }
+                    _ => None,
+                };
+                let from_cache = kept.is_some();
+                if let Some(body) = kept {
+                    self.stats.not_modified.fetch_add(1, Ordering::Relaxed);
+                    reply.status = StatusCode::OK;
+                    reply.body = body;
+                }
+                match self.classify(&Method::GET, path, &reply, true, attempt) {
+                    Outcome::Done(()) => match decode(&reply.body) {
+                        Ok(v) => {
+                            if !from_cache {
+                                self.remember(path, &reply);
+                            }
+                            Outcome::Done((reply, v))
+                        }
+                        // Whole JSON that is not what GitHub documents: asking again
+                        // gets the same answer.
+                        Err(e) if e.is_data() && !from_cache => Outcome::Fail(ForgeError::Decode {
+                            path: path.into(),
+                            message: e.to_string(),
+                        }),
+                        Err(e) => {
+                            if from_cache {
+                                // The kept body is damaged: ask without an ETag next.
+                                self.cache.forget(path);
+                            }
+                            Outcome::Retry {
+                                wait: self.policy.backoff(attempt),
+                                why: format!("unreadable answer: {e}"),
+                            }
+                        }
+                    },
+                    Outcome::Retry { wait, why } => Outcome::Retry { wait, why },
+                    Outcome::Fail(e) => Outcome::Fail(e),
+                }
+            }
+            Err(message) => Outcome::Retry {
+                wait: self.policy.backoff(attempt),
+                why: message,
+            },
+        }
+    }
+
+    /// Runs `once` (given the retry's number) until it is done or fails for good, backing off
+    /// between tries as it asks: the loop every retried read shares.
+    async fn retrying<T, F, Fut>(&self, method: &Method, path: &str, mut once: F) -> ForgeResult<T>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: std::future::Future<Output = Outcome<T>>,
+    {
         let mut attempt = 0;
         loop {
-            // Only the ETag goes with the request: the kept body is unpacked when GitHub says
-            // it still holds (a hundred requests in flight need not each hold a page twice).
-            let etag = self.cache.etag(path);
-            let mut headers = HeaderMap::new();
-            if let Some(etag) = &etag {
-                headers.insert(IF_NONE_MATCH, etag.clone());
-            }
-            let outcome = match self.send(Method::GET, path, headers, None).await {
-                Ok(mut reply) => {
-                    let kept = match &etag {
-                        Some(etag) if reply.status == StatusCode::NOT_MODIFIED => {
-                            self.cache.body_for(path, etag)
-                        }
-                        _ => None,
-                    };
-                    let from_cache = kept.is_some();
-                    if let Some(body) = kept {
-                        self.stats.not_modified.fetch_add(1, Ordering::Relaxed);
-                        reply.status = StatusCode::OK;
-                        reply.body = body;
-                    }
-                    match self.classify(&Method::GET, path, &reply, true, attempt) {
-                        Outcome::Done(()) => match decode(&reply.body) {
-                            Ok(v) => {
-                                if !from_cache {
-                                    self.remember(path, &reply);
-                                }
-                                Outcome::Done((reply, v))
-                            }
-                            // Whole JSON that is not what GitHub documents: asking again
-                            // gets the same answer.
-                            Err(e) if e.is_data() && !from_cache => {
-                                Outcome::Fail(ForgeError::Decode {
-                                    path: path.into(),
-                                    message: e.to_string(),
-                                })
-                            }
-                            Err(e) => {
-                                if from_cache {
-                                    // The kept body is damaged: ask without an ETag next.
-                                    self.cache.forget(path);
-                                }
-                                Outcome::Retry {
-                                    wait: self.policy.backoff(attempt),
-                                    why: format!("unreadable answer: {e}"),
-                                }
-                            }
-                        },
-                        Outcome::Retry { wait, why } => Outcome::Retry { wait, why },
-                        Outcome::Fail(e) => Outcome::Fail(e),
-                    }
-                }
-                Err(message) => Outcome::Retry {
-                    wait: self.policy.backoff(attempt),
-                    why: message,
-                },
-            };
-            match outcome {
-                Outcome::Done(v) => {
-                    self.stats.set_last_error(None);
-                    return Ok(v);
-                }
+            match once(attempt).await {
+                Outcome::Done(v) => return Ok(v),
                 Outcome::Fail(e) => return Err(self.failed(e)),
                 Outcome::Retry { wait, why } => {
                     if attempt >= self.policy.max_retries {
-                        return Err(self.failed(self.give_up(&Method::GET, path, wait, why)));
+                        return Err(self.failed(self.give_up(method, path, wait, why)));
                     }
-                    self.note_retry(&Method::GET, path, attempt, wait, &why);
+                    self.note_retry(method, path, attempt, wait, &why);
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
@@ -402,20 +423,20 @@ impl Transport {
         &self,
         body: &serde_json::Value,
     ) -> ForgeResult<T> {
-        let (method, path) = (Method::POST, "/graphql");
-        let mut attempt = 0;
-        loop {
-            let outcome = match self
+        let method = Method::POST;
+        let path = "/graphql";
+        self.retrying(&method, path, |attempt| async move {
+            let sent = self
                 .send_via(
                     &self.graphql,
-                    (method.clone(), Kind::Read),
+                    (Method::POST, Kind::Read),
                     path,
                     HeaderMap::new(),
                     Some(body),
                 )
-                .await
-            {
-                Ok(reply) => match self.classify(&method, path, &reply, true, attempt) {
+                .await;
+            match sent {
+                Ok(reply) => match self.classify(&Method::POST, path, &reply, true, attempt) {
                     Outcome::Done(()) => match reply.json::<T>() {
                         Ok(v) => Outcome::Done(v),
                         Err(e) => Outcome::Retry {
@@ -430,20 +451,9 @@ impl Transport {
                     wait: self.policy.backoff(attempt),
                     why: message,
                 },
-            };
-            match outcome {
-                Outcome::Done(v) => return Ok(v),
-                Outcome::Fail(e) => return Err(self.failed(e)),
-                Outcome::Retry { wait, why } => {
-                    if attempt >= self.policy.max_retries {
-                        return Err(self.failed(self.give_up(&method, path, wait, why)));
-                    }
-                    self.note_retry(&method, path, attempt, wait, &why);
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
             }
-        }
+        })
+        .await
     }
 
     async fn write_via<T: DeserializeOwned>(

@@ -75,17 +75,20 @@ fn mark_ready(world: &mut World, variables: &Value) -> Value {
 }
 
 /// `rN: repository(owner: $oN, name: $nN) { object(expression: $expression) ... }`.
-static REPOSITORY_FIELD: LazyLock<Regex> = LazyLock::new(|| {
+static REPOSITORY_FIELD: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
         r"(\w+): repository\(owner: \$(\w+), name: \$(\w+)\) \{ object\(expression: \$(\w+)\)",
     )
-    .expect("a valid pattern")
+    .ok()
 });
 
 fn files(world: &World, query: &str, variables: &Value) -> Value {
     let mut data = serde_json::Map::new();
     let mut errors = Vec::new();
-    for field in REPOSITORY_FIELD.captures_iter(query) {
+    let fields = REPOSITORY_FIELD
+        .iter()
+        .flat_map(|re| re.captures_iter(query));
+    for field in fields {
         let (alias, owner, name, expression) = (&field[1], &field[2], &field[3], &field[4]);
         let owner = variables[owner].as_str().unwrap_or("");
         let name = variables[name].as_str().unwrap_or("");
@@ -117,10 +120,13 @@ fn files(world: &World, query: &str, variables: &Value) -> Value {
 
 /// `first: N` of the connection `name` in `query`.
 fn first_of(query: &str, name: &str) -> usize {
-    let pattern = format!(r"{name}\(first: (\d+)");
-    Regex::new(&pattern)
-        .ok()
-        .and_then(|re| re.captures(query)?[1].parse().ok())
+    let after = format!("{name}(first: ");
+    query
+        .split_once(&after)
+        .and_then(|(_, rest)| {
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
         .unwrap_or(100)
 }
 

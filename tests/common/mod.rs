@@ -160,3 +160,31 @@ pub fn a_run_still_going(sim: &autoheal::sim::RunningSim) -> u64 {
         9901
     })
 }
+
+/// Adds repositories like the shop to the simulated organisation: `quiet` (no workflow run
+/// ever), `stale` (its runs 90 days old) and, with `archived`, `archived`. Returns
+/// `(quiet, stale)`.
+pub fn add_dormant_repos(sim: &RunningSim, archived: bool) -> (RepoRef, RepoRef) {
+    sim.with_world(|w| {
+        let like_shop = |name: &str, id: u64| {
+            let mut r = w.repos[0].clone();
+            r.name = name.into();
+            r.id += id;
+            r
+        };
+        let mut quiet = like_shop("quiet", 1000);
+        quiet.runs.clear();
+        let mut stale = like_shop("stale", 3000);
+        for run in &mut stale.runs {
+            run.created_at -= chrono::TimeDelta::days(90);
+        }
+        let mut added = vec![quiet, stale];
+        if archived {
+            let mut gone = like_shop("archived", 2000);
+            gone.archived = true;
+            added.push(gone);
+        }
+        w.repos.extend(added);
+    });
+    (RepoRef::new("octo", "quiet"), RepoRef::new("octo", "stale"))
+}
