@@ -12,6 +12,7 @@ pub mod config;
 pub mod drafts;
 pub mod forge;
 pub mod heal;
+pub mod history;
 pub mod humanize;
 pub mod logging;
 pub mod paths;

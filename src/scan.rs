@@ -166,6 +166,32 @@ pub struct RunReport {
     /// Category, safety, policy block and recommendation, once the run is analysed.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<crate::analysis::Verdict>,
+    /// What the run was compared with and how many commits since, once looked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<ChangesReport>,
+    /// The commits since then that touched what the failure names, most suspect first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suspects: Option<Vec<crate::history::Suspect>>,
+    /// This failure across the workflow's recent runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryReport>,
+}
+
+/// The changes since the base, as reports show them.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangesReport {
+    /// In one line, as the console shows it.
+    pub summary: String,
+    #[serde(flatten)]
+    pub changes: Option<crate::history::Changes>,
+}
+
+/// A failure's history, as reports show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryReport {
+    pub summary: String,
+    #[serde(flatten)]
+    pub history: crate::history::Recurrence,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -224,6 +250,9 @@ impl FailedRun {
                 .collect(),
             fingerprint: None,
             verdict: None,
+            changes: None,
+            suspects: None,
+            history: None,
         }
     }
 }
@@ -247,6 +276,26 @@ impl crate::triage::RunAnalysis {
         }
         report.verdict = Some(self.verdict.clone());
         report.fingerprint = Some(crate::heal::marker::fingerprint(self));
+        if let Some(why) = &self.why {
+            let masked = |text: &str| crate::analysis::redact::redact(text, secrets).into_owned();
+            report.changes = Some(ChangesReport {
+                summary: masked(&why.changes_line()),
+                changes: why.changes.as_ref().ok().cloned(),
+            });
+            report.suspects = Some(
+                why.suspects()
+                    .iter()
+                    .map(|s| crate::history::Suspect {
+                        title: masked(&s.title),
+                        ..s.clone()
+                    })
+                    .collect(),
+            );
+            report.history = why.history.as_ref().map(|h| HistoryReport {
+                summary: h.summary(),
+                history: h.clone(),
+            });
+        }
         report
     }
 }

@@ -12,7 +12,9 @@ use crate::analysis::{
     Analyzer, Baseline, JobContext, LogAnalysis, RunFacts, StepSpan, Verdict, redact, verdict,
 };
 use crate::config::Policy;
-use crate::forge::{Forge, ForgeError, Job, RepoRef};
+use crate::forge::{Forge, ForgeError, Job, RepoRef, WorkflowRun};
+use crate::history::named_files::{self, NamedFile};
+use crate::history::{self, Fingerprinter, Recall, WhyNow};
 use crate::scan::FailedRun;
 
 /// One failed job, explained.
@@ -32,6 +34,24 @@ pub struct RunAnalysis {
     pub failed: FailedRun,
     pub jobs: Vec<JobAnalysis>,
     pub verdict: Verdict,
+    /// The commits since the last green run and the failure's history, when looked for.
+    pub why: Option<WhyNow>,
+}
+
+/// How far back to look when explaining a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LookBack {
+    /// The failed run alone.
+    Off,
+    /// The failure's history, from the failures explained already and the earlier attempts
+    /// of re-run runs (a read of the workflow's runs, shared by all of its failures).
+    History,
+    /// The commits since the last green run (a comparison a run), and the history as
+    /// [`LookBack::History`] finds it: for a console, which explains every failed run anyway.
+    Changes,
+    /// The commits since the last green run, and the history read in full: the jobs and logs
+    /// of every failed run of the workflow's window (a dozen at most) are read if need be.
+    Full,
 }
 
 /// How to explain runs: the client, the compiled catalog, the policy in force.
@@ -41,6 +61,9 @@ pub struct Triage<'a> {
     pub policy: &'a Policy,
     /// Compare with the last passing run's log (costs a few requests per run).
     pub use_baseline: bool,
+    pub look_back: LookBack,
+    /// What earlier explanations found out (the workflows' runs, the failures' fingerprints).
+    pub recall: Arc<Recall>,
     /// Where downloaded logs are kept; `None` keeps nothing.
     pub cache: Option<PathBuf>,
 }
@@ -54,28 +77,10 @@ impl Triage<'_> {
         };
         let mut jobs = Vec::with_capacity(failed.jobs.len());
         for job in &failed.jobs {
-            let steps: Vec<StepSpan> = job
-                .steps
-                .iter()
-                .map(|s| StepSpan {
-                    name: s.name.clone(),
-                    started_at: s.started_at,
-                    completed_at: s.completed_at,
-                    failed: matches!(s.conclusion.as_deref(), Some("failure" | "timed_out")),
-                })
-                .collect();
-            let (log, log_error) = match self.log(&failed.repo, job.id).await {
-                Ok(bytes) => (bytes, None),
-                Err(e) => (Vec::new(), Some(e.to_string())),
-            };
             let passing = baseline_jobs.iter().find(|(name, _, _)| *name == job.name);
-            let analysis = analyze(
-                self.analyzer.clone(),
-                log,
-                steps,
-                passing.map(|(_, _, log)| log.clone()),
-            )
-            .await;
+            let (analysis, log_error) = self
+                .analyze_job(&failed.repo, job, passing.map(|(_, _, log)| log.clone()))
+                .await;
             jobs.push(JobAnalysis {
                 job: job.clone(),
                 analysis,
@@ -94,12 +99,71 @@ impl Triage<'_> {
             run_attempt: run.run_attempt.unwrap_or(1),
         };
         let analyses: Vec<&LogAnalysis> = jobs.iter().map(|j| &j.analysis).collect();
-        let verdict = verdict::judge(&analyses, self.policy, &facts);
+        let mut verdict = verdict::judge(&analyses, self.policy, &facts);
+        let why = if self.look_back == LookBack::Off {
+            None
+        } else {
+            let named: Vec<NamedFile> = jobs
+                .iter()
+                .flat_map(|j| named_files::named_files(&j.analysis.excerpt))
+                .collect();
+            // Earlier attempts are analysed without a baseline, which can change what is
+            // matched first: this one is compared with them the same way.
+            let fingerprint = if jobs.iter().any(|j| j.baseline_job.is_some()) {
+                self.fingerprint(&failed.repo, run, failed.jobs.clone())
+                    .await
+            } else {
+                crate::heal::marker::fingerprint_of(
+                    &run.path,
+                    jobs.iter().map(|j| (j.job.name.as_str(), &j.analysis)),
+                )
+            };
+            let looking = history::lookup::LookBack {
+                forge: self.forge,
+                recall: &self.recall,
+                fingerprinter: self,
+                changes: self.look_back != LookBack::History,
+                read_failures: self.look_back == LookBack::Full,
+            };
+            let why = looking
+                .why_now(&failed.repo, run, &named, &fingerprint)
+                .await;
+            if let Some(h) = why.history.as_ref().filter(|h| h.flaky) {
+                verdict = verdict::with_flakiness(verdict, &h.summary(), self.policy, &facts);
+            }
+            Some(why)
+        };
         RunAnalysis {
             failed,
             jobs,
             verdict,
+            why,
         }
+    }
+
+    /// One failed job's log, read and analysed (against a passing job's log, when given).
+    async fn analyze_job(
+        &self,
+        repo: &RepoRef,
+        job: &Job,
+        passing: Option<Arc<Vec<u8>>>,
+    ) -> (LogAnalysis, Option<String>) {
+        let steps: Vec<StepSpan> = job
+            .steps
+            .iter()
+            .map(|s| StepSpan {
+                name: s.name.clone(),
+                started_at: s.started_at,
+                completed_at: s.completed_at,
+                failed: matches!(s.conclusion.as_deref(), Some("failure" | "timed_out")),
+            })
+            .collect();
+        let (log, log_error) = match self.log(repo, job.id).await {
+            Ok(bytes) => (bytes, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        let analysis = analyze(self.analyzer.clone(), log, steps, passing).await;
+        (analysis, log_error)
     }
 
     /// `(job name, job id, log)` of the last passing run of the same workflow and branch.
@@ -151,6 +215,28 @@ impl Triage<'_> {
             }
         }
         Ok(bytes)
+    }
+}
+
+#[async_trait::async_trait]
+impl Fingerprinter for Triage<'_> {
+    async fn fingerprint(
+        &self,
+        repo: &RepoRef,
+        run: &WorkflowRun,
+        failed_jobs: Vec<Job>,
+    ) -> String {
+        let mut analyses = Vec::with_capacity(failed_jobs.len());
+        for job in &failed_jobs {
+            analyses.push(self.analyze_job(repo, job, None).await.0);
+        }
+        crate::heal::marker::fingerprint_of(
+            &run.path,
+            failed_jobs
+                .iter()
+                .map(|j| j.name.as_str())
+                .zip(analyses.iter()),
+        )
     }
 }
 

@@ -39,10 +39,32 @@ fn without_a_token_scan_falls_back_to_the_demo_and_says_how_to_connect() {
             "html_url",
             "created_at",
             "jobs",
+            "changes",
+            "suspects",
+            "history",
         ] {
             assert!(!r[key].is_null(), "{key} missing in {r}");
         }
     }
+    // Why now: the compile error's suspect commit, the nightly test failure's flakiness.
+    let run = |id: u64| runs.iter().find(|r| r["run_id"] == id).unwrap();
+    let compile = run(12796151312);
+    let suspect = &compile["suspects"][0];
+    assert_eq!(suspect["sha"], "4cacc97e154898ed6cc1a041676ac1bd22591edf");
+    assert_eq!(suspect["title"], "Read rounding mode from pricing config");
+    assert_eq!(suspect["author"], "okafor-c");
+    assert_eq!(
+        suspect["files"][0],
+        "crates/webshop-core/src/pricing/discount.rs"
+    );
+    assert!(suspect["reason"].as_str().unwrap().contains("line 206"));
+    assert_eq!(compile["changes"]["commits"], 3);
+    assert_eq!(compile["changes"]["base_kind"], "last_green");
+    let nightly = run(12795379595);
+    assert_eq!(nightly["history"]["flaky"], true, "{nightly}");
+    assert_eq!(nightly["history"]["passed_on_rerun"], 1);
+    assert_eq!(nightly["history"]["branches"][0], "main");
+    assert_eq!(nightly["recommendation"], "rerun");
 }
 
 #[test]

@@ -1682,13 +1682,19 @@ async fn a_run_explained_in_the_background_costs_its_jobs_and_log_and_in_full_wh
     let background = next_explained(&mut rx).await;
     assert!(!background.complete);
     let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
-    // Its failed jobs (GraphQL, with those of the runs queued after it) and the failed
-    // job's log (a redirect to storage): nothing else.
+    // Its failed jobs (GraphQL, with those of the runs queued after it), the failed job's
+    // log (a redirect to storage), and for the failure's history the workflow's recent runs
+    // (read once for every failure of that workflow): nothing else.
     assert!(
-        paths
-            .iter()
-            .all(|p| p == "/graphql" || p.ends_with("/logs") || p.starts_with("/_sim/blobs/")),
+        paths.iter().all(|p| p == "/graphql"
+            || p.ends_with("/logs")
+            || p.starts_with("/_sim/blobs/")
+            || (p.contains("/actions/workflows/") && p.ends_with("/runs?per_page=100"))),
         "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.contains("/compare/")),
+        "no comparison for a run nobody looks at: {paths:?}"
     );
 
     // The user selects it: its requests go first, and the last green run's logs are read.
@@ -1704,6 +1710,10 @@ async fn a_run_explained_in_the_background_costs_its_jobs_and_log_and_in_full_wh
     assert!(
         paths.iter().any(|p| p.contains("/contents/README.md")),
         "the prompt's context files: {paths:?}"
+    );
+    assert!(
+        paths.iter().any(|p| p.contains("/compare/")),
+        "the commits since the last green run: {paths:?}"
     );
     assert!(
         !paths.iter().any(|p| p.ends_with("/actions/runs/9001")),

@@ -543,3 +543,101 @@ async fn the_enterprise_server_layout_works_rest_under_api_v3_and_graphql_beside
         .collect();
     assert!(outside.is_empty(), "REST went outside /api/v3: {outside:?}");
 }
+
+/// Why now, on the demo: its compile error names the commit that changed the file in the
+/// error; its nightly test failure passed on a re-run last week, so it is flaky and re-run
+/// first; a branch with no green run says so. A comparison of two commits is asked once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn why_now_names_the_suspect_commit_and_the_flaky_failure() {
+    use autoheal::analysis::Recommendation;
+    use autoheal::heal;
+    use autoheal::history::BaseKind;
+
+    let sim = start_sim_with(
+        autoheal::sim::LoadedScenario::demo().unwrap(),
+        Faults::default(),
+    )
+    .await;
+    let gh = client(&sim);
+    let engine: autoheal::forge::RepoRef = "acme/engine".parse().unwrap();
+    let webshop: autoheal::forge::RepoRef = "acme/webshop".parse().unwrap();
+    let prepare = async |repo, run| {
+        heal::prepare(&gh, repo, run, None, None, &[], heal::Fetch::full())
+            .await
+            .unwrap()
+    };
+
+    let compile = prepare(&engine, 12796151312).await;
+    let why = compile.run.why.as_ref().unwrap();
+    let changes = why.changes.as_ref().unwrap();
+    assert_eq!(changes.base_kind, BaseKind::LastGreen);
+    assert_eq!(changes.base_run, Some(12793821184));
+    assert_eq!(changes.commits, 3);
+    let suspect = &why.suspects()[0];
+    assert!(suspect.sha.starts_with("4cacc97"), "{suspect:?}");
+    assert_eq!(
+        suspect.files,
+        ["crates/webshop-core/src/pricing/discount.rs"]
+    );
+    assert_eq!(suspect.author.as_deref(), Some("okafor-c"));
+    assert_eq!(
+        why.changes_line(),
+        "since the last green run: 3 commits; suspect 4cacc97 'Read rounding mode from \
+         pricing config' changed `crates/webshop-core/src/pricing/discount.rs`, named at line \
+         206 of the log"
+    );
+    assert!(!why.flaky());
+    assert!(
+        compile
+            .default_prompt
+            .contains("suspect 4cacc97 \"Read rounding mode from pricing config\" by okafor-c"),
+        "{}",
+        compile.default_prompt
+    );
+    let plan = heal::plan::plan(
+        &compile.run,
+        &compile.policy.policy,
+        &compile.default_prompt,
+        &[],
+    );
+    assert!(
+        plan.issue.body.contains("suspect 4cacc97"),
+        "{}",
+        plan.issue.body
+    );
+
+    let nightly = prepare(&webshop, 12795379595).await;
+    let history = nightly.run.why.as_ref().unwrap().history.clone().unwrap();
+    assert!(history.flaky, "{history:?}");
+    assert_eq!((history.seen, history.passed_on_rerun), (2, 1));
+    assert_eq!(nightly.run.verdict.recommendation, Recommendation::Rerun);
+    assert!(
+        nightly
+            .run
+            .verdict
+            .recommendation_reason
+            .starts_with("flaky: seen twice since"),
+        "{}",
+        nightly.run.verdict.recommendation_reason
+    );
+    assert!(nightly.default_prompt.contains("(flaky)"));
+
+    let feature = prepare(&webshop, 12796024954).await;
+    let why = feature.run.why.unwrap();
+    let missing = why.changes.unwrap_err();
+    assert!(
+        missing.starts_with("no green run of CI on feature/checkout-v2 within its last"),
+        "{missing}"
+    );
+
+    // The same comparison again: answered from what was kept, not asked.
+    sim.clear_requests();
+    prepare(&engine, 12796151312).await;
+    let asked: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
+    assert!(
+        !asked
+            .iter()
+            .any(|p| p.contains("/compare/") || p.contains("/commits/")),
+        "{asked:?}"
+    );
+}

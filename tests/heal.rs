@@ -426,6 +426,23 @@ async fn each_copilot_mode_makes_its_request_and_a_pr_appears() {
         );
         let comment = sim.with_world(|w| w.repos[0].issues[0].comments[0].body.clone());
         assert!(comment.starts_with("@copilot\n\n"), "{comment}");
+        // Everything that reached Copilot has every placeholder filled: the pull request
+        // template inside it links the tracking issue.
+        let number = doc["issue_number"].as_u64().unwrap();
+        let mut sent = vec![comment];
+        sim.with_world(|w| {
+            sent.extend(w.repos[0].copilot.iter().map(|c| c.prompt.clone()));
+            sent.extend(w.repos[0].tasks.iter().map(|t| t.prompt.clone()));
+        });
+        assert_eq!(sent.len(), if mode == "task" { 3 } else { 2 }, "{mode}");
+        for text in &sent {
+            assert_eq!(
+                heal::prompt::placeholders(text),
+                Vec::<&str>::new(),
+                "{mode}: {text}"
+            );
+            assert!(text.contains(&format!("Fixes #{number}")), "{mode}: {text}");
+        }
         if expect_task {
             let task_id = doc["copilot"]["task_id"].as_str().unwrap().to_string();
             let gh = client(&sim);

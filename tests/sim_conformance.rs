@@ -153,6 +153,18 @@ async fn every_endpoint_answers_with_the_fields_github_requires() {
         &api.get(&format!("{r}/commits/main")).await,
     );
     assert_conforms("rate-limit-get", &api.get("/rate_limit").await);
+    let compare = api
+        .get(&format!(
+            "{r}/compare/2222222222222222222222222222222222222222...1111111111111111111111111111111111111111"
+        ))
+        .await;
+    assert_conforms("repos-compare-commits-with-basehead", &compare);
+    assert!(compare["total_commits"].as_u64().unwrap() >= 1, "{compare}");
+    assert_conforms(
+        "actions-list-jobs-for-workflow-run-attempt",
+        &api.get(&format!("{r}/actions/runs/9001/attempts/1/jobs"))
+            .await,
+    );
 
     let issue = api
         .post(

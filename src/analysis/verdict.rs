@@ -163,6 +163,37 @@ pub fn judge(jobs: &[&LogAnalysis], policy: &Policy, facts: &RunFacts<'_>) -> Ve
     }
 }
 
+/// A verdict revised by the failure's history: a flaky failure (the same failure passed on a
+/// re-run before, and no commit since the last green run touched what it names) is re-run
+/// before anyone asks an AI. Blocked and unsafe runs stay as they are.
+pub fn with_flakiness(
+    mut verdict: Verdict,
+    history: &str,
+    policy: &Policy,
+    facts: &RunFacts<'_>,
+) -> Verdict {
+    if verdict.recommendation != Recommendation::Heal || !verdict.safe_to_heal {
+        return verdict;
+    }
+    let max = policy.rerun.max_attempts;
+    verdict.recommendation_reason = if !policy.rerun.enabled {
+        format!("flaky ({history}), but reruns are disabled (rerun.enabled: false)")
+    } else if facts.run_attempt >= max {
+        format!(
+            "flaky ({history}), but already at attempt {} of {max}",
+            facts.run_attempt
+        )
+    } else {
+        verdict.recommendation = Recommendation::Rerun;
+        format!(
+            "flaky: {history}, and no commit since the last green run touched what the log \
+             names: re-run the failed jobs (attempt {} of {max})",
+            facts.run_attempt
+        )
+    };
+    verdict
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

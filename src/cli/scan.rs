@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use crate::analysis;
 use crate::config::PolicySource;
+use crate::history::Recall;
 use crate::humanize;
 use crate::scan::{self, RunReport};
-use crate::triage::Triage;
+use crate::triage::{LookBack, Triage};
 
 use super::{Failure, GlobalArgs, output, session};
 
@@ -61,6 +62,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
     let mut runs = Vec::new();
     let mut repositories = Vec::new();
     let mut failed = false;
+    let recall = Recall::new();
     for repo in &session.repos {
         let policy = scan::resolve_policy(session.forge(), repo, given.as_ref()).await?;
         if given.is_none() {
@@ -81,6 +83,12 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
             analyzer,
             policy: &policy.policy,
             use_baseline: !args.no_baseline,
+            look_back: if args.no_baseline {
+                LookBack::Off
+            } else {
+                LookBack::Full
+            },
+            recall: recall.clone(),
             // The demo's logs are regenerated on every start: nothing to keep.
             cache: (!session.is_demo()).then(crate::paths::cache_dir),
         };

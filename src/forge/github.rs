@@ -77,6 +77,11 @@ pub fn encode(value: &str) -> String {
 
 /// Encodes a branch or file path, keeping its slashes (GitHub's ref and contents paths take
 /// them literally).
+/// A full commit sha: what names one commit for good (a branch moves).
+fn is_sha(value: &str) -> bool {
+    value.len() == 40 && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn encode_path(value: &str) -> String {
     value.split('/').map(encode).collect::<Vec<_>>().join("/")
 }
@@ -147,6 +152,72 @@ impl Forge for GitHub {
         );
         self.transport
             .get_pages(&path, Some("workflow_runs"), limit)
+            .await
+    }
+
+    async fn workflow_runs(
+        &self,
+        repo: &RepoRef,
+        workflow_id: u64,
+        limit: usize,
+    ) -> ForgeResult<Vec<WorkflowRun>> {
+        let per_page = limit.clamp(1, PER_PAGE);
+        let path = format!(
+            "{}/actions/workflows/{workflow_id}/runs?per_page={per_page}",
+            repo.api_path()
+        );
+        self.transport
+            .get_pages(&path, Some("workflow_runs"), limit)
+            .await
+    }
+
+    async fn compare(
+        &self,
+        repo: &RepoRef,
+        base: &str,
+        head: &str,
+    ) -> ForgeResult<Option<Comparison>> {
+        let path = format!(
+            "{}/compare/{}...{}",
+            repo.api_path(),
+            encode(base),
+            encode(head)
+        );
+        let fixed = is_sha(base) && is_sha(head);
+        let read = if fixed {
+            self.transport.get_json_kept(&path).await
+        } else {
+            self.transport.get_json(&path).await
+        };
+        match read {
+            Ok(c) => Ok(Some(c)),
+            // 404: no such commit; 422: no common history.
+            Err(e) if e.is_not_found() || e.status() == Some(422) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn commit(&self, repo: &RepoRef, sha: &str) -> ForgeResult<Option<Commit>> {
+        let path = format!("{}/commits/{}", repo.api_path(), encode(sha));
+        match self.transport.get_json_kept(&path).await {
+            Ok(c) => Ok(Some(c)),
+            Err(e) if e.is_not_found() || e.status() == Some(422) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn attempt_jobs(
+        &self,
+        repo: &RepoRef,
+        run_id: u64,
+        attempt: u32,
+    ) -> ForgeResult<Vec<Job>> {
+        let path = format!(
+            "{}/actions/runs/{run_id}/attempts/{attempt}/jobs?per_page={PER_PAGE}",
+            repo.api_path()
+        );
+        self.transport
+            .get_pages(&path, Some("jobs"), usize::MAX)
             .await
     }
 

@@ -49,6 +49,30 @@ pub trait Forge: Send + Sync {
         branch: &str,
         limit: usize,
     ) -> ForgeResult<Vec<WorkflowRun>>;
+    /// The newest runs of one workflow on every branch, newest first, at most `limit`.
+    async fn workflow_runs(
+        &self,
+        repo: &RepoRef,
+        workflow_id: u64,
+        limit: usize,
+    ) -> ForgeResult<Vec<WorkflowRun>>;
+    /// What changed from `base` to `head` (shas or branches); `None` when GitHub knows no
+    /// such commits. A comparison of two shas never changes: it is asked once.
+    async fn compare(
+        &self,
+        repo: &RepoRef,
+        base: &str,
+        head: &str,
+    ) -> ForgeResult<Option<Comparison>>;
+    /// One commit with the files it changed; asked once (a commit never changes).
+    async fn commit(&self, repo: &RepoRef, sha: &str) -> ForgeResult<Option<Commit>>;
+    /// The jobs of one attempt of a run (they never change once it completed).
+    async fn attempt_jobs(
+        &self,
+        repo: &RepoRef,
+        run_id: u64,
+        attempt: u32,
+    ) -> ForgeResult<Vec<Job>>;
     /// The newest successful run of a workflow on a branch: the baseline for its logs.
     async fn last_success(
         &self,

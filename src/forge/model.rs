@@ -157,6 +157,105 @@ pub struct WorkflowRun {
     pub head_repository: Option<MinimalRepository>,
     #[serde(default)]
     pub repository: Option<MinimalRepository>,
+    /// The pull requests the run is for (empty for a fork's: GitHub leaves them out).
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub pull_requests: Vec<RunPullRequest>,
+}
+
+/// A pull request as a run names it: enough to compare the run with the pull request's base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunPullRequest {
+    pub number: u64,
+    pub base: RunPullRequestRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunPullRequestRef {
+    #[serde(rename = "ref")]
+    pub git_ref: String,
+    pub sha: String,
+}
+
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// What changed between two commits (`GET /compare/{base}...{head}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub status: String,
+    pub total_commits: u64,
+    pub html_url: String,
+    /// Oldest first; GitHub sends at most 250.
+    #[serde(default)]
+    pub commits: Vec<Commit>,
+    /// Every file the commits changed (at most 300).
+    #[serde(default)]
+    pub files: Vec<ChangedFile>,
+}
+
+/// A commit (`components.schemas.commit`); `files` only from `GET /commits/{ref}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Commit {
+    pub sha: String,
+    pub commit: GitCommit,
+    /// The GitHub account of the author, when GitHub could tell (`null` or `{}` otherwise).
+    #[serde(default)]
+    pub author: Option<CommitAccount>,
+    #[serde(default)]
+    pub files: Option<Vec<ChangedFile>>,
+}
+
+impl Commit {
+    /// The message's first line, cleaned for a terminal or a single line of Markdown.
+    pub fn title(&self) -> String {
+        let first = self.commit.message.lines().next().unwrap_or("");
+        crate::analysis::sanitize::clean(first.as_bytes()).into_owned()
+    }
+
+    /// Who wrote it: the account, else the name in the commit.
+    pub fn author_name(&self) -> Option<String> {
+        let login = self.author.as_ref().and_then(|a| a.login.clone());
+        let name = self.commit.author.as_ref().and_then(|a| a.name.clone());
+        login
+            .or(name)
+            .map(|n| crate::analysis::sanitize::clean(n.as_bytes()).into_owned())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GitCommit {
+    pub message: String,
+    #[serde(default)]
+    pub author: Option<GitUser>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GitUser {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub date: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CommitAccount {
+    #[serde(default)]
+    pub login: Option<String>,
+}
+
+/// A file a commit changed (`components.schemas.diff-entry`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangedFile {
+    pub filename: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub previous_filename: Option<String>,
 }
 
 impl WorkflowRun {

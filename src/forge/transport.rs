@@ -250,6 +250,20 @@ impl Transport {
         Ok(reply.1)
     }
 
+    /// GET a JSON document that never changes (a commit, a comparison of two commits): a kept
+    /// answer is used without asking again, so reading it twice costs one request, ever.
+    pub async fn get_json_kept<T: DeserializeOwned>(&self, path: &str) -> ForgeResult<T> {
+        if let Some(etag) = self.cache.etag(path)
+            && let Some(body) = self.cache.body_for(path, &etag)
+        {
+            match serde_json::from_slice(&body) {
+                Ok(v) => return Ok(v),
+                Err(_) => self.cache.forget(path),
+            }
+        }
+        self.get_json(path).await
+    }
+
     /// GET a JSON document; `None` when GitHub answers 404.
     pub async fn get_json_opt<T: DeserializeOwned>(&self, path: &str) -> ForgeResult<Option<T>> {
         match self.get_json(path).await {

@@ -91,6 +91,11 @@ pub fn write(
         Some(c) => c.comment.clone(),
         None => plan.prompt.clone(),
     };
+    // As it was sent: with the tracking issue's number, once there is one.
+    let sent = match outcome {
+        Some(o) => super::prompt::with_issue_number(&sent, o.issue_number),
+        None => sent,
+    };
     let report = plan
         .issue
         .body

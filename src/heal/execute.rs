@@ -373,6 +373,10 @@ impl Executor<'_> {
             task_id: None,
             note: None,
         };
+        // The issue exists now: its number goes where the prompt (and the pull request
+        // template inside it) says `{issue_number}`.
+        let prompt = super::prompt::with_issue_number(&plan.prompt, issue.number);
+        let comment = super::prompt::with_issue_number(&copilot.comment, issue.number);
         // In every mode, first the comment holding exactly the approved prompt.
         let marker = copilot_comment_marker(plan.run_id);
         let comments = self.forge.comments(repo, issue.number).await?;
@@ -387,7 +391,7 @@ impl Executor<'_> {
             }
             None => {
                 let url = self
-                    .post_comment_once(plan, issue.number, &copilot.comment, &marker)
+                    .post_comment_once(plan, issue.number, &comment, &marker)
                     .await?;
                 self.audit(plan, "comment_copilot_request", &url, "created");
                 outcome.created.push("Copilot comment".into());
@@ -414,7 +418,7 @@ impl Executor<'_> {
                             issue.number,
                             &copilot.agent_login,
                             &copilot.base_ref,
-                            &plan.prompt,
+                            &prompt,
                         )
                         .await
                     {
@@ -464,7 +468,7 @@ impl Executor<'_> {
                                         issue.number,
                                         &copilot.agent_login,
                                         &copilot.base_ref,
-                                        &plan.prompt,
+                                        &prompt,
                                     )
                                     .await?;
                             }
@@ -503,7 +507,7 @@ impl Executor<'_> {
                     let task = NewAgentTask {
                         prompt: format!(
                             "{}\n\nTracking issue: {repo}#{}",
-                            plan.prompt.trim_end(),
+                            prompt.trim_end(),
                             issue.number
                         ),
                         base_ref: copilot.base_ref.clone(),

@@ -101,12 +101,23 @@ fn decode(value: &str) -> String {
 /// (pattern and capture) — or, with no match, the normalised first anchor line. Never run ids,
 /// shas, timestamps, temporary paths, durations or line numbers.
 pub fn fingerprint(run: &RunAnalysis) -> String {
-    let mut parts = vec![run.failed.run.path.clone()];
-    for job in &run.jobs {
+    fingerprint_of(
+        &run.failed.run.path,
+        run.jobs.iter().map(|j| (j.job.name.as_str(), &j.analysis)),
+    )
+}
+
+/// The fingerprint of a workflow's failed jobs, each `(job name, analysis)`.
+pub fn fingerprint_of<'a>(
+    workflow_path: &str,
+    jobs: impl IntoIterator<Item = (&'a str, &'a crate::analysis::LogAnalysis)>,
+) -> String {
+    let mut parts = vec![workflow_path.to_string()];
+    for (job_name, analysis) in jobs {
         // Matrix jobs differ only in their parameters: `test (3.11)` and `test (3.12)` fail alike.
-        let name = job.job.name.split(" (").next().unwrap_or(&job.job.name);
+        let name = job_name.split(" (").next().unwrap_or(job_name);
         parts.push(name.to_string());
-        match &job.analysis.primary {
+        match &analysis.primary {
             Some(m) => {
                 parts.push(m.pattern.clone());
                 if let Some(s) = &m.subject {
@@ -116,7 +127,7 @@ pub fn fingerprint(run: &RunAnalysis) -> String {
                 }
             }
             None => {
-                if let Some(anchor) = job.analysis.excerpt.iter().find(|l| l.anchor) {
+                if let Some(anchor) = analysis.excerpt.iter().find(|l| l.anchor) {
                     let mut normalised = String::new();
                     baseline::normalize(&strip_paths(&anchor.text), |c| normalised.push(c));
                     parts.push(normalised);

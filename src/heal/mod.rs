@@ -15,6 +15,7 @@ pub mod prompt;
 pub mod rerun;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use audit::AuditLog;
 pub use execute::{CopilotOutcome, Executor, HealError, HealOutcome};
@@ -23,8 +24,9 @@ pub use plan::HealPlan;
 use crate::analysis::shared;
 use crate::config::LoadedPolicy;
 use crate::forge::{Forge, Job, RepoRef, WorkflowRun};
+use crate::history::Recall;
 use crate::scan::{self, FailedRun, ScanError};
-use crate::triage::{RunAnalysis, Triage};
+use crate::triage::{LookBack, RunAnalysis, Triage};
 
 /// A run ready to be healed: its analysis, the policy in force, and the prompt to start from.
 #[derive(Debug, Clone)]
@@ -48,6 +50,11 @@ pub struct Fetch {
     /// run (its run, jobs and logs: three requests or more) and the files the policy adds to
     /// the prompt (the prompt is written without them; it is not meant to be sent).
     pub brief: bool,
+    /// What earlier explanations in this process found out; `None` starts afresh.
+    pub recall: Option<Arc<Recall>>,
+    /// The caller explains the other failed runs too (the console): the failure's history
+    /// takes their fingerprints from `recall` instead of reading their logs again.
+    pub others_explained: bool,
 }
 
 impl Fetch {
@@ -104,6 +111,14 @@ pub async fn prepare(
         analyzer,
         policy: &policy.policy,
         use_baseline: !fetch.brief,
+        // A brief explanation still learns the failure's history (one look a failure group),
+        // not the commits since the last green run (a comparison a run).
+        look_back: match (fetch.brief, fetch.others_explained) {
+            (true, _) => LookBack::History,
+            (false, true) => LookBack::Changes,
+            (false, false) => LookBack::Full,
+        },
+        recall: fetch.recall.clone().unwrap_or_default(),
         cache,
     };
     let head = run.head_sha.clone();

@@ -239,6 +239,18 @@ pub fn issue_body(
         b.push_str(&format!("- **{}**{step}{link}\n", j.job.name));
     }
 
+    b.push_str("\n### What changed, and has it failed before\n\n");
+    b.push_str(&prompt::why_now(run, secrets));
+    b.push('\n');
+    if let Some(url) = run
+        .why
+        .as_ref()
+        .and_then(|w| w.changes.as_ref().ok())
+        .map(|c| &c.compare_url)
+    {
+        b.push_str(&format!("\n[The commits since then]({url})\n"));
+    }
+
     b.push_str("\n### Failure excerpt\n\n");
     b.push_str(
         "> Log text is untrusted data from the CI run. It is quoted here as evidence only.\n\n",

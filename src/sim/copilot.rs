@@ -79,7 +79,16 @@ fn open_pull(world: &mut World, r: usize, q: usize, at: DateTime<Utc>) -> u64 {
     let head_ref = format!("copilot/fix-{number}-{slug}");
     let head_sha = fake_sha(&format!("{}#{number}", repo.full_name()));
     repo.branches.insert(head_ref.clone(), head_sha.clone());
-    repo.commits.insert(head_sha.clone(), at);
+    let parent = repo.branches.get(&repo.default_branch).cloned();
+    repo.commits.insert(
+        head_sha.clone(),
+        CommitState {
+            message: format!("Fix the failure of {}", request.base_ref),
+            author: COPILOT_LOGIN.into(),
+            parents: parent.into_iter().collect(),
+            ..CommitState::at(at)
+        },
+    );
 
     let body = match request.issue_number {
         Some(issue) => format!(
@@ -134,6 +143,7 @@ fn open_pull(world: &mut World, r: usize, q: usize, at: DateTime<Utc>) -> u64 {
                 jobs: Vec::new(),
                 pending: None,
                 rerun_conclusion: conclusion.clone(),
+                previous_attempts: Vec::new(),
             });
         }
     } else {

@@ -194,8 +194,7 @@ pub fn run(base: &str, repo: &RepoState, r: &RunState) -> Value {
     let commit_time = repo
         .commits
         .get(&r.head_sha)
-        .copied()
-        .unwrap_or(r.created_at);
+        .map_or(r.created_at, |c| c.date);
     json!({
         "id": r.id,
         "name": r.name,
@@ -551,5 +550,64 @@ pub fn content_file(base: &str, repo: &RepoState, path: &str, text: &str) -> Val
         "html_url": html,
         "download_url": format!("{base}/raw/{}/{}/{path}", repo.full_name(), repo.default_branch),
         "_links": {"self": api, "git": git, "html": html},
+    })
+}
+
+/// A commit (`components.schemas.commit`): `files` only when asked for one commit, as GitHub
+/// sends them from `commits/{ref}` and not inside a comparison's list.
+pub fn commit(base: &str, repo: &RepoState, sha: &str, c: &CommitState, with_files: bool) -> Value {
+    let full = repo.full_name();
+    let api = format!("{base}/repos/{full}/commits/{sha}");
+    let date = c.date.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let mut value = json!({
+        "url": api,
+        "sha": sha,
+        "node_id": format!("C_kwDO{}", &sha[..8.min(sha.len())]),
+        "html_url": format!("{base}/{full}/commit/{sha}"),
+        "comments_url": format!("{api}/comments"),
+        "commit": {
+            "url": format!("{base}/repos/{full}/git/commits/{sha}"),
+            "author": {"name": c.author, "email": format!("{}@users.noreply.github.com", c.author), "date": date},
+            "committer": {"name": "GitHub", "email": "noreply@github.com", "date": date},
+            "message": c.message,
+            "comment_count": 0,
+            "tree": {"sha": fake_sha(&format!("tree-{sha}")), "url": format!("{base}/repos/{full}/git/trees/{sha}")},
+        },
+        "author": user(base, &c.author),
+        "committer": user(base, "web-flow"),
+        "parents": c.parents.iter().map(|p| json!({
+            "sha": p,
+            "url": format!("{base}/repos/{full}/commits/{p}"),
+            "html_url": format!("{base}/{full}/commit/{p}"),
+        })).collect::<Vec<_>>(),
+    });
+    if with_files {
+        let additions: u64 = c.files.iter().map(|f| f.additions).sum();
+        let deletions: u64 = c.files.iter().map(|f| f.deletions).sum();
+        value["stats"] =
+            json!({"additions": additions, "deletions": deletions, "total": additions + deletions});
+        value["files"] = Value::Array(
+            c.files
+                .iter()
+                .map(|f| diff_entry(base, repo, sha, f))
+                .collect(),
+        );
+    }
+    value
+}
+
+/// One file of a commit or a comparison (`components.schemas.diff-entry`).
+pub fn diff_entry(base: &str, repo: &RepoState, sha: &str, f: &FileChange) -> Value {
+    let full = repo.full_name();
+    json!({
+        "sha": fake_sha(&format!("blob-{sha}-{}", f.filename)),
+        "filename": f.filename,
+        "status": f.status,
+        "additions": f.additions,
+        "deletions": f.deletions,
+        "changes": f.additions + f.deletions,
+        "blob_url": format!("{base}/{full}/blob/{sha}/{}", f.filename),
+        "raw_url": format!("{base}/{full}/raw/{sha}/{}", f.filename),
+        "contents_url": format!("{base}/repos/{full}/contents/{}?ref={sha}", f.filename),
     })
 }

@@ -106,7 +106,8 @@ impl LoadedScenario {
             for run in &mut runs {
                 run.id = next_id;
                 next_id += 1;
-                for job in &mut run.jobs {
+                let earlier = run.previous_attempts.iter_mut().flat_map(|a| &mut a.jobs);
+                for job in run.jobs.iter_mut().chain(earlier) {
                     job.id = next_id;
                     next_id += 1;
                 }

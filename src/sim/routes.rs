@@ -40,6 +40,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(list_jobs),
         )
         .route(
+            "/repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt}/jobs",
+            get(list_attempt_jobs),
+        )
+        .route(
             "/repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs",
             post(rerun_failed_jobs),
         )
@@ -62,6 +66,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(check_runs),
         )
         .route("/repos/{owner}/{repo}/commits/{git_ref}", get(get_commit))
+        .route("/repos/{owner}/{repo}/compare/{basehead}", get(compare))
         .route(
             "/repos/{owner}/{repo}/issues",
             get(list_issues).post(create_issue),
@@ -432,6 +437,29 @@ async fn list_jobs(
     })
 }
 
+async fn list_attempt_jobs(
+    State(sim): Sim,
+    Path((owner, repo, run_id, attempt)): Path<(String, String, u64, u32)>,
+    Query(q): Params,
+) -> Response {
+    with_repo(&sim, &owner, &repo, |r, base| {
+        let Some(run) = r.runs.iter().find(|x| x.id == run_id) else {
+            return not_found();
+        };
+        let Some(jobs) = run.attempt_jobs(attempt) else {
+            return not_found();
+        };
+        let items = jobs.iter().map(|j| json::job(base, r, run, j)).collect();
+        paged(
+            items,
+            &q,
+            &format!("/repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt}/jobs"),
+            base,
+            Some("jobs"),
+        )
+    })
+}
+
 /// A new attempt of the run's failed jobs: queued, in progress, then its scenario's
 /// `rerun_conclusion`.
 async fn rerun_failed_jobs(
@@ -452,6 +480,10 @@ async fn rerun_failed_jobs(
             );
         }
         let now = Utc::now();
+        // The attempt now ending keeps its jobs, as GitHub keeps every attempt's.
+        while run.previous_attempts.len() < run.run_attempt as usize {
+            run.previous_attempts.push(run.jobs.clone());
+        }
         run.run_attempt += 1;
         run.status = "queued".into();
         run.conclusion = None;
@@ -503,7 +535,7 @@ async fn get_job(
 ) -> Response {
     with_repo(&sim, &owner, &repo, |r, base| {
         for run in &r.runs {
-            if let Some(j) = run.jobs.iter().find(|j| j.id == job_id) {
+            if let Some(j) = run.all_jobs().find(|j| j.id == job_id) {
                 return Json(json::job(base, r, run, j)).into_response();
             }
         }
@@ -520,7 +552,7 @@ async fn job_logs(
         if !r
             .runs
             .iter()
-            .any(|run| run.jobs.iter().any(|j| j.id == job_id))
+            .any(|run| run.all_jobs().any(|j| j.id == job_id))
         {
             return not_found();
         }
@@ -611,31 +643,95 @@ async fn get_commit(
 ) -> Response {
     with_repo(&sim, &owner, &repo, |r, base| {
         let sha = resolve_sha(r, &git_ref);
-        let Some(date) = r.commits.get(&sha) else {
+        let Some(commit) = r.commits.get(&sha) else {
             return unprocessable(&format!("No commit found for SHA: {git_ref}"));
         };
-        let date = date.format("%Y-%m-%dT%H:%M:%SZ").to_string();
-        let api = format!("{base}/repos/{}/commits/{sha}", r.full_name());
+        Json(json::commit(base, r, &sha, commit, true)).into_response()
+    })
+}
+
+/// `GET /compare/{base}...{head}`: the commits reachable from head and not from base, oldest
+/// first, and the files they changed, as GitHub compares (its merge base, when the two have
+/// diverged).
+async fn compare(
+    State(sim): Sim,
+    Path((owner, repo, basehead)): Path<(String, String, String)>,
+) -> Response {
+    with_repo(&sim, &owner, &repo, |r, base| {
+        let Some((from, to)) = basehead.split_once("...") else {
+            return not_found();
+        };
+        let (from, to) = (resolve_sha(r, from), resolve_sha(r, to));
+        let (Some(from_commit), Some(_)) = (r.commits.get(&from), r.commits.get(&to)) else {
+            return not_found();
+        };
+        let behind_head = ancestors(r, &to);
+        let behind_base = ancestors(r, &from);
+        let mut ahead: Vec<&String> = behind_head
+            .iter()
+            .filter(|sha| !behind_base.contains(*sha))
+            .collect();
+        ahead.sort_by_key(|sha| r.commits[*sha].date);
+        let behind_by = behind_base
+            .iter()
+            .filter(|sha| !behind_head.contains(*sha))
+            .count();
+        let status = match (ahead.is_empty(), behind_by == 0) {
+            (true, true) => "identical",
+            (false, true) => "ahead",
+            (true, false) => "behind",
+            (false, false) => "diverged",
+        };
+        // The merge base: the newest commit both reach.
+        let merge_base = behind_base
+            .iter()
+            .filter(|sha| behind_head.contains(*sha))
+            .max_by_key(|sha| r.commits[*sha].date)
+            .cloned()
+            .unwrap_or_else(|| from.clone());
+        let mut files: Vec<&FileChange> = Vec::new();
+        for sha in &ahead {
+            for f in &r.commits[*sha].files {
+                files.retain(|g| g.filename != f.filename);
+                files.push(f);
+            }
+        }
+        let full = r.full_name();
+        let commits: Vec<Value> = ahead
+            .iter()
+            .map(|sha| json::commit(base, r, sha, &r.commits[*sha], false))
+            .collect();
         Json(json!({
-            "url": api,
-            "sha": sha,
-            "node_id": format!("C_kwDO{}", &sha[..8.min(sha.len())]),
-            "html_url": format!("{base}/{}/commit/{sha}", r.full_name()),
-            "comments_url": format!("{api}/comments"),
-            "commit": {
-                "url": format!("{base}/repos/{}/git/commits/{sha}", r.full_name()),
-                "author": {"name": "Octo Cat", "email": "octocat@github.com", "date": date},
-                "committer": {"name": "GitHub", "email": "noreply@github.com", "date": date},
-                "message": "Commit",
-                "comment_count": 0,
-                "tree": {"sha": fake_sha(&format!("tree-{sha}")), "url": format!("{base}/repos/{}/git/trees/x", r.full_name())},
-            },
-            "author": json::user(base, "octocat"),
-            "committer": json::user(base, "web-flow"),
-            "parents": [],
+            "url": format!("{base}/repos/{full}/compare/{basehead}"),
+            "html_url": format!("{base}/{full}/compare/{basehead}"),
+            "permalink_url": format!("{base}/{full}/compare/{owner}:{from}...{owner}:{to}"),
+            "diff_url": format!("{base}/{full}/compare/{basehead}.diff"),
+            "patch_url": format!("{base}/{full}/compare/{basehead}.patch"),
+            "base_commit": json::commit(base, r, &from, from_commit, false),
+            "merge_base_commit": json::commit(base, r, &merge_base, &r.commits[&merge_base], false),
+            "status": status,
+            "ahead_by": ahead.len(),
+            "behind_by": behind_by,
+            "total_commits": ahead.len(),
+            "commits": commits,
+            "files": files.iter().map(|f| json::diff_entry(base, r, &to, f)).collect::<Vec<_>>(),
         }))
         .into_response()
     })
+}
+
+/// Every commit `sha` reaches through its parents, itself included.
+fn ancestors(r: &RepoState, sha: &str) -> std::collections::HashSet<String> {
+    let mut seen = std::collections::HashSet::new();
+    let mut todo = vec![sha.to_string()];
+    while let Some(next) = todo.pop() {
+        if let Some(c) = r.commits.get(&next)
+            && seen.insert(next)
+        {
+            todo.extend(c.parents.iter().cloned());
+        }
+    }
+    seen
 }
 
 // ---- issues, comments, timeline ---------------------------------------------------------
@@ -1197,7 +1293,9 @@ async fn create_ref(
             return unprocessable("Reference already exists");
         }
         r.branches.insert(branch.clone(), sha.clone());
-        r.commits.entry(sha.clone()).or_insert_with(Utc::now);
+        r.commits
+            .entry(sha.clone())
+            .or_insert_with(|| CommitState::at(Utc::now()));
         let r = &world.repos[ri];
         created(json::git_ref(base, r, &branch, &sha))
     })

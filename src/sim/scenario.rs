@@ -45,6 +45,42 @@ pub struct ScenarioRepo {
     /// Archived: listed by its organisation, skipped by `--org`.
     #[serde(default)]
     pub archived: bool,
+    /// Commits besides the runs' heads (each run's head is a commit of its own, whose parent
+    /// is the head of the run before it on the same branch): what `compare` walks.
+    #[serde(default)]
+    pub commits: Vec<ScenarioCommit>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScenarioCommit {
+    pub sha: String,
+    #[serde(default)]
+    pub parents: Vec<String>,
+    pub message: String,
+    #[serde(default = "default_actor")]
+    pub author: String,
+    pub ago_minutes: f64,
+    #[serde(default)]
+    pub files: Vec<ScenarioFile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScenarioFile {
+    pub filename: String,
+    #[serde(default = "modified")]
+    pub status: String,
+    #[serde(default = "one_u64")]
+    pub additions: u64,
+    #[serde(default)]
+    pub deletions: u64,
+}
+
+fn modified() -> String {
+    "modified".into()
+}
+
+fn one_u64() -> u64 {
+    1
 }
 
 fn default_branch() -> String {
@@ -81,6 +117,26 @@ pub struct ScenarioRun {
     /// How a re-run of this run ends (`success` by default: most transient failures pass).
     #[serde(default = "success")]
     pub rerun_conclusion: String,
+    /// The attempts before `run_attempt`, oldest first (a run that passed on a re-run).
+    #[serde(default)]
+    pub previous_attempts: Vec<ScenarioAttempt>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScenarioAttempt {
+    pub conclusion: String,
+    #[serde(default)]
+    pub jobs: Vec<ScenarioJob>,
+}
+
+impl ScenarioRun {
+    /// Every job of every attempt.
+    pub fn all_jobs(&self) -> impl Iterator<Item = &ScenarioJob> {
+        self.previous_attempts
+            .iter()
+            .flat_map(|a| a.jobs.iter())
+            .chain(self.jobs.iter())
+    }
 }
 
 fn success() -> String {
@@ -167,7 +223,7 @@ impl LoadedScenario {
         let mut logs = BTreeMap::new();
         for repo in &scenario.repositories {
             for run in &repo.runs {
-                for job in &run.jobs {
+                for job in run.all_jobs() {
                     if let Some(name) = &job.log
                         && !logs.contains_key(name)
                     {
@@ -198,7 +254,15 @@ impl LoadedScenario {
                         run.id, run.workflow_id, repo.owner, repo.name
                     ));
                 }
-                for job in &run.jobs {
+                if run.previous_attempts.len() >= run.run_attempt as usize {
+                    return Err(format!(
+                        "run {} has {} previous attempts but is attempt {}",
+                        run.id,
+                        run.previous_attempts.len(),
+                        run.run_attempt
+                    ));
+                }
+                for job in run.all_jobs() {
                     if !ids.insert(("job", job.id)) {
                         return Err(format!("job id {} appears twice", job.id));
                     }

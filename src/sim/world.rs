@@ -66,7 +66,7 @@ pub struct RepoState {
     /// Branch name → head sha.
     pub branches: BTreeMap<String, String>,
     /// Commit sha → commit date.
-    pub commits: BTreeMap<String, DateTime<Utc>>,
+    pub commits: BTreeMap<String, CommitState>,
     pub labels: BTreeSet<String>,
     pub check_runs: Vec<CheckRunState>,
     pub copilot: Vec<CopilotRequest>,
@@ -115,6 +115,60 @@ pub struct RunState {
     pub pending: Option<(DateTime<Utc>, String)>,
     /// How a re-run of this run ends (the scenario's `rerun_conclusion`).
     pub rerun_conclusion: String,
+    /// The jobs of each attempt before `run_attempt`, oldest first; an attempt missing here
+    /// is served as the latest one's jobs.
+    pub previous_attempts: Vec<Vec<JobState>>,
+}
+
+impl RunState {
+    /// The jobs of every attempt, the latest first.
+    pub fn all_jobs(&self) -> impl Iterator<Item = &JobState> {
+        self.jobs
+            .iter()
+            .chain(self.previous_attempts.iter().flatten())
+    }
+
+    /// The jobs of attempt `n` (1-based), `None` past the latest.
+    pub fn attempt_jobs(&self, n: u32) -> Option<&[JobState]> {
+        if n == 0 || n > self.run_attempt {
+            return None;
+        }
+        match self.previous_attempts.get(n as usize - 1) {
+            Some(jobs) if n < self.run_attempt => Some(jobs),
+            _ => Some(&self.jobs),
+        }
+    }
+}
+
+/// A commit: what `compare` and `commits/{ref}` answer.
+#[derive(Debug, Clone)]
+pub struct CommitState {
+    pub date: DateTime<Utc>,
+    pub message: String,
+    pub author: String,
+    pub parents: Vec<String>,
+    pub files: Vec<FileChange>,
+}
+
+impl CommitState {
+    /// A commit nothing else is known of.
+    pub fn at(date: DateTime<Utc>) -> CommitState {
+        CommitState {
+            date,
+            message: "Commit".into(),
+            author: "octocat".into(),
+            parents: Vec::new(),
+            files: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FileChange {
+    pub filename: String,
+    pub status: String,
+    pub additions: u64,
+    pub deletions: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -303,13 +357,37 @@ impl World {
                 .insert(repo.default_branch.clone(), default_sha.clone());
             state
                 .commits
-                .insert(default_sha, started - TimeDelta::hours(1));
+                .insert(default_sha, CommitState::at(started - TimeDelta::hours(1)));
+            for commit in &repo.commits {
+                let date = started - TimeDelta::seconds((commit.ago_minutes * 60.0) as i64);
+                state.commits.insert(
+                    commit.sha.clone(),
+                    CommitState {
+                        date,
+                        message: commit.message.clone(),
+                        author: commit.author.clone(),
+                        parents: commit.parents.clone(),
+                        files: commit
+                            .files
+                            .iter()
+                            .map(|f| FileChange {
+                                filename: f.filename.clone(),
+                                status: f.status.clone(),
+                                additions: f.additions,
+                                deletions: f.deletions,
+                            })
+                            .collect(),
+                    },
+                );
+            }
             for branch in &repo.branches {
                 state
                     .branches
                     .insert(branch.name.clone(), branch.sha.clone());
                 let committed = started - TimeDelta::seconds((branch.age_days * 86_400.0) as i64);
-                state.commits.insert(branch.sha.clone(), committed);
+                state
+                    .commits
+                    .insert(branch.sha.clone(), CommitState::at(committed));
                 if branch.open_pull {
                     let id = world.next_id();
                     let number = state.next_number;
@@ -336,16 +414,31 @@ impl World {
             }
             let mut runs: Vec<&ScenarioRun> = repo.runs.iter().collect();
             runs.sort_by(|a, b| b.ago_minutes.total_cmp(&a.ago_minutes));
+            // Each branch's history: a run's head follows the head of the run before it on
+            // the same branch (a new branch starts from the default branch's).
+            let mut heads: BTreeMap<String, String> = BTreeMap::new();
             for (n, run) in runs.into_iter().enumerate() {
                 let Some(workflow) = state.workflows.iter().find(|w| w.id == run.workflow_id)
                 else {
                     continue;
                 };
                 let created_at = started - TimeDelta::seconds((run.ago_minutes * 60.0) as i64);
+                let parent = heads
+                    .get(&run.head_branch)
+                    .or_else(|| heads.get(&repo.default_branch))
+                    .filter(|p| **p != run.head_sha)
+                    .cloned();
                 state
                     .commits
                     .entry(run.head_sha.clone())
-                    .or_insert(created_at - TimeDelta::minutes(2));
+                    .or_insert_with(|| CommitState {
+                        date: created_at - TimeDelta::minutes(2),
+                        message: run.display_title.clone(),
+                        author: run.actor.clone(),
+                        parents: parent.into_iter().collect(),
+                        files: Vec::new(),
+                    });
+                heads.insert(run.head_branch.clone(), run.head_sha.clone());
                 state
                     .branches
                     .entry(run.head_branch.clone())
@@ -353,7 +446,19 @@ impl World {
                 let jobs: Vec<JobState> = run
                     .jobs
                     .iter()
-                    .map(|job| build_job(job, run, created_at, scenario))
+                    .map(|job| build_job(job, run, run.run_attempt, created_at, scenario))
+                    .collect();
+                let previous_attempts = run
+                    .previous_attempts
+                    .iter()
+                    .zip(1..)
+                    .map(|(attempt, number)| {
+                        attempt
+                            .jobs
+                            .iter()
+                            .map(|job| build_job(job, run, number, created_at, scenario))
+                            .collect()
+                    })
                     .collect();
                 let updated_at = jobs
                     .iter()
@@ -380,6 +485,7 @@ impl World {
                     jobs,
                     pending: None,
                     rerun_conclusion: run.rerun_conclusion.clone(),
+                    previous_attempts,
                 });
             }
             world.repos.push(state);
@@ -407,8 +513,7 @@ impl World {
     pub fn find_job(&self, job_id: u64) -> Option<(&RepoState, &RunState, &JobState)> {
         self.repos.iter().find_map(|repo| {
             repo.runs.iter().find_map(|run| {
-                run.jobs
-                    .iter()
+                run.all_jobs()
                     .find(|j| j.id == job_id)
                     .map(|job| (repo, run, job))
             })
@@ -473,6 +578,7 @@ pub fn fake_sha(seed: &str) -> String {
 fn build_job(
     job: &super::scenario::ScenarioJob,
     run: &ScenarioRun,
+    attempt: u32,
     run_created: DateTime<Utc>,
     scenario: &LoadedScenario,
 ) -> JobState {
@@ -528,7 +634,7 @@ fn build_job(
     JobState {
         id: job.id,
         run_id: run.id,
-        run_attempt: run.run_attempt,
+        run_attempt: attempt,
         name: job.name.clone(),
         status: "completed".into(),
         conclusion: Some(job.conclusion.clone()),

@@ -104,6 +104,15 @@ pub struct Row {
 }
 
 impl Row {
+    /// Its failure passed on a re-run before, and no commit since the last green run points
+    /// at it.
+    pub fn flaky(&self) -> bool {
+        self.prepared
+            .as_ref()
+            .and_then(|p| p.run.why.as_ref())
+            .is_some_and(|w| w.flaky())
+    }
+
     /// This row holds an explanation with the baseline compared, of the same state of the run
     /// (attempt, status, last update) as `other`'s.
     pub fn has_full_explanation_of(&self, other: &crate::heal::Prepared) -> bool {

@@ -44,6 +44,8 @@ pub struct Runner {
     pub listed: Arc<std::sync::Mutex<std::collections::HashMap<RunKey, WorkflowRun>>>,
     /// Failed jobs of queued runs, read many runs a request for background explanations.
     pub read_ahead: Arc<super::read_ahead::ReadAhead>,
+    /// What explanations found out about workflows and failures, shared by all of them.
+    pub recall: Arc<crate::history::Recall>,
     /// Organisation repositories whose activity the first poll checks, and the days it
     /// looks back.
     pub unproven: Arc<std::sync::Mutex<std::collections::HashSet<RepoRef>>>,
@@ -80,6 +82,7 @@ impl Runner {
             explaining_now: Default::default(),
             listed: Default::default(),
             read_ahead: Default::default(),
+            recall: Default::default(),
             unproven: Default::default(),
             active_days: crate::scan::ORG_ACTIVE_DAYS,
             watching: Default::default(),
@@ -410,13 +413,20 @@ impl Runner {
             listed,
             jobs,
             brief: looked == Looked::Not,
+            ..Default::default()
         };
         let result = self.prepare(&key, fetch).await.map(Box::new);
         self.send(Action::Explained { key, result });
     }
 
     /// The run fetched, analysed and its prompt rendered, as `heal::prepare` does it.
-    async fn prepare(&self, key: &RunKey, fetch: heal::Fetch) -> Result<heal::Prepared, String> {
+    async fn prepare(
+        &self,
+        key: &RunKey,
+        mut fetch: heal::Fetch,
+    ) -> Result<heal::Prepared, String> {
+        fetch.recall = Some(self.recall.clone());
+        fetch.others_explained = true;
         let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
         // The poller of the run's repository has read its policy already: no need to ask
         // GitHub again for every run explained.

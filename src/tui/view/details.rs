@@ -123,6 +123,30 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
                     width,
                 ));
             }
+            if let Some(why) = &p.run.why {
+                let suspected = !why.suspects().is_empty();
+                lines.extend(hanging(
+                    label("Changes"),
+                    &redact::redact(&why.changes_line(), &secrets),
+                    if suspected {
+                        Style::default().fg(Color::Yellow)
+                    } else {
+                        Style::default()
+                    },
+                    width,
+                ));
+                if let Some(h) = &why.history {
+                    let (text, style) = if h.flaky {
+                        (
+                            format!("flaky: {}", h.summary()),
+                            Style::default().fg(Color::Cyan),
+                        )
+                    } else {
+                        (h.summary(), Style::default())
+                    };
+                    lines.extend(hanging(label("History"), &text, style, width));
+                }
+            }
             for j in &p.run.jobs {
                 let step = j.analysis.failed_step.as_deref().unwrap_or("?");
                 lines.push(Line::from(vec![

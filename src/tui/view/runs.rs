@@ -116,7 +116,15 @@ pub fn draw(app: &App, listing: &Listing, frame: &mut Frame, area: Rect) {
             TableRow::new(vec![
                 Cell::from(Span::styled(new, Style::default().fg(Color::Yellow))),
                 Cell::from(r.key.0.name.clone()),
-                Cell::from(workflow),
+                // A flaky failure (it passed on a re-run before): re-run, don't heal.
+                Cell::from(Line::from(vec![
+                    Span::raw(workflow),
+                    if r.flaky() {
+                        Span::styled(" flaky", Style::default().fg(Color::Cyan))
+                    } else {
+                        Span::raw("")
+                    },
+                ])),
                 Cell::from(shown(r.run.branch()).into_owned()),
                 Cell::from(humanize::age(r.run.created_at, now)),
                 Cell::from(r.category().to_string()),
