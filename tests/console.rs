@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use autoheal::forge::Forge;
+use autoheal::forge::{Forge, RepoRef};
 use autoheal::tui::action::{Action, Effect};
 use autoheal::tui::app::{App, HealStage, Mode};
 use autoheal::tui::highlight::{Highlighter, ThemeChoice};
@@ -28,20 +28,25 @@ fn code(c: KeyCode) -> Action {
 
 /// An app holding the test scenario's failed runs, analysed.
 async fn loaded_app(sim: &autoheal::sim::RunningSim) -> App {
+    loaded_app_of(sim, shop()).await
+}
+
+/// The console for one repository, its failed runs listed and explained in full.
+async fn loaded_app_of(sim: &autoheal::sim::RunningSim, repo: RepoRef) -> App {
     let gh = client(sim);
     let (keymap, _) = Keymap::new(&Default::default());
-    let mut app = App::new(vec![shop()], keymap, Duration::from_secs(30));
+    let mut app = App::new(vec![repo.clone()], keymap, Duration::from_secs(30));
     app.size = (120, 40);
-    let policy = autoheal::scan::resolve_policy(&gh, &shop(), None)
+    let policy = autoheal::scan::resolve_policy(&gh, &repo, None)
         .await
         .unwrap();
-    let runs = autoheal::scan::failed_runs(&gh, &shop(), &policy, 20)
+    let runs = autoheal::scan::failed_runs(&gh, &repo, &policy, 20)
         .await
         .unwrap();
     let effects = update(
         &mut app,
         Action::Polled {
-            repo: shop(),
+            repo: repo.clone(),
             complete: true,
             result: Ok(runs.into_iter().map(|f| f.run).collect()),
             budget: Some(autoheal::forge::Budget {
@@ -1887,4 +1892,60 @@ fn polls_spread_out_when_many_repositories_are_watched() {
     app.status.seconds_to_refresh = 0;
     update(&mut app, Action::Tick);
     assert_eq!(app.status.seconds_to_refresh, 120, "after a refresh too");
+}
+
+/// The demo's nightly test failure passed on a re-run last week: it is marked flaky in the
+/// list and in the grouped view, and the details pane says why, with the commits since the
+/// last green run.
+#[tokio::test]
+async fn a_flaky_failure_is_marked_in_the_list_and_the_grouped_view() {
+    let sim = start_sim_with(
+        autoheal::sim::LoadedScenario::demo().unwrap(),
+        autoheal::sim::Faults::default(),
+    )
+    .await;
+    let webshop: RepoRef = "acme/webshop".parse().unwrap();
+    let mut app = loaded_app_of(&sim, webshop).await;
+    let nightly = |screen: &str| {
+        screen
+            .lines()
+            .filter(|l| l.contains("Nightly"))
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let screen = render(&app, 160, 40);
+    let rows = nightly(&screen);
+    assert!(
+        rows.iter()
+            .any(|l| l.contains("flaky") && l.contains("rerun")),
+        "{screen}"
+    );
+    assert!(
+        rows.iter().filter(|l| l.contains("flaky")).count() == 1,
+        "only the flaky one of the two nightly failures: {screen}"
+    );
+    update(&mut app, key('f'));
+    let grouped = render(&app, 160, 40);
+    assert!(grouped.contains("grouped"), "{grouped}");
+    assert!(
+        nightly(&grouped).iter().any(|l| l.contains("flaky")),
+        "{grouped}"
+    );
+    // The details of the flaky run.
+    let at = app
+        .rows
+        .iter()
+        .position(|r| r.key.1 == 12795379595)
+        .unwrap();
+    update(&mut app, key('f'));
+    app.selected = app.listing().rows.iter().position(|&i| i == at).unwrap();
+    let details = render(&app, 160, 40);
+    assert!(
+        details.contains("History   flaky: seen twice since"),
+        "{details}"
+    );
+    assert!(
+        details.contains("Changes   since the last green run"),
+        "{details}"
+    );
 }

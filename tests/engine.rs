@@ -630,6 +630,13 @@ async fn why_now_names_the_suspect_commit_and_the_flaky_failure() {
         "{missing}"
     );
 
+    // A pull request's run is compared with the pull request's base.
+    let pull = prepare(&engine, 12795606147).await;
+    let changes = pull.run.why.unwrap().changes.unwrap();
+    assert_eq!(changes.base_kind, BaseKind::PullRequestBase);
+    assert!(changes.base.starts_with("ea1ef25"), "{changes:?}");
+    assert_eq!(changes.commits, 1);
+
     // The same comparison again: answered from what was kept, not asked.
     sim.clear_requests();
     prepare(&engine, 12796151312).await;

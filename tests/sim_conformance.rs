@@ -296,3 +296,85 @@ async fn errors_have_githubs_error_shape() {
     assert_conforms("basic-error", &value);
     assert_eq!(value["message"], "Not Found");
 }
+
+/// Every URL the simulator builds is a valid URI: a bot's login (`dependabot[bot]`) is
+/// percent-encoded, as GitHub does. Checked on every demo repository's runs (bot actors among
+/// them), jobs, issues and pull requests, with the schema check above.
+#[tokio::test]
+async fn every_url_is_a_valid_uri_even_for_bots() {
+    let sim = start_sim_with(
+        autoheal::sim::LoadedScenario::demo().unwrap(),
+        autoheal::sim::Faults::default(),
+    )
+    .await;
+    let api = Api {
+        octo: octocrab::Octocrab::builder()
+            .base_uri(sim.url())
+            .unwrap()
+            .personal_token("test".to_string())
+            .build()
+            .unwrap(),
+    };
+    let repos = sim.with_world(|w| {
+        w.repos
+            .iter()
+            .map(|r| {
+                (
+                    r.full_name(),
+                    r.runs.iter().map(|run| run.id).collect::<Vec<_>>(),
+                )
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut bots = 0;
+    for (repo, runs) in repos {
+        let r = format!("/repos/{repo}");
+        let listed = api.get(&format!("{r}/actions/runs?per_page=100")).await;
+        assert_conforms("actions-list-workflow-runs-for-repo", &listed);
+        bots += listed["workflow_runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|run| run["actor"]["login"].as_str().unwrap().ends_with("[bot]"))
+            .count();
+        assert_valid_urls(&listed, &r);
+        for id in runs {
+            let jobs = api.get(&format!("{r}/actions/runs/{id}/jobs")).await;
+            assert_conforms("actions-list-jobs-for-workflow-run", &jobs);
+            assert_valid_urls(&jobs, &r);
+        }
+        let issues = api.get(&format!("{r}/issues?state=all")).await;
+        assert_conforms("issues-list-for-repo", &issues);
+        assert_valid_urls(&issues, &r);
+        let pulls = api.get(&format!("{r}/pulls?state=all")).await;
+        assert_conforms("pulls-list", &pulls);
+        assert_valid_urls(&pulls, &r);
+    }
+    assert!(bots >= 2, "the demo has runs by bots");
+}
+
+/// No string under a key ending in `url` holds what a URI may not: brackets, spaces, quotes.
+/// (Braces are allowed: GitHub's `following_url` and the like are URI templates.)
+fn assert_valid_urls(value: &Value, at: &str) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                if let Value::String(s) = v
+                    && (key == "url" || key.ends_with("_url"))
+                {
+                    assert!(
+                        !s.contains(['[', ']', ' ', '"', '<', '>', '\\']),
+                        "{at}.{key}: {s}"
+                    );
+                }
+                assert_valid_urls(v, &format!("{at}.{key}"));
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                assert_valid_urls(v, &format!("{at}[{i}]"));
+            }
+        }
+        _ => {}
+    }
+}

@@ -144,6 +144,7 @@ fn open_pull(world: &mut World, r: usize, q: usize, at: DateTime<Utc>) -> u64 {
                 pending: None,
                 rerun_conclusion: conclusion.clone(),
                 previous_attempts: Vec::new(),
+                pull_base: None,
             });
         }
     } else {

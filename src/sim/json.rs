@@ -38,7 +38,10 @@ fn user_id(login: &str) -> u64 {
 pub fn user(base: &str, login: &str) -> Value {
     let id = user_id(login);
     let bot = login.ends_with("[bot]") || login == "Copilot";
-    let url = format!("{base}/users/{login}");
+    // A bot's login has brackets (`dependabot[bot]`), which a URI may not hold raw: GitHub
+    // percent-encodes them in every URL it builds from a login.
+    let path = login.replace('[', "%5B").replace(']', "%5D");
+    let url = format!("{base}/users/{path}");
     json!({
         "login": login,
         "id": id,
@@ -46,7 +49,7 @@ pub fn user(base: &str, login: &str) -> Value {
         "avatar_url": format!("{base}/avatars/u/{id}?v=4"),
         "gravatar_id": "",
         "url": url,
-        "html_url": format!("{base}/{login}"),
+        "html_url": format!("{base}/{path}"),
         "followers_url": format!("{url}/followers"),
         "following_url": format!("{url}/following{{/other_user}}"),
         "gists_url": format!("{url}/gists{{/gist_id}}"),
@@ -179,6 +182,32 @@ pub fn workflow(base: &str, repo: &RepoState, w: &WorkflowState) -> Value {
     })
 }
 
+/// The pull requests a run is for, as a run names them: the one whose head is the run's
+/// branch (a number made up from the run when the scenario has no such pull request).
+fn run_pull_requests(base: &str, repo: &RepoState, r: &RunState) -> Value {
+    let Some(base_sha) = &r.pull_base else {
+        return json!([]);
+    };
+    let number = repo
+        .pulls
+        .iter()
+        .find(|p| p.head_ref == r.head_branch)
+        .map_or(100 + r.id % 900, |p| p.number);
+    let full = repo.full_name();
+    let minimal = json!({
+        "id": repo.id,
+        "url": format!("{base}/repos/{full}"),
+        "name": repo.name,
+    });
+    json!([{
+        "id": 1_800_000_000 + number,
+        "number": number,
+        "url": format!("{base}/repos/{full}/pulls/{number}"),
+        "head": {"ref": r.head_branch, "sha": r.head_sha, "repo": minimal},
+        "base": {"ref": repo.default_branch, "sha": base_sha, "repo": minimal},
+    }])
+}
+
 pub fn run(base: &str, repo: &RepoState, r: &RunState) -> Value {
     let api = format!("{base}/repos/{}/actions/runs/{}", repo.full_name(), r.id);
     let head_repository = if r.fork {
@@ -212,7 +241,7 @@ pub fn run(base: &str, repo: &RepoState, r: &RunState) -> Value {
         "workflow_id": r.workflow_id,
         "url": api,
         "html_url": format!("{base}/{}/actions/runs/{}", repo.full_name(), r.id),
-        "pull_requests": [],
+        "pull_requests": run_pull_requests(base, repo, r),
         "created_at": ts(r.created_at),
         "updated_at": ts(r.updated_at),
         "actor": user(base, &r.actor),

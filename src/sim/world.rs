@@ -118,6 +118,9 @@ pub struct RunState {
     /// The jobs of each attempt before `run_attempt`, oldest first; an attempt missing here
     /// is served as the latest one's jobs.
     pub previous_attempts: Vec<Vec<JobState>>,
+    /// For a pull request's run from this repository: the base branch's head when it ran
+    /// (GitHub names the pull request on the run; not for a fork's).
+    pub pull_base: Option<String>,
 }
 
 impl RunState {
@@ -355,9 +358,10 @@ impl World {
             state
                 .branches
                 .insert(repo.default_branch.clone(), default_sha.clone());
-            state
-                .commits
-                .insert(default_sha, CommitState::at(started - TimeDelta::hours(1)));
+            state.commits.insert(
+                default_sha.clone(),
+                CommitState::at(started - TimeDelta::hours(1)),
+            );
             for commit in &repo.commits {
                 let date = started - TimeDelta::seconds((commit.ago_minutes * 60.0) as i64);
                 state.commits.insert(
@@ -428,6 +432,12 @@ impl World {
                     .or_else(|| heads.get(&repo.default_branch))
                     .filter(|p| **p != run.head_sha)
                     .cloned();
+                let pull_base = (run.event == "pull_request" && !run.fork).then(|| {
+                    heads
+                        .get(&repo.default_branch)
+                        .cloned()
+                        .unwrap_or_else(|| default_sha.clone())
+                });
                 state
                     .commits
                     .entry(run.head_sha.clone())
@@ -486,6 +496,7 @@ impl World {
                     pending: None,
                     rerun_conclusion: run.rerun_conclusion.clone(),
                     previous_attempts,
+                    pull_base,
                 });
             }
             world.repos.push(state);
