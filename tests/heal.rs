@@ -521,3 +521,75 @@ async fn from_event_heals_the_run_named_by_the_workflow_run_payload() {
     assert_eq!(code, 0);
     assert!(stdout.contains("nothing to heal"));
 }
+
+/// Two healers started together on one run (the workflow and the console, say) end with one
+/// open tracking issue and one Copilot request, 20 times out of 20: the later issue, if
+/// both opened one, is closed as a duplicate of the first and makes nothing else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_healers_racing_on_one_run_make_one_heal() {
+    let mut raced = 0;
+    for trial in 0..20 {
+        let sim = start_sim().await;
+        let homes = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+        let children: Vec<_> = homes
+            .iter()
+            .map(|home| {
+                autoheal_at(&sim, home.path())
+                    .args(["heal", "--repo", "octo/shop", "--run", "9001", "--yes"])
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("autoheal starts")
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "trial {trial}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let (open, duplicates, requests, branches) = sim.with_world(|w| {
+            let repo = &w.repos[0];
+            let tracking: Vec<_> = repo
+                .issues
+                .iter()
+                .filter(|i| i.body.contains("<!-- autoheal:run=9001 "))
+                .collect();
+            let open: Vec<u64> = tracking
+                .iter()
+                .filter(|i| i.state == "open")
+                .map(|i| i.number)
+                .collect();
+            let duplicates = tracking
+                .iter()
+                .filter(|i| i.state_reason.as_deref() == Some("duplicate"))
+                .count();
+            let requests: usize = repo
+                .issues
+                .iter()
+                .flat_map(|i| &i.comments)
+                .filter(|c| c.body.starts_with("@github-copilot"))
+                .count();
+            let branches = repo
+                .branches
+                .keys()
+                .filter(|b| b.starts_with("auto-heal/ci-9001"))
+                .count();
+            (open, duplicates, requests, branches)
+        });
+        assert_eq!(open.len(), 1, "trial {trial}: open issues {open:?}");
+        assert_eq!(requests, 1, "trial {trial}: Copilot requests");
+        assert_eq!(branches, 1, "trial {trial}: heal branches");
+        assert_eq!(
+            sim.with_world(|w| w.repos[0].copilot.len()),
+            1,
+            "trial {trial}"
+        );
+        raced += duplicates;
+    }
+    println!(
+        "two healers at once: {raced} of 20 trials opened a second issue, closed as a duplicate"
+    );
+}

@@ -423,6 +423,28 @@ impl Forge for GitHub {
             .await
     }
 
+    async fn close_duplicate(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Issue> {
+        self.transport
+            .write_json(
+                Method::PATCH,
+                &format!("{}/issues/{issue}", repo.api_path()),
+                Some(&json!({ "state": "closed", "state_reason": "duplicate" })),
+            )
+            .await
+    }
+
+    async fn delete_comment(&self, repo: &RepoRef, comment_id: u64) -> ForgeResult<()> {
+        let _: serde_json::Value = self
+            .transport
+            .write_json(
+                Method::DELETE,
+                &format!("{}/issues/comments/{comment_id}", repo.api_path()),
+                None,
+            )
+            .await?;
+        Ok(())
+    }
+
     async fn reviews(&self, repo: &RepoRef, pull: u64) -> ForgeResult<Vec<Review>> {
         let path = format!(
             "{}/pulls/{pull}/reviews?per_page={PER_PAGE}",

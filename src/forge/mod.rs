@@ -115,6 +115,10 @@ pub trait Forge: Send + Sync {
     async fn add_labels(&self, repo: &RepoRef, issue: u64, labels: &[String]) -> ForgeResult<()>;
     /// Closes an issue as completed.
     async fn close_issue(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Issue>;
+    /// Closes an issue as a duplicate (`state_reason: duplicate`).
+    async fn close_duplicate(&self, repo: &RepoRef, issue: u64) -> ForgeResult<Issue>;
+    /// Deletes an issue comment.
+    async fn delete_comment(&self, repo: &RepoRef, comment_id: u64) -> ForgeResult<()>;
     /// Reviews of a pull request, oldest first.
     async fn reviews(&self, repo: &RepoRef, pull: u64) -> ForgeResult<Vec<Review>>;
     /// Marks a draft pull request ready for review (GraphQL `markPullRequestReadyForReview`).

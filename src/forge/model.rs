@@ -402,6 +402,9 @@ pub struct Issue {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Why it was closed: `completed`, `not_planned`, `duplicate` (`None` while open).
+    #[serde(default)]
+    pub state_reason: Option<String>,
     #[serde(default)]
     pub user: Option<SimpleUser>,
     #[serde(default)]

@@ -117,7 +117,7 @@ impl Executor<'_> {
             )));
         }
         let tracked = self.tracking_issues(plan).await?;
-        let own = tracked.iter().find(|(_, m)| m.run_id == plan.run_id);
+        let own = first_of_run(&tracked, plan.run_id);
 
         let mut outcome = HealOutcome {
             issue_number: 0,
@@ -148,6 +148,20 @@ impl Executor<'_> {
                 self.check_daily_limit(&tracked)?;
                 let issue = self.create_issue(plan).await?;
                 outcome.created.push(format!("issue #{}", issue.number));
+                // Another healer may have opened one for this run in the same moment: both
+                // looked before either wrote. The lowest number wins; the other closes its own
+                // as a duplicate and stops (no branch, no second Copilot request).
+                if let Some(winner) = self.earlier_twin(plan, &issue).await? {
+                    self.close_as_duplicate(plan, &issue, &winner).await?;
+                    outcome.created.push(format!(
+                        "nothing else: issue #{} closed as a duplicate of #{}",
+                        issue.number, winner.number
+                    ));
+                    outcome.existing.push(format!("issue #{}", winner.number));
+                    outcome.issue_number = winner.number;
+                    outcome.issue_url = winner.html_url.clone();
+                    return Ok(outcome);
+                }
                 Some(issue)
             }
         };
@@ -221,6 +235,43 @@ impl Executor<'_> {
             },
         }
         outcome.branch = Some(plan.heal_branch.clone());
+        Ok(())
+    }
+
+    /// A tracking issue of the same run with a lower number than `ours`, not closed as a
+    /// duplicate: the one that won a race with ours.
+    async fn earlier_twin(
+        &self,
+        plan: &HealPlan,
+        ours: &Issue,
+    ) -> Result<Option<Issue>, HealError> {
+        let tracked = self.tracking_issues(plan).await?;
+        Ok(first_of_run(&tracked, plan.run_id)
+            .map(|(issue, _)| issue.clone())
+            .filter(|first| first.number < ours.number))
+    }
+
+    /// Closes `ours` as a duplicate of `winner`, saying so in one line.
+    async fn close_as_duplicate(
+        &self,
+        plan: &HealPlan,
+        ours: &Issue,
+        winner: &Issue,
+    ) -> Result<(), HealError> {
+        let body = format!(
+            "Duplicate of #{}: another healer opened it for run {} at the same moment.",
+            winner.number, plan.run_id
+        );
+        self.forge
+            .create_comment(&plan.repo, ours.number, &body)
+            .await?;
+        self.forge.close_duplicate(&plan.repo, ours.number).await?;
+        self.audit(
+            plan,
+            "close_duplicate_issue",
+            &ours.html_url,
+            &format!("duplicate of #{}", winner.number),
+        );
         Ok(())
     }
 
@@ -317,10 +368,13 @@ impl Executor<'_> {
             let posted = self
                 .post_comment_once(plan, issue.number, &body, &marker)
                 .await?;
-            self.audit(plan, "comment_failed_again", &posted, "created");
-            outcome
-                .created
-                .push(format!("comment \"failed again: run {}\"", plan.run_id));
+            let what = format!("comment \"failed again: run {}\"", plan.run_id);
+            if posted.ours {
+                self.audit(plan, "comment_failed_again", &posted.url, "created");
+                outcome.created.push(what);
+            } else {
+                outcome.existing.push(what);
+            }
         }
         outcome.issue_number = issue.number;
         outcome.issue_url = issue.html_url.clone();
@@ -336,24 +390,43 @@ impl Executor<'_> {
         issue: u64,
         body: &str,
         marker: &str,
-    ) -> Result<String, HealError> {
-        match self.forge.create_comment(&plan.repo, issue, body).await {
-            Ok(c) => Ok(c.html_url),
+    ) -> Result<Posted, HealError> {
+        let posted = match self.forge.create_comment(&plan.repo, issue, body).await {
+            Ok(c) => c,
             Err(e) if e.maybe_applied() => {
                 let comments = self.forge.comments(&plan.repo, issue).await?;
                 if let Some(c) = comments
                     .iter()
                     .find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker)))
                 {
-                    return Ok(c.html_url.clone());
+                    return Ok(Posted {
+                        url: c.html_url.clone(),
+                        ours: true,
+                    });
                 }
-                Ok(self
-                    .forge
-                    .create_comment(&plan.repo, issue, body)
-                    .await?
-                    .html_url)
+                self.forge.create_comment(&plan.repo, issue, body).await?
             }
-            Err(e) => Err(e.into()),
+            Err(e) => return Err(e.into()),
+        };
+        // Another healer may have posted the same comment in the same moment (both looked
+        // before either wrote): the earliest stays, a later one of ours goes.
+        let comments = self.forge.comments(&plan.repo, issue).await?;
+        let first = comments
+            .iter()
+            .filter(|c| c.body.as_deref().is_some_and(|b| b.contains(marker)))
+            .min_by_key(|c| c.id);
+        match first {
+            Some(first) if first.id < posted.id => {
+                self.forge.delete_comment(&plan.repo, posted.id).await?;
+                Ok(Posted {
+                    url: first.html_url.clone(),
+                    ours: false,
+                })
+            }
+            _ => Ok(Posted {
+                url: posted.html_url,
+                ours: true,
+            }),
         }
     }
 
@@ -390,12 +463,20 @@ impl Executor<'_> {
                 result.comment_url = Some(c.html_url.clone());
             }
             None => {
-                let url = self
+                let posted = self
                     .post_comment_once(plan, issue.number, &comment, &marker)
                     .await?;
-                self.audit(plan, "comment_copilot_request", &url, "created");
-                outcome.created.push("Copilot comment".into());
-                result.comment_url = Some(url);
+                if posted.ours {
+                    self.audit(plan, "comment_copilot_request", &posted.url, "created");
+                    outcome.created.push("Copilot comment".into());
+                } else {
+                    // Another healer asked first: its request (comment, assignment or task)
+                    // is the one.
+                    outcome.existing.push("Copilot request".into());
+                    result.comment_url = Some(posted.url);
+                    return Ok(result);
+                }
+                result.comment_url = Some(posted.url);
             }
         }
 
@@ -545,4 +626,20 @@ impl Executor<'_> {
         self.audit
             .record(&plan.repo.to_string(), action, target, result);
     }
+}
+
+/// A comment posted once: where it is, and whether it is ours (or another healer's, posted
+/// first in a race).
+struct Posted {
+    url: String,
+    ours: bool,
+}
+
+/// The tracking issue of `run_id`: the lowest-numbered one not closed as a duplicate (two
+/// healers racing may have opened two; the later one is closed as a duplicate).
+fn first_of_run(tracked: &[(Issue, IssueMarker)], run_id: u64) -> Option<&(Issue, IssueMarker)> {
+    tracked
+        .iter()
+        .filter(|(i, m)| m.run_id == run_id && i.state_reason.as_deref() != Some("duplicate"))
+        .min_by_key(|(i, _)| i.number)
 }

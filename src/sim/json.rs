@@ -363,7 +363,7 @@ pub fn issue(base: &str, repo: &RepoState, i: &IssueState) -> Value {
         "html_url": format!("{base}/{}/issues/{}", repo.full_name(), i.number),
         "number": i.number,
         "state": i.state,
-        "state_reason": if i.state == "closed" { json!("completed") } else { Value::Null },
+        "state_reason": i.state_reason,
         "title": i.title,
         "body": i.body,
         "user": user(base, &i.user),

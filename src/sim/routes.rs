@@ -80,6 +80,10 @@ pub fn router(shared: Arc<Shared>) -> Router {
             get(list_comments).post(create_comment),
         )
         .route(
+            "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+            axum::routing::delete(delete_comment),
+        )
+        .route(
             "/repos/{owner}/{repo}/issues/{number}/assignees",
             post(add_assignees),
         )
@@ -753,6 +757,7 @@ fn issue_json_for_pull(base: &str, r: &RepoState, p: &PullState) -> Value {
         created_at: p.created_at,
         updated_at: p.updated_at,
         closed_at: p.merged_at,
+        state_reason: None,
         comments: Vec::new(),
         timeline: Vec::new(),
     };
@@ -897,6 +902,7 @@ async fn create_issue(
             created_at: now,
             updated_at: now,
             closed_at: None,
+            state_reason: None,
             comments: Vec::new(),
             timeline,
         });
@@ -936,10 +942,20 @@ async fn update_issue(
         if body.get("labels").is_some() {
             issue.labels = string_list(body.get("labels"));
         }
+        let reason = body.get("state_reason").and_then(Value::as_str);
+        if let Some(reason) = reason
+            && !matches!(
+                reason,
+                "completed" | "not_planned" | "duplicate" | "reopened"
+            )
+        {
+            return unprocessable(&format!("state_reason is not a valid value: {reason}"));
+        }
         match body.get("state").and_then(Value::as_str) {
             Some("closed") if issue.state != "closed" => {
                 issue.state = "closed".into();
                 issue.closed_at = Some(now);
+                issue.state_reason = Some(reason.unwrap_or("completed").into());
                 issue.timeline.push(TimelineState::Closed {
                     id: event_id,
                     at: now,
@@ -948,6 +964,7 @@ async fn update_issue(
             Some("open") => {
                 issue.state = "open".into();
                 issue.closed_at = None;
+                issue.state_reason = None;
             }
             _ => {}
         }
@@ -961,6 +978,22 @@ async fn update_issue(
             .find(|i| i.number == number)
             .expect("found above");
         Json(json::issue(base, r, issue)).into_response()
+    })
+}
+
+/// `DELETE /issues/comments/{id}`: 204, or 404 for a comment that is not there.
+async fn delete_comment(
+    State(sim): Sim,
+    Path((owner, repo, comment_id)): Path<(String, String, u64)>,
+) -> Response {
+    with_repo_mut(&sim, &owner, &repo, |world, ri, _| {
+        for issue in &mut world.repos[ri].issues {
+            if let Some(at) = issue.comments.iter().position(|c| c.id == comment_id) {
+                issue.comments.remove(at);
+                return StatusCode::NO_CONTENT.into_response();
+            }
+        }
+        not_found()
     })
 }
 

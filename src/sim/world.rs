@@ -211,6 +211,8 @@ pub struct IssueState {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Why it was closed (`completed`, `not_planned`, `duplicate`); `None` while open.
+    pub state_reason: Option<String>,
     pub comments: Vec<CommentState>,
     pub timeline: Vec<TimelineState>,
 }
