@@ -112,3 +112,70 @@ proptest! {
         prop_assert_eq!(closing_at, Some(inner.len() - 1), "only the last line closes the fence");
     }
 }
+
+/// Every provider format of the redaction table: a token of its shape (a random body of the
+/// right alphabet and length), anywhere on a line, glued to punctuation or quotes (or, for a
+/// format not held to word boundaries, to any text), never survives.
+#[test]
+fn every_provider_format_is_masked_wherever_it_stands() {
+    use proptest::test_runner::{Config, FileFailurePersistence, TestRunner};
+    let mut failed = Vec::new();
+    for format in redact::FORMATS {
+        // The shape without its word boundaries: what a token of the format looks like.
+        let shape = format.pattern.replace("\\b", "");
+        let bounded = format.pattern.starts_with("\\b") || format.pattern.ends_with("\\b");
+        let token =
+            proptest::string::string_regex(&shape).unwrap_or_else(|e| panic!("{}: {e}", format.id));
+        let glue = if bounded {
+            prop_oneof![
+                Just(" "),
+                Just("\""),
+                Just("'"),
+                Just("="),
+                Just(":"),
+                Just("("),
+                Just(")"),
+                Just(","),
+                Just(";"),
+                Just("`"),
+                Just("\t"),
+                Just("<"),
+                Just(">")
+            ]
+            .boxed()
+        } else {
+            prop_oneof![
+                Just(""),
+                Just(" "),
+                Just("\""),
+                Just("'"),
+                Just("="),
+                Just(":"),
+                Just(",")
+            ]
+            .boxed()
+        };
+        let mut runner = TestRunner::new(Config {
+            cases: 48,
+            failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
+                "tests/redaction.proptest-regressions",
+            ))),
+            ..Config::default()
+        });
+        let strategy = ("[ -~]{0,40}", glue.clone(), token, glue, "[ -~]{0,40}");
+        let result = runner.run(&strategy, |(before, open, secret, close, after)| {
+            let text = format!("{before}{open}{secret}{close}{after}");
+            let masked = redact::redact(&text, &[]);
+            prop_assert!(
+                !masked.contains(secret.as_str()),
+                "{}: {text:?} -> {masked:?}",
+                format.id
+            );
+            Ok(())
+        });
+        if let Err(e) = result {
+            failed.push(format!("{}: {e}", format.id));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}

@@ -470,3 +470,51 @@ fn ranges(lines: &[usize]) -> String {
     }
     out.join(",")
 }
+
+/// Masking secrets leaves ordinary log lines alone: commit shas, UUIDs, checksums, base64
+/// test data and identifiers stay readable. Over every shared log (failing and passing), the
+/// share of lines that masking changes, printed; at most 0.5 %.
+#[test]
+fn masking_changes_few_lines_of_real_logs() {
+    let Some(root) = data_root() else {
+        println!("skipped: ../shared/data (with logchunks/labels.json) is not here");
+        return;
+    };
+    let mut cases = cidiff_cases(&root, "cidiff-breakages");
+    cases.extend(cidiff_cases(&root, "cidiff-terraform"));
+    cases.extend(logchunks_cases(&root));
+    let mut logs: Vec<PathBuf> = cases
+        .iter()
+        .flat_map(|c| std::iter::once(c.log.clone()).chain(c.pass.clone()))
+        .collect();
+    logs.sort();
+    logs.dedup();
+    let (mut lines, mut changed) = (0usize, 0usize);
+    let mut examples: BTreeMap<String, String> = BTreeMap::new();
+    for log in &logs {
+        let bytes = std::fs::read(log).unwrap();
+        for line in autoheal::analysis::scanner::readable_lines(&bytes) {
+            lines += 1;
+            let masked = autoheal::analysis::redact::redact(&line, &[]);
+            if masked != line {
+                changed += 1;
+                if examples.len() < 15 {
+                    examples.insert(
+                        line.chars().take(160).collect(),
+                        masked.chars().take(160).collect(),
+                    );
+                }
+            }
+        }
+    }
+    let share = changed as f64 / lines.max(1) as f64;
+    println!(
+        "masking changed {changed} of {lines} lines ({:.3} %) of {} logs",
+        share * 100.0,
+        logs.len()
+    );
+    for (before, after) in &examples {
+        println!("  {before}\n  → {after}");
+    }
+    assert!(share <= 0.005, "{:.3} % of lines changed", share * 100.0);
+}

@@ -108,7 +108,7 @@ fn print_text(out: &mut dyn Write, file: &str, a: &LogAnalysis) -> std::io::Resu
     };
     writeln!(out, "{file}: {format}, {} lines", a.total_lines)?;
     if let Some(step) = &a.failed_step {
-        writeln!(out, "failed step: {step}")?;
+        writeln!(out, "failed step: {}", redact::redact(step, &[]))?;
     }
     let safety = if a.safe_to_heal {
         "safe to hand to Copilot"
