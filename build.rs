@@ -19,6 +19,35 @@ mod shapes;
 fn main() {
     demo_assets();
     builtin_catalog();
+    commit();
+}
+
+/// The commit this build is of, for `autoheal --version` (`unknown` outside a git checkout,
+/// as in a crate built from crates.io; `AUTOHEAL_COMMIT` set by a release build wins).
+fn commit() {
+    println!("cargo:rerun-if-env-changed=AUTOHEAL_COMMIT");
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let git = Path::new(&manifest).join(".git");
+    if git.is_dir() {
+        println!("cargo:rerun-if-changed={}", git.join("HEAD").display());
+        println!("cargo:rerun-if-changed={}", git.join("refs").display());
+    }
+    let from_git = || {
+        let out = std::process::Command::new("git")
+            .args(["rev-parse", "--short=12", "HEAD"])
+            .current_dir(&manifest)
+            .output()
+            .ok()?;
+        let sha = String::from_utf8(out.stdout).ok()?;
+        let sha = sha.trim();
+        (out.status.success() && !sha.is_empty()).then(|| sha.to_string())
+    };
+    let commit = std::env::var("AUTOHEAL_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .or_else(|| git.exists().then(from_git).flatten())
+        .unwrap_or_else(|| "unknown".into());
+    println!("cargo:rustc-env=AUTOHEAL_COMMIT={commit}");
 }
 
 fn demo_assets() {

@@ -43,8 +43,9 @@ pub struct RunAnalysis {
 pub enum LookBack {
     /// The failed run alone.
     Off,
-    /// The failure's history, from the failures explained already and the earlier attempts
-    /// of re-run runs (a read of the workflow's runs, shared by all of its failures).
+    /// The failure's history from what this process knows already (the workflows' runs
+    /// read for earlier looks, the failures explained): no request at all. For the hundreds
+    /// of runs a console explains in the background.
     History,
     /// The commits since the last green run (a comparison a run), and the history as
     /// [`LookBack::History`] finds it: for a console, which explains every failed run anyway.
@@ -122,6 +123,7 @@ impl Triage<'_> {
                 forge: self.forge,
                 recall: &self.recall,
                 fingerprinter: self,
+                asks: self.look_back != LookBack::History,
                 changes: self.look_back != LookBack::History,
                 read_failures: self.look_back == LookBack::Full,
             };

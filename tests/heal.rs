@@ -593,3 +593,95 @@ async fn two_healers_racing_on_one_run_make_one_heal() {
         "two healers at once: {raced} of 20 trials opened a second issue, closed as a duplicate"
     );
 }
+
+/// GitHub's own `workflow_run` webhook examples (npm `@octokit/webhooks-examples`, which
+/// `.ci/run` installs), pointed at the simulator's repository and runs, drive
+/// `heal --from-event` as a runner would (`GITHUB_EVENT_PATH`, `GITHUB_EVENT_NAME`,
+/// `GITHUB_REPOSITORY`, `GITHUB_API_URL`): a failed run is healed once, a successful,
+/// unfinished or requested one is left alone, a transient failure is re-run while attempts
+/// remain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn githubs_own_workflow_run_payloads_drive_the_headless_heal() {
+    let path = std::env::var_os("AUTOHEAL_WEBHOOK_EXAMPLES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(
+                "target/ci-tools/node_modules/@octokit/webhooks-examples/api.github.com/index.json",
+            )
+        });
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        println!(
+            "skipped: {} is not here (.ci/run installs it)",
+            path.display()
+        );
+        return;
+    };
+    let events: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let examples: Vec<Value> = events
+        .into_iter()
+        .find(|e| e["name"] == "workflow_run")
+        .and_then(|e| e["examples"].as_array().cloned())
+        .expect("workflow_run examples");
+    assert!(examples.len() >= 3, "{}", examples.len());
+
+    let sim = start_sim().await;
+    let home = tempfile::tempdir().unwrap();
+    let event = home.path().join("event.json");
+    // The example, about this repository and run, concluded as `conclusion`.
+    let payload = |example: &Value, run: u64, conclusion: Option<&str>| {
+        let mut p = example.clone();
+        p["repository"]["full_name"] = "octo/shop".into();
+        p["repository"]["name"] = "shop".into();
+        p["repository"]["owner"]["login"] = "octo".into();
+        p["workflow_run"]["id"] = run.into();
+        if let Some(c) = conclusion {
+            p["action"] = "completed".into();
+            p["workflow_run"]["status"] = "completed".into();
+            p["workflow_run"]["conclusion"] = c.into();
+        }
+        p
+    };
+    let heal = |payload: &Value| {
+        std::fs::write(&event, serde_json::to_vec(payload).unwrap()).unwrap();
+        run(autoheal_at(&sim, home.path())
+            .env("GITHUB_EVENT_PATH", &event)
+            .env("GITHUB_EVENT_NAME", "workflow_run")
+            .env("GITHUB_REPOSITORY", "octo/shop")
+            .args(["heal", "--from-event", "--yes"]))
+    };
+
+    // Every example as GitHub sent it (success, no conclusion yet, requested): left alone,
+    // even pointed at a run that did fail.
+    for example in &examples {
+        let (code, stdout, stderr) = heal(&payload(example, 9001, None));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("nothing to heal"), "{example}\n{stdout}");
+    }
+    assert!(writes(&sim).is_empty(), "{:?}", writes(&sim));
+
+    // The same shape, concluded `failure`: healed, and only once.
+    let failed = payload(&examples[0], 9001, Some("failure"));
+    for _ in 0..2 {
+        let (code, stdout, stderr) = heal(&failed);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(stdout.contains("Tracking issue #"), "{stdout}");
+    }
+    let w = writes(&sim);
+    assert_eq!(
+        count(&w, "POST", "/repos/octo/shop/issues") - count(&w, "POST", "/issues/"),
+        1
+    );
+    assert_eq!(count(&w, "POST", "/git/refs"), 1);
+
+    // A transient failure with attempts left: re-run, not healed.
+    sim.clear_requests();
+    let (code, stdout, stderr) = heal(&payload(&examples[0], 9010, Some("failure")));
+    assert_eq!(code, 0, "{stderr}");
+    let w = writes(&sim);
+    assert_eq!(
+        count(&w, "POST", "/rerun-failed-jobs"),
+        1,
+        "{stdout}\n{w:?}"
+    );
+    assert_eq!(count(&w, "POST", "/repos/octo/shop/issues"), 0, "{stdout}");
+}

@@ -4,6 +4,7 @@
 
 mod actions;
 mod analyze;
+mod docs;
 mod heal;
 mod init;
 pub mod output;
@@ -23,7 +24,7 @@ pub use session::{NO_TOKEN_NOTICE, Session};
 #[derive(Debug, Parser)]
 #[command(
     name = "autoheal",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("AUTOHEAL_COMMIT"), ")"),
     about = "Triage failed GitHub Actions runs and ask Copilot to heal them",
     long_about = "Triage failed GitHub Actions runs and ask Copilot to heal them.\n\n\
         Without a command, opens the triage console. With no token (GH_TOKEN, GITHUB_TOKEN or \
@@ -96,6 +97,10 @@ pub enum Command {
     Cleanup(actions::CleanupArgs),
     /// Serve the simulated GitHub on a loopback port (for trying autoheal, and for tests).
     Sim(sim::SimArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish).
+    Completions(docs::CompletionsArgs),
+    /// Print the manual page (roff), e.g. `autoheal man > ~/.local/share/man/man1/autoheal.1`.
+    Man,
 }
 
 /// Why a command stopped, and the exit status that says so.
@@ -152,6 +157,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Approve(args)) => actions::approve(&cli.global, args).await,
         Some(Command::Cleanup(args)) => actions::cleanup(&cli.global, args).await,
         Some(Command::Stats(args)) => status::stats(&cli.global, args).await,
+        Some(Command::Completions(args)) => docs::completions(args),
+        Some(Command::Man) => docs::man(),
         None => console(&cli.global).await,
     }
 }

@@ -7,10 +7,11 @@
 //!
 //! This module only describes the data; reading and validating a file is `config::load`.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// The whole `.github/auto-heal-config.yml`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct Policy {
     /// Master switch: `false` refuses every heal with a reason.
@@ -58,9 +59,10 @@ impl Default for Policy {
 
 /// How Copilot is asked to fix a failure. See the README: the design's Copilot Workspace
 /// comment still works (`mode: comment`), today's coding agent is `assign` or `task`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct CopilotPolicy {
+    /// `false` skips the Copilot request (the issue and the branch are still made).
     pub enabled: bool,
     /// Sent as `model` to the agent-task API; a stated preference in the prompt otherwise.
     pub model: String,
@@ -95,7 +97,7 @@ impl Default for CopilotPolicy {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CopilotMode {
     /// The design's way: a comment that starts with the trigger line.
@@ -107,11 +109,12 @@ pub enum CopilotMode {
 }
 
 /// One entry of `failure_patterns`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FailurePattern {
     /// Case-insensitive regular expression (the `regex` crate's linear-time syntax); plain
     /// text works as-is.
     pub pattern: String,
+    /// What to do about it: shown with the match and put in the Copilot prompt.
     pub suggestion: String,
     /// Category of the built-in catalog (e.g. `dependency`). When absent, the built-in pattern
     /// on the same line lends its own; else the analysis names it from the failing lines.
@@ -133,7 +136,7 @@ impl FailurePattern {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct SecurityPolicy {
     /// Branches (globs) whose failures may be healed; others are refused with a reason.
@@ -163,7 +166,7 @@ impl Default for SecurityPolicy {
 
 /// Who hears about a heal, and when. Notifications are issue comments and @-mentions, so they
 /// reach people through GitHub's own notification settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct NotificationPolicy {
     /// Logins or teams (`@org/team`) mentioned in the tracking issue's body.
@@ -192,9 +195,12 @@ impl Default for NotificationPolicy {
 
 /// Branch naming. Placeholders: `{workflow_slug}`, `{run_id}`, `{branch}`, `{branch_slug}`,
 /// `{category}`, `{short_sha}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct BranchPolicy {
+    /// The heal branch's name: placeholders `{workflow_slug}`, `{run_id}`, `{branch}`,
+    /// `{branch_slug}`, `{category}`, `{short_sha}`; must start with the prefix and contain
+    /// `{run_id}`.
     pub naming: String,
     /// Every heal branch starts with this; `cleanup` never touches a branch outside it.
     pub prefix: String,
@@ -211,7 +217,7 @@ impl Default for BranchPolicy {
 
 /// What the heal pull request should look like; stated in the Copilot prompt, and checked by
 /// the watch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct PullRequestPolicy {
     /// Ask for a draft PR (the design's default).
@@ -233,7 +239,7 @@ impl Default for PullRequestPolicy {
 }
 
 /// Label names used on GitHub.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct LabelPolicy {
     /// Every tracking issue carries it; it is how autoheal finds its issues again.
@@ -258,9 +264,10 @@ impl Default for LabelPolicy {
 }
 
 /// Re-running transient failures before spending an AI request on them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct RerunPolicy {
+    /// Transient failures are re-run before anything is healed.
     pub enabled: bool,
     /// A run already at this `run_attempt` is not re-run again.
     pub max_attempts: u32,
@@ -276,9 +283,11 @@ impl Default for RerunPolicy {
 }
 
 /// Deleting stale heal branches.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct CleanupPolicy {
+    /// Age (days) of a heal branch's head commit past which `autoheal cleanup` deletes it,
+    /// unless a pull request is open from it.
     pub older_than_days: u32,
 }
 

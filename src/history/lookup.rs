@@ -77,6 +77,15 @@ impl Recall {
         kept.insert((repo.clone(), run_id, attempt), fingerprint);
     }
 
+    /// The workflow's newest runs as last read, however long ago: what a look that asks
+    /// GitHub nothing goes by.
+    fn remembered_window(&self, repo: &RepoRef, workflow_id: u64) -> Option<Arc<Vec<WorkflowRun>>> {
+        let windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        windows
+            .get(&(repo.clone(), workflow_id))
+            .map(|(_, runs)| runs.clone())
+    }
+
     /// The workflow's newest runs, on every branch.
     async fn window(
         &self,
@@ -105,6 +114,10 @@ pub struct LookBack<'a> {
     pub forge: &'a dyn Forge,
     pub recall: &'a Recall,
     pub fingerprinter: &'a dyn Fingerprinter,
+    /// Ask GitHub at all. Otherwise (a console explaining hundreds of runs in the
+    /// background) only what this process knows already: the workflows' runs read for
+    /// earlier looks and the fingerprints of the failures explained.
+    pub asks: bool,
     /// Compare with the base (one request or more).
     pub changes: bool,
     /// Read the jobs and logs of the window's failed runs the history needs. Otherwise their
@@ -124,8 +137,17 @@ impl LookBack<'_> {
     ) -> WhyNow {
         let attempt = run.run_attempt.unwrap_or(1);
         self.recall.remember(repo, run.id, attempt, fingerprint);
-        let window = self.recall.window(self.forge, repo, run.workflow_id).await;
-        let changes = match (&window, self.changes) {
+        let window = if self.asks {
+            self.recall
+                .window(self.forge, repo, run.workflow_id)
+                .await
+                .map_err(|e| e.to_string())
+        } else {
+            self.recall
+                .remembered_window(repo, run.workflow_id)
+                .ok_or_else(|| "not read yet".to_string())
+        };
+        let changes = match (&window, self.changes && self.asks) {
             (_, false) => Err("the commits since the last green run were not read".to_string()),
             (Ok(window), true) => self.changes(repo, run, window, named).await,
             (Err(e), true) => Err(format!("the workflow's runs could not be read: {e}")),
@@ -271,7 +293,7 @@ impl LookBack<'_> {
             let known = self.recall.known(repo, other.id, attempt);
             let print = match known {
                 Some(print) => print,
-                None if read < ATTEMPTS_READ => {
+                None if self.asks && read < ATTEMPTS_READ => {
                     read += 1;
                     let print = self.fingerprint_attempt(repo, other, attempt).await;
                     if let Ok(print) = &print {
