@@ -296,7 +296,11 @@ impl Executor<'_> {
     /// `max_heal_attempts_per_day`, counted on GitHub so every client shares one budget.
     fn check_daily_limit(&self, tracked: &[(Issue, IssueMarker)]) -> Result<(), HealError> {
         let since = self.now - TimeDelta::hours(24);
-        let today = tracked.iter().filter(|(i, _)| i.created_at > since).count();
+        // An issue closed as a duplicate of a racing healer's is the same heal, not another.
+        let today = tracked
+            .iter()
+            .filter(|(i, _)| i.created_at > since && i.state_reason.as_deref() != Some("duplicate"))
+            .count();
         let max = self.policy.max_heal_attempts_per_day as usize;
         if today >= max {
             return Err(HealError::Refused(format!(
@@ -316,7 +320,8 @@ impl Executor<'_> {
             Err(e) if e.maybe_applied() => {
                 // The answer was lost: look for the marker before trying again.
                 let again = self.tracking_issues(plan).await?;
-                if let Some((issue, _)) = again.into_iter().find(|(_, m)| m.run_id == plan.run_id) {
+                // The run's first issue: ours, or another healer's that won the race anyway.
+                if let Some((issue, _)) = first_of_run(&again, plan.run_id).cloned() {
                     self.audit(
                         plan,
                         "create_issue",

@@ -154,7 +154,9 @@ impl LookBack<'_> {
         };
         let history = match &window {
             Ok(window) => {
-                let suspected = changes.as_ref().is_ok_and(|c| !c.suspects.is_empty());
+                // Whether a commit points at the failure is known only when the changes were
+                // read: without them, nothing is called flaky.
+                let suspected = changes.as_ref().ok().map(|c| !c.suspects.is_empty());
                 let sightings = self.sightings(repo, run, window, fingerprint).await;
                 Recurrence::from_sightings(&sightings, suspected, window.len())
             }
@@ -310,6 +312,7 @@ impl LookBack<'_> {
                 && other.conclusion.as_deref() == Some("success"))
                 || window.iter().any(|later| {
                     later.head_sha == other.head_sha
+                        && later.event == other.event
                         && later.created_at > other.created_at
                         && later.conclusion.as_deref() == Some("success")
                 });
@@ -384,6 +387,10 @@ pub fn last_green<'a>(run: &WorkflowRun, window: &'a [WorkflowRun]) -> Option<&'
                 && r.head_branch == run.head_branch
                 && r.conclusion.as_deref() == Some("success")
                 && r.created_at < run.created_at
+                // A fork's pull request can run on a branch of the same name: its commits
+                // are not this branch's history.
+                && !is_pull_request(r)
+                && !r.is_from_fork()
         })
         .max_by_key(|r| r.created_at)
 }

@@ -89,9 +89,10 @@ impl WhyNow {
     }
 }
 
-/// A sha as people write it.
+/// A sha as people write it (a branch name, as it is).
 pub fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(7)]
+    let is_sha = sha.len() >= 7 && sha.bytes().all(|b| b.is_ascii_hexdigit());
+    if is_sha { &sha[..7] } else { sha }
 }
 
 fn ellipsis(text: &str, max: usize) -> String {

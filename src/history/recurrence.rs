@@ -38,10 +38,10 @@ pub struct Recurrence {
 
 impl Recurrence {
     /// From the sightings (this failure's own included) and whether a suspect commit changed
-    /// a file the failure names.
+    /// a file the failure names (`None`: the changes are not known, so it is not called flaky).
     pub fn from_sightings(
         sightings: &[Sighting],
-        code_suspected: bool,
+        code_suspected: Option<bool>,
         window: usize,
     ) -> Option<Recurrence> {
         let first_seen = sightings.iter().map(|s| s.at).min()?;
@@ -61,7 +61,7 @@ impl Recurrence {
             last_seen,
             branches,
             passed_on_rerun,
-            flaky: passed_on_rerun > 0 && !code_suspected,
+            flaky: passed_on_rerun > 0 && code_suspected == Some(false),
             window,
         })
     }
@@ -115,7 +115,7 @@ mod tests {
             seen(30, "develop", true),
             seen(30, "main", false),
         ];
-        let r = Recurrence::from_sightings(&sightings, false, 100).unwrap();
+        let r = Recurrence::from_sightings(&sightings, Some(false), 100).unwrap();
         assert_eq!(r.seen, 4);
         assert_eq!(r.passed_on_rerun, 2);
         assert_eq!(r.branches, ["main", "develop"]);
@@ -128,15 +128,18 @@ mod tests {
 
     #[test]
     fn a_suspect_commit_in_the_named_files_is_not_flakiness() {
-        let r = Recurrence::from_sightings(&[seen(28, "main", true)], true, 100).unwrap();
+        let r = Recurrence::from_sightings(&[seen(28, "main", true)], Some(true), 100).unwrap();
         assert!(!r.flaky);
     }
 
     #[test]
     fn never_passed_on_rerun_is_not_flaky_and_a_first_sighting_says_once() {
-        let r = Recurrence::from_sightings(&[seen(30, "main", false)], false, 10).unwrap();
+        let r = Recurrence::from_sightings(&[seen(30, "main", false)], Some(false), 10).unwrap();
         assert!(!r.flaky);
         assert_eq!(r.summary(), "seen once");
-        assert!(Recurrence::from_sightings(&[], false, 0).is_none());
+        assert!(Recurrence::from_sightings(&[], Some(false), 0).is_none());
+        // Without the changes, passing on a re-run is not enough to call it flaky.
+        let unknown = Recurrence::from_sightings(&[seen(28, "main", true)], None, 10).unwrap();
+        assert!(!unknown.flaky);
     }
 }

@@ -149,13 +149,13 @@ pub const FORMATS: &[Format] = &[
         id: "bitbucket-1",
         provider: "Bitbucket",
         literals: &["ATCTT3xFfGN0"],
-        pattern: r"\bATCTT3xFfGN0[A-Za-z0-9_-]{80,800}=[0-9A-Fa-f]{8}\b",
+        pattern: r"\bATCTT3xFfGN0[A-Za-z0-9_-]{80,800}=[0-9A-Fa-f]{8}",
     },
     Format {
         id: "bitbucket-2",
         provider: "Bitbucket",
         literals: &["ATBB"],
-        pattern: r"\bATBB[A-Za-z0-9]{24}[0-9A-Fa-f]{8}\b",
+        pattern: r"\bATBB[A-Za-z0-9]{24}[0-9A-Fa-f]{8}",
     },
     Format {
         id: "bitbucket-3",
@@ -311,13 +311,13 @@ pub const FORMATS: &[Format] = &[
         id: "twilio-1",
         provider: "Twilio",
         literals: &["SK"],
-        pattern: r"\bSK[0-9a-f]{32}\b",
+        pattern: r"\bSK[0-9a-f]{32}",
     },
     Format {
         id: "twilio-2",
         provider: "Twilio",
         literals: &["AC"],
-        pattern: r"\bAC[0-9a-f]{32}\b",
+        pattern: r"\bAC[0-9a-f]{32}",
     },
     Format {
         id: "sendgrid-1",
@@ -335,13 +335,13 @@ pub const FORMATS: &[Format] = &[
         id: "mailgun-2",
         provider: "Mailgun",
         literals: &[],
-        pattern: r"\b[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}\b",
+        pattern: r"\b[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}",
     },
     Format {
         id: "telegram-1",
         provider: "Telegram",
         literals: &[":AA"],
-        pattern: r"\b[0-9]{8,10}:AA[A-Za-z0-9_-]{33}",
+        pattern: r"[0-9]{8,10}:AA[A-Za-z0-9_-]{33}",
     },
     Format {
         id: "npm-1",
@@ -365,7 +365,7 @@ pub const FORMATS: &[Format] = &[
         id: "nuget-1",
         provider: "NuGet",
         literals: &["oy2"],
-        pattern: r"\boy2[a-z0-9]{43}\b",
+        pattern: r"\boy2[a-z0-9]{43}",
     },
     Format {
         id: "docker-hub-1",
@@ -383,13 +383,13 @@ pub const FORMATS: &[Format] = &[
         id: "jfrog-artifactory-1",
         provider: "JFrog Artifactory",
         literals: &["AKCp"],
-        pattern: r"\bAKCp[A-Za-z0-9]{69}\b",
+        pattern: r"\bAKCp[A-Za-z0-9]{69}",
     },
     Format {
         id: "jfrog-artifactory-2",
         provider: "JFrog Artifactory",
         literals: &["cmVmd"],
-        pattern: r"\bcmVmd[A-Za-z0-9]{59}\b",
+        pattern: r"\bcmVmd[A-Za-z0-9]{59}",
     },
     Format {
         id: "jfrog-1",
@@ -407,13 +407,13 @@ pub const FORMATS: &[Format] = &[
         id: "crates-io-1",
         provider: "crates.io",
         literals: &["cio"],
-        pattern: r"\bcio[A-Za-z0-9]{32}\b",
+        pattern: r"\bcio[A-Za-z0-9]{32}",
     },
     Format {
         id: "hugging-face-1",
         provider: "Hugging Face",
         literals: &["hf_", "api_org_"],
-        pattern: r"\b(?:hf|api_org)_[A-Za-z]{34}\b",
+        pattern: r"\b(?:hf|api_org)_[A-Za-z]{34}",
     },
     Format {
         id: "openai-1",
@@ -425,7 +425,7 @@ pub const FORMATS: &[Format] = &[
         id: "openai-2",
         provider: "OpenAI",
         literals: &["T3BlbkFJ"],
-        pattern: r"\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}\b",
+        pattern: r"\bsk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}",
     },
     Format {
         id: "anthropic-1",
@@ -461,7 +461,7 @@ pub const FORMATS: &[Format] = &[
         id: "replicate-1",
         provider: "Replicate",
         literals: &["r8_"],
-        pattern: r"\br8_[A-Za-z0-9]{37}\b",
+        pattern: r"\br8_[A-Za-z0-9]{37}",
     },
     Format {
         id: "xai-1",
@@ -485,7 +485,7 @@ pub const FORMATS: &[Format] = &[
         id: "fireworks-ai-1",
         provider: "Fireworks AI",
         literals: &["fw_"],
-        pattern: r"\bfw_[A-Za-z0-9]{20,48}\b",
+        pattern: r"\bfw_[A-Za-z0-9]{20,48}",
     },
     Format {
         id: "google-1",
@@ -515,7 +515,7 @@ pub const FORMATS: &[Format] = &[
         id: "azure-devops-1",
         provider: "Azure DevOps",
         literals: &["AZDO"],
-        pattern: r"\b[A-Za-z0-9]{52}JQQJ[A-Za-z0-9]{20}AZDO[A-Za-z0-9]{4,5}\b",
+        pattern: r"\b[A-Za-z0-9]{52}JQQJ[A-Za-z0-9]{20}AZDO[A-Za-z0-9]{4,5}",
     },
     Format {
         id: "azure-1",
@@ -567,7 +567,7 @@ pub const FORMATS: &[Format] = &[
         id: "doppler-1",
         provider: "Doppler",
         literals: &["dp."],
-        pattern: r"\bdp\.(?:pt|st(?:\.[a-z0-9_-]{2,35})?|ct|sa|scim|audit)\.[A-Za-z0-9]{40,44}\b",
+        pattern: r"\bdp\.(?:pt|st(?:\.[a-z0-9_-]{2,35})?|ct|sa|scim|audit)\.[A-Za-z0-9]{40,44}",
     },
     Format {
         id: "hashicorp-vault-1",
@@ -729,13 +729,13 @@ pub const FORMATS: &[Format] = &[
         id: "1password-2",
         provider: "1Password",
         literals: &["A3-"],
-        pattern: r"\bA3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}\b",
+        pattern: r"\bA3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}",
     },
     Format {
         id: "1password-3",
         provider: "1Password",
         literals: &["1PRK"],
-        pattern: r"\b1PRK(?:-[A-Z0-9]{4}){13}\b",
+        pattern: r"\b1PRK(?:-[A-Z0-9]{4}){13}",
     },
     Format {
         id: "mapbox-1",

@@ -137,7 +137,7 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         Rule {
             values_only: true,
             ..rule(
-                r#"(?i)(?P<keep>\b[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?|accountkey|sharedaccesskey|sharedsecretvalue)[a-z0-9_.-]*["']?\s*[=:]\s*)(?P<value>"[^"\s]{3,}"|'[^'\s]{3,}'|[^\s"',;]{3,})"#,
+                r#"(?i)(?P<keep>\b[a-z0-9_.-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret|credentials?|accountkey|sharedaccesskey|sharedsecretvalue)[a-z0-9_.-]*["']?\s*[=:]\s*)(?P<value>"[^"\n]{3,}"|'[^'\n]{3,}'|[^\s"',;]{3,})"#,
                 Some("keep"),
             )
         },
@@ -157,7 +157,7 @@ pub fn redact<'a>(text: &'a str, extra: &[&str]) -> Cow<'a, str> {
     for i in providers.candidates(&out) {
         let regex = providers.regex(i);
         if regex.is_match(&out) {
-            out = Cow::Owned(regex.replace_all(&out, MASK).into_owned());
+            out = Cow::Owned(mask_tokens(regex, &out));
         }
     }
     for rule in RULES.iter() {
@@ -182,6 +182,35 @@ pub fn redact<'a>(text: &'a str, extra: &[&str]) -> Cow<'a, str> {
     out
 }
 
+/// Every match of `regex` in `text` masked to the end of its token: a format's shape may
+/// stop short of a longer token of the same provider (a new, longer form; a checksum after a
+/// dot), and what follows it is as secret as what matched.
+fn mask_tokens(regex: &Regex, text: &str) -> String {
+    let token_char =
+        |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+' | b'/' | b'=' | b'.');
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    for m in regex.find_iter(text) {
+        if m.start() < done {
+            continue;
+        }
+        let mut end = m.end();
+        while end < bytes.len() && token_char(bytes[end]) {
+            end += 1;
+        }
+        // A sentence's full stop is not part of the token.
+        while end > m.end() && bytes[end - 1] == b'.' {
+            end -= 1;
+        }
+        out.push_str(&text[done..m.start()]);
+        out.push_str(MASK);
+        done = end;
+    }
+    out.push_str(&text[done..]);
+    out
+}
+
 /// Could this value, assigned to a name that says "token" or "password", be a secret? Not a
 /// position (`credentials_test.go:112:4`), code (`token.length()`), a template (`${{ … }}`),
 /// a word of configuration (`true`, `required`) or the name of a variable holding the secret
@@ -189,9 +218,18 @@ pub fn redact<'a>(text: &'a str, extra: &[&str]) -> Cow<'a, str> {
 fn could_be_secret(value: &str) -> bool {
     let v = value.trim_matches(|c| c == '"' || c == '\'');
     if !v.bytes().any(|b| b.is_ascii_alphabetic()) {
-        return false;
+        // A position or a count, unless it is long enough to be a PIN or a numeric secret.
+        return v.len() >= 8 && v.bytes().all(|b| b.is_ascii_digit());
     }
-    if v.contains(['(', ')', '[', ']', '{', '}', '$', '<', '>']) {
+    // A reference or a template (`$VAR`, `${{ secrets.X }}`, `<token>`), or code
+    // (`token.length()`, `parse(x)`).
+    let code = v.find('(').is_some_and(|open| {
+        open > 0
+            && v[..open]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+    });
+    if v.starts_with(['$', '<', '[', '{']) || code {
         return false;
     }
     const WORDS: &[&str] = &[
@@ -259,6 +297,17 @@ mod tests {
     }
 
     #[test]
+    fn a_token_is_masked_to_its_end_even_when_its_format_stops_short() {
+        // A GitLab token of the routable form: the short form's shape matches its start.
+        let routable = "glpat-CxW8232TZGmnv43z95TSGGLUgESj7zzkzXywrX.01.zssmrxvq5";
+        assert_eq!(masked(&format!("GL={routable}.")), "GL=***.");
+        // A Telegram bot token inside an API path.
+        let bot =
+            "https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX/sendMessage";
+        assert!(!masked(bot).contains("AAHdq"), "{}", masked(bot));
+    }
+
+    #[test]
     fn private_keys_are_masked_whole() {
         let key = "before\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabc\n-----END RSA PRIVATE KEY-----\nafter";
         let m = masked(key);
@@ -310,6 +359,13 @@ mod tests {
             assert_eq!(masked(text), text);
         }
         assert_eq!(masked("API_TOKEN=ABCD1234EFGH5678"), "API_TOKEN=***");
+        assert_eq!(masked("PASSWORD=Pa$$w0rd"), "PASSWORD=***");
+        assert_eq!(
+            masked("PASSWORD=\"correct horse battery\" x"),
+            "PASSWORD=*** x"
+        );
+        assert_eq!(masked("pin: 12345678"), "pin: 12345678");
+        assert_eq!(masked("db_password: 20240917"), "db_password: ***");
     }
 
     #[test]
