@@ -506,3 +506,169 @@ async fn scan_lists_a_run_still_going_with_its_failed_job() {
             .all(|r| r["status"] == "completed")
     );
 }
+
+/// The install step `autoheal init` writes, run as a runner would against a release served on
+/// loopback: it takes the release archive for the runner, checks its SHA-256 and puts the
+/// binary on the PATH; an archive whose checksum does not match stops it with an error.
+#[test]
+fn the_workflows_install_step_takes_the_release_and_checks_its_checksum() {
+    let tools = ["bash", "curl", "tar", "sha256sum"];
+    if let Some(missing) = tools.iter().find(|t| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {t}")])
+            .output()
+            .map_or(true, |o| !o.status.success())
+    }) {
+        println!("skipped: {missing} is not installed");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let repo = home.path().join("repo");
+    let (code, _, stderr) = run(autoheal(home.path())
+        .args([
+            "init",
+            "--version",
+            "9.9.9",
+            "--from",
+            "acme/autoheal",
+            "--dir",
+        ])
+        .arg(&repo));
+    assert_eq!(code, 0, "{stderr}");
+    let workflow: serde_yaml::Value = serde_yaml::from_str(
+        &std::fs::read_to_string(repo.join(".github/workflows/auto-heal-failures.yml")).unwrap(),
+    )
+    .unwrap();
+    let step = workflow["jobs"]["heal"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"].as_str().is_some_and(|n| n.starts_with("Install")))
+        .unwrap()
+        .clone();
+    let script = step["run"].as_str().unwrap().to_string();
+
+    // A release: the archive of a stand-in binary, and its checksum.
+    let pkg = home.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(
+        pkg.join("autoheal"),
+        "#!/bin/sh\necho 'autoheal 9.9.9 (stand-in)'\n",
+    )
+    .unwrap();
+    let name = "autoheal-9.9.9-x86_64-unknown-linux-musl.tar.gz";
+    let sh = |cmd: &str| {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .current_dir(&pkg)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    sh(&format!("chmod +x autoheal && tar -czf {name} autoheal"));
+    let sum = sh(&format!("sha256sum {name}"));
+    let archive = std::fs::read(pkg.join(name)).unwrap();
+
+    let install = |checksum: String| {
+        let base = "/acme/autoheal/releases/download/v9.9.9";
+        let files = vec![
+            (format!("{base}/{name}"), archive.clone()),
+            (format!("{base}/{name}.sha256"), checksum.into_bytes()),
+        ];
+        let url = serve(files);
+        let runner = tempfile::tempdir().unwrap();
+        let path = format!(
+            "{}:{}",
+            runner.path().join("home/.cargo/bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = Command::new("bash")
+            .args(["-c", &script])
+            .env_clear()
+            .env("PATH", path)
+            .env("HOME", runner.path().join("home"))
+            .env("RUNNER_TEMP", runner.path())
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env(
+                "AUTOHEAL_VERSION",
+                step["env"]["AUTOHEAL_VERSION"].as_str().unwrap(),
+            )
+            .env(
+                "AUTOHEAL_FROM",
+                step["env"]["AUTOHEAL_FROM"].as_str().unwrap(),
+            )
+            .env("AUTOHEAL_RELEASES_URL", url)
+            .output()
+            .unwrap();
+        let installed = runner.path().join("home/.cargo/bin/autoheal").is_file();
+        (out, installed)
+    };
+
+    let (out, installed) = install(sum.clone());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(installed);
+    assert!(stdout.contains("autoheal 9.9.9 (stand-in)"), "{stdout}");
+
+    let wrong = format!("{}  {name}\n", "0".repeat(64));
+    let (out, installed) = install(wrong);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("::error::") && stdout.contains("SHA-256"),
+        "{stdout}"
+    );
+    assert!(
+        !installed,
+        "nothing is installed from an archive that fails its check"
+    );
+}
+
+/// Serves `files` (path, body) over HTTP on loopback until the process ends; the base URL.
+fn serve(files: Vec<(String, Vec<u8>)>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let mut request = String::new();
+            if reader.read_line(&mut request).is_err() {
+                continue;
+            }
+            let mut header = String::new();
+            while reader.read_line(&mut header).is_ok_and(|n| n > 2) {
+                header.clear();
+            }
+            let path = request.split_whitespace().nth(1).unwrap_or("").to_string();
+            let mut stream = &stream;
+            match files.iter().find(|(p, _)| *p == path) {
+                Some((_, body)) => {
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = stream.write_all(head.as_bytes());
+                    let _ = stream.write_all(body);
+                }
+                None => {
+                    let _ = stream.write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    );
+                }
+            }
+        }
+    });
+    url
+}

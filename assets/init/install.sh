@@ -8,7 +8,7 @@ case "${RUNNER_OS}-${RUNNER_ARCH}" in
   *) target="" ;;
 esac
 archive="autoheal-${AUTOHEAL_VERSION}-${target}.tar.gz"
-url="https://github.com/${AUTOHEAL_FROM}/releases/download/v${AUTOHEAL_VERSION}"
+url="${AUTOHEAL_RELEASES_URL:-https://github.com}/${AUTOHEAL_FROM}/releases/download/v${AUTOHEAL_VERSION}"
 # ~/.cargo/bin is on the PATH of GitHub's runners: no write to GITHUB_PATH is needed.
 bin="${HOME}/.cargo/bin"
 mkdir -p "${bin}"
