@@ -672,3 +672,23 @@ fn serve(files: Vec<(String, Vec<u8>)>) -> String {
     });
     url
 }
+
+/// `scan` tells a person why now, too: the demo's suspect commit and its flaky failure.
+#[test]
+fn scan_says_what_changed_and_what_is_flaky() {
+    let home = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run(autoheal(home.path()).args([
+        "scan",
+        "--demo",
+        "--repo",
+        "acme/engine",
+        "--repo",
+        "acme/webshop",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("since the last green run: 3 commits; suspect 4cacc97"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("flaky: seen twice since"), "{stdout}");
+}

@@ -174,6 +174,14 @@ fn print_text(out: &mut dyn Write, runs: &[RunReport]) -> std::io::Result<()> {
                 v.recommendation.as_str()
             )?;
         }
+        // Why now: the commits since the last green run, and this failure's history.
+        if let Some(changes) = &r.changes {
+            writeln!(out, "    {}", changes.summary)?;
+        }
+        if let Some(h) = &r.history {
+            let flaky = if h.history.flaky { "flaky: " } else { "" };
+            writeln!(out, "    {flaky}{}", h.summary)?;
+        }
         for j in &r.jobs {
             let steps = if j.failed_steps.is_empty() {
                 String::new()

@@ -91,8 +91,11 @@ impl WhyNow {
 
 /// A sha as people write it (a branch name, as it is).
 pub fn short(sha: &str) -> &str {
-    let is_sha = sha.len() >= 7 && sha.bytes().all(|b| b.is_ascii_hexdigit());
-    if is_sha { &sha[..7] } else { sha }
+    if sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        crate::humanize::short_sha(sha)
+    } else {
+        sha
+    }
 }
 
 fn ellipsis(text: &str, max: usize) -> String {
