@@ -77,11 +77,21 @@ impl Triage<'_> {
             Vec::new()
         };
         let mut jobs = Vec::with_capacity(failed.jobs.len());
+        // Each job's analysis without the baseline too, when one was used: what earlier
+        // attempts (analysed without one) are compared with. From the log already read.
+        let mut plain = Vec::with_capacity(failed.jobs.len());
+        let plain_too = self.look_back != LookBack::Off;
         for job in &failed.jobs {
             let passing = baseline_jobs.iter().find(|(name, _, _)| *name == job.name);
-            let (analysis, log_error) = self
-                .analyze_job(&failed.repo, job, passing.map(|(_, _, log)| log.clone()))
+            let (analysis, without_baseline, log_error) = self
+                .analyze_job(
+                    &failed.repo,
+                    job,
+                    passing.map(|(_, _, log)| log.clone()),
+                    plain_too,
+                )
                 .await;
+            plain.push(without_baseline);
             jobs.push(JobAnalysis {
                 job: job.clone(),
                 analysis,
@@ -110,15 +120,12 @@ impl Triage<'_> {
                 .collect();
             // Earlier attempts are analysed without a baseline, which can change what is
             // matched first: this one is compared with them the same way.
-            let fingerprint = if jobs.iter().any(|j| j.baseline_job.is_some()) {
-                self.fingerprint(&failed.repo, run, failed.jobs.clone())
-                    .await
-            } else {
-                crate::heal::marker::fingerprint_of(
-                    &run.path,
-                    jobs.iter().map(|j| (j.job.name.as_str(), &j.analysis)),
-                )
-            };
+            let fingerprint = crate::heal::marker::fingerprint_of(
+                &run.path,
+                jobs.iter()
+                    .zip(&plain)
+                    .map(|(j, p)| (j.job.name.as_str(), p.as_ref().unwrap_or(&j.analysis))),
+            );
             let looking = history::lookup::LookBack {
                 forge: self.forge,
                 recall: &self.recall,
@@ -143,13 +150,15 @@ impl Triage<'_> {
         }
     }
 
-    /// One failed job's log, read and analysed (against a passing job's log, when given).
+    /// One failed job's log, read and analysed (against a passing job's log, when given;
+    /// then also without it when `plain_too`).
     async fn analyze_job(
         &self,
         repo: &RepoRef,
         job: &Job,
         passing: Option<Arc<Vec<u8>>>,
-    ) -> (LogAnalysis, Option<String>) {
+        plain_too: bool,
+    ) -> (LogAnalysis, Option<LogAnalysis>, Option<String>) {
         let steps: Vec<StepSpan> = job
             .steps
             .iter()
@@ -164,8 +173,9 @@ impl Triage<'_> {
             Ok(bytes) => (bytes, None),
             Err(e) => (Vec::new(), Some(e.to_string())),
         };
-        let analysis = analyze(self.analyzer.clone(), log, steps, passing).await;
-        (analysis, log_error)
+        let (analysis, plain) =
+            analyze(self.analyzer.clone(), log, steps, passing, plain_too).await;
+        (analysis, plain, log_error)
     }
 
     /// `(job name, job id, log)` of the last passing run of the same workflow and branch.
@@ -230,7 +240,7 @@ impl Fingerprinter for Triage<'_> {
     ) -> String {
         let mut analyses = Vec::with_capacity(failed_jobs.len());
         for job in &failed_jobs {
-            analyses.push(self.analyze_job(repo, job, None).await.0);
+            analyses.push(self.analyze_job(repo, job, None, false).await.0);
         }
         crate::heal::marker::fingerprint_of(
             &run.path,
@@ -250,23 +260,30 @@ static ANALYSES: LazyLock<Semaphore> = LazyLock::new(|| {
     Semaphore::new(cores.saturating_sub(1).max(1))
 });
 
-/// One log analysed on a blocking thread, at most one a core at a time.
+/// One log analysed on a blocking thread, at most one a core at a time; with a passing log,
+/// also without it when `plain_too`.
 async fn analyze(
     analyzer: Arc<Analyzer>,
     log: Vec<u8>,
     steps: Vec<StepSpan>,
     passing: Option<Arc<Vec<u8>>>,
-) -> LogAnalysis {
+    plain_too: bool,
+) -> (LogAnalysis, Option<LogAnalysis>) {
     let _permit = ANALYSES.acquire().await;
     let work = move || {
         let baseline = passing.map(|log| Baseline::from_log(&log));
-        analyzer.analyze_bytes(
-            &log,
-            &JobContext {
-                steps: &steps,
-                baseline: baseline.as_ref(),
-            },
-        )
+        let with = |baseline: Option<&Baseline>| {
+            analyzer.analyze_bytes(
+                &log,
+                &JobContext {
+                    steps: &steps,
+                    baseline,
+                },
+            )
+        };
+        let analysis = with(baseline.as_ref());
+        let plain = (plain_too && baseline.is_some()).then(|| with(None));
+        (analysis, plain)
     };
     match tokio::task::spawn_blocking(work).await {
         Ok(analysis) => analysis,

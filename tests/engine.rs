@@ -606,7 +606,17 @@ async fn why_now_names_the_suspect_commit_and_the_flaky_failure() {
         plan.issue.body
     );
 
+    sim.clear_requests();
     let nightly = prepare(&webshop, 12795379595).await;
+    // Explained against its last green run's log, and without it for the history: the
+    // failed job's log is read once.
+    let log_reads = sim
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/actions/jobs/35575984006/logs"))
+        .count();
+    assert_eq!(log_reads, 1);
+    assert!(nightly.run.jobs[0].baseline_job.is_some());
     let history = nightly.run.why.as_ref().unwrap().history.clone().unwrap();
     assert!(history.flaky, "{history:?}");
     assert_eq!((history.seen, history.passed_on_rerun), (2, 1));
