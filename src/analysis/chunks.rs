@@ -14,13 +14,12 @@
 use std::io::Read;
 use std::sync::mpsc;
 
-use super::catalog::Catalog;
 use super::evidence;
 use super::line::{self, LogFormat};
 use super::line_breaks::{
     count_lines, find_break, last_line_start, line_start_before, next_line_start,
 };
-use super::line_filter::LineFilter;
+use super::line_filter::{Cursor, Found, LineFilter};
 
 /// Bytes read per refill.
 pub const CHUNK: usize = 4 << 20;
@@ -35,6 +34,9 @@ pub struct Hit {
     pub start: usize,
     pub end: usize,
     pub line: usize,
+    /// Any pattern may match the line; `false` when only a failure word alone can (see
+    /// `LineFilter::next_line`).
+    pub strong: bool,
 }
 
 /// One chunk of the log, read and filtered.
@@ -62,7 +64,6 @@ pub struct Totals {
 pub struct Batches<'a, R> {
     reader: R,
     filter: &'a LineFilter,
-    catalog: &'a Catalog,
     /// Complete lines kept after the last examined one, for its after-context.
     after: usize,
     buf: Vec<u8>,
@@ -82,11 +83,10 @@ pub struct Batches<'a, R> {
 }
 
 impl<'a, R: Read> Batches<'a, R> {
-    pub fn new(reader: R, filter: &'a LineFilter, catalog: &'a Catalog, after: usize) -> Self {
+    pub fn new(reader: R, filter: &'a LineFilter, after: usize) -> Self {
         Batches {
             reader,
             filter,
-            catalog,
             after: after.max(evidence::MAX_AFTER),
             buf: Vec::new(),
             spare: Vec::new(),
@@ -148,9 +148,8 @@ impl<'a, R: Read> Batches<'a, R> {
             self.totals.bytes += n as u64;
             let eof = n == 0;
             if self.format.is_some() && !eof {
-                // A second chunk: the log is large enough to pay for the fastest automata.
-                self.catalog.pattern_set().expect_large();
-                evidence::pattern_set().expect_large();
+                // A second chunk: the log is large enough to pay for the fastest filter. (The
+                // pattern sets' own are built on another thread: see `Scanner::scan`.)
                 self.filter.expect_large();
             }
             if self.skipping {
@@ -284,8 +283,11 @@ fn examine(
     hits: &mut Vec<Hit>,
 ) -> usize {
     let mut pos = from;
+    let mut cursor = Cursor::default();
     while pos < to {
-        let Some(hit) = filter.find(&buf[..to], pos, format) else {
+        let Some(Found { at: hit, strong }) =
+            filter.next_line(&buf[..to], pos, format, &mut cursor)
+        else {
             line_no += count_lines(&buf[pos..to], eof && to == buf.len());
             return line_no;
         };
@@ -297,6 +299,7 @@ fn examine(
             start,
             end: end.min(start + MAX_LINE),
             line: line_no,
+            strong,
         });
         let next = next_line_start(buf, end);
         line_no += 1;

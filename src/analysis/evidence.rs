@@ -126,6 +126,23 @@ pub fn of_among(text: &str, candidates: &[u32], matched: &mut Vec<u32>) -> Evide
     judge(text, matched)
 }
 
+/// Is shape `i` (of [`pattern_set`]) a failure word on its own?
+pub fn is_word_alone(i: usize) -> bool {
+    SHAPES[i].word_alone
+}
+
+/// The evidence on a line where no shape but a failure word alone can match (a large log's
+/// scan knows such lines from its filter): the other shapes are not run.
+pub fn of_word_alone(text: &str, matched: &mut Vec<u32>) -> Evidence {
+    matched.clear();
+    for (i, shape) in SHAPES.iter().enumerate() {
+        if shape.word_alone && SET.regex(i).is_some_and(|r| r.is_match(text)) {
+            matched.push(i as u32);
+        }
+    }
+    judge(text, matched)
+}
+
 fn judge(text: &str, matched: &[u32]) -> Evidence {
     if matched.is_empty() {
         return Evidence::NONE;

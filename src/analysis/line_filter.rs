@@ -15,6 +15,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
 
+use super::byte_patterns::{asciify, relax_anchors, without_group_names};
 use super::catalog::Catalog;
 use super::line::{self, LogFormat};
 use super::{evidence, literals, region};
@@ -56,12 +57,40 @@ pub struct LineFilter {
     /// Some pattern starts with a file location: lines whose first word holds `:` and a
     /// digit are looked at too.
     locations: bool,
-    /// Every pattern's and shape's source, for the large-log filter.
+    /// Every pattern's and shape's source but the failure words alone, for the large-log
+    /// filter.
     sources: Vec<String>,
-    /// For a large log: one byte regex of every pattern, shape and marker. It costs ~20 ms to
-    /// build and warms up over the first megabytes, then runs faster than the literal search
-    /// (whose automaton has hundreds of literals) and passes fewer lines.
-    large: std::sync::OnceLock<Option<BytesRegex>>,
+    /// The shapes that are a failure word alone (`shapes::Shape::word_alone`).
+    words_alone: Vec<String>,
+    /// For a large log: byte regexes of every pattern, shape and marker. They cost ~20 ms to
+    /// build and warm up over the first megabytes, then run faster than the literal search
+    /// (whose automaton has hundreds of literals) and pass fewer lines.
+    large: std::sync::OnceLock<Option<Large>>,
+}
+
+/// The large-log filter: the lines that need every pattern, and those a failure word alone
+/// may describe, found apart. In a log of near-misses (test names and messages that say
+/// "error" without failing) most lines are only the latter, and only one shape is run there.
+#[derive(Debug, Clone)]
+struct Large {
+    strong: BytesRegex,
+    words: Option<BytesRegex>,
+}
+
+/// Where a scan of one buffer stands: the next line each part of the large-log filter found,
+/// kept while it is ahead of the scan, so neither search starts again for the other's lines.
+#[derive(Debug, Default)]
+pub struct Cursor {
+    strong: Option<Option<usize>>,
+    words: Option<Option<usize>>,
+}
+
+/// A line worth a look: where it has a byte, and whether any pattern may match it (`false`:
+/// only a failure word alone can).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Found {
+    pub at: usize,
+    pub strong: bool,
 }
 
 impl LineFilter {
@@ -72,6 +101,7 @@ impl LineFilter {
         let mut residual: Vec<String> = Vec::new();
         let mut locations = false;
         let mut sources = Vec::new();
+        let mut words_alone = Vec::new();
         for (which, set) in [catalog.pattern_set(), evidence::pattern_set()]
             .into_iter()
             .enumerate()
@@ -89,7 +119,14 @@ impl LineFilter {
             }
             residual.extend(set.without_literals().map(String::from));
             locations |= set.has_located();
-            sources.extend((0..set.len()).map(|i| set.source(i).to_string()));
+            for i in 0..set.len() {
+                let source = set.source(i).to_string();
+                if which == 1 && evidence::is_word_alone(i) {
+                    words_alone.push(source);
+                } else {
+                    sources.push(source);
+                }
+            }
         }
         sources.extend(region::FILTER_SOURCES.iter().map(|s| s.to_string()));
         for source in region::FILTER_SOURCES {
@@ -133,6 +170,7 @@ impl LineFilter {
             residual,
             locations,
             sources,
+            words_alone,
             large: std::sync::OnceLock::new(),
         })
     }
@@ -156,7 +194,71 @@ impl LineFilter {
 
     /// The log is large: build the large-log filter now, its cost is small beside the scan.
     pub fn expect_large(&self) {
-        self.large.get_or_init(|| large_filter(&self.sources).ok());
+        self.large.get_or_init(|| {
+            let strong = large_filter(&self.sources).ok()?;
+            let words = (!self.words_alone.is_empty())
+                .then(|| residual_regex(&self.words_alone))
+                .and_then(Result::ok);
+            if words.is_none() && !self.words_alone.is_empty() {
+                // Without their own search, the words go with the rest.
+                let all: Vec<String> = self
+                    .sources
+                    .iter()
+                    .chain(&self.words_alone)
+                    .cloned()
+                    .collect();
+                return large_filter(&all).ok().map(|strong| Large {
+                    strong,
+                    words: None,
+                });
+            }
+            Some(Large { strong, words })
+        });
+    }
+
+    /// The next line worth a look in `buf[from..]`, and whether any pattern may match it;
+    /// `cursor` carries what the searches found ahead between calls on one buffer.
+    pub fn next_line(
+        &self,
+        buf: &[u8],
+        from: usize,
+        format: LogFormat,
+        cursor: &mut Cursor,
+    ) -> Option<Found> {
+        let Some(Some(large)) = self.large.get() else {
+            return self
+                .find(buf, from, format)
+                .map(|at| Found { at, strong: true });
+        };
+        let ahead = |kept: &mut Option<Option<usize>>, regex: &BytesRegex| -> Option<usize> {
+            match *kept {
+                Some(found) if found.is_none_or(|at| at >= from) => found,
+                _ => *kept.insert(last_byte_of_match(regex, buf, from)),
+            }
+        };
+        let strong = ahead(&mut cursor.strong, &large.strong);
+        let words = match &large.words {
+            Some(words) => ahead(&mut cursor.words, words),
+            None => None,
+        };
+        match (strong, words) {
+            (None, None) => None,
+            (Some(at), None) => Some(Found { at, strong: true }),
+            (None, Some(at)) => Some(Found { at, strong: false }),
+            (Some(s), Some(w)) if s <= w => Some(Found {
+                at: s,
+                strong: true,
+            }),
+            (Some(s), Some(w)) => {
+                // The word comes first; the strong match may still be on the same line.
+                let line_end =
+                    memchr::memchr2(b'\n', b'\r', &buf[w..]).map_or(buf.len(), |e| w + e);
+                Some(Found {
+                    at: w,
+                    strong: s <= line_end,
+                })
+            }
+        }
     }
 
     /// Where in `buf[from..]` the first line worth a look has a byte: a position inside
@@ -164,10 +266,15 @@ impl LineFilter {
     /// where a line's text starts (after its timestamp, say).
     pub fn find(&self, buf: &[u8], from: usize, format: LogFormat) -> Option<usize> {
         if let Some(Some(large)) = self.large.get() {
-            // The match's last byte is on the line (a match may end on its line break).
-            return large
-                .shortest_match_at(buf, from)
-                .map(|end| end.saturating_sub(1).max(from));
+            let strong = last_byte_of_match(&large.strong, buf, from);
+            let words = large
+                .words
+                .as_ref()
+                .and_then(|words| last_byte_of_match(words, buf, from));
+            return match (strong, words) {
+                (Some(s), Some(w)) => Some(s.min(w)),
+                (s, w) => s.or(w),
+            };
         }
         let input = aho_corasick::Input::new(buf).span(from..buf.len());
         let mut found = self.nfa.find(input).map(|m| m.start());
@@ -193,6 +300,14 @@ impl LineFilter {
     pub fn is_match(&self, text: &[u8]) -> bool {
         self.find(text, 0, LogFormat::Plain).is_some()
     }
+}
+
+/// The last byte of the first match in `buf[from..]`: a byte of the line it is on (a match
+/// may end on its line break).
+fn last_byte_of_match(regex: &BytesRegex, buf: &[u8], from: usize) -> Option<usize> {
+    regex
+        .shortest_match_at(buf, from)
+        .map(|end| end.saturating_sub(1).max(from))
 }
 
 /// The start of the first line in `buf[from..]` whose text starts with a word holding `:`
@@ -295,7 +410,7 @@ fn residual_regex(sources: &[String]) -> Result<BytesRegex, String> {
             // Anchors refer to the line's text without its prefix and line break.
             let s = relax_anchors(source.trim_start_matches("(?i)"));
             // One combined regex cannot repeat a group name; the filter needs no captures.
-            let s = NAMED_GROUP.replace_all(&s, "(?:");
+            let s = without_group_names(&s);
             format!("(?:{})", asciify(&s))
         })
         .collect();
@@ -309,173 +424,9 @@ fn residual_regex(sources: &[String]) -> Result<BytesRegex, String> {
         .map_err(|e| format!("cannot build the line filter: {e}"))
 }
 
-static NAMED_GROUP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"\(\?P?<[A-Za-z_][A-Za-z0-9_]*>").expect("valid")
-});
-
-/// Rewrites a pattern for the byte-oriented, ASCII-only filter: non-ASCII characters become
-/// their UTF-8 bytes, and classes holding them become alternations. The result accepts at
-/// least what the original accepts, which is all a filter needs.
-fn asciify(pattern: &str) -> String {
-    fn bytes_of(c: char) -> String {
-        let mut buf = [0u8; 4];
-        c.encode_utf8(&mut buf)
-            .bytes()
-            .map(|b| format!("\\x{b:02X}"))
-            .collect()
-    }
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut out = String::with_capacity(pattern.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\\' {
-            out.push(c);
-            if let Some(&n) = chars.get(i + 1) {
-                out.push(n);
-            }
-            i += 2;
-            continue;
-        }
-        if c == '[' {
-            // Find the class's end: a `]` that is not escaped and not its first member.
-            let mut j = i + 1;
-            if chars.get(j) == Some(&'^') {
-                j += 1;
-            }
-            if chars.get(j) == Some(&']') {
-                j += 1;
-            }
-            while j < chars.len() && chars[j] != ']' {
-                j += if chars[j] == '\\' { 2 } else { 1 };
-            }
-            let class: String = chars[i..=j.min(chars.len() - 1)].iter().collect();
-            if class.is_ascii() {
-                out.push_str(&class);
-            } else {
-                let negated = class.starts_with("[^");
-                let inner = &class[if negated { 2 } else { 1 }..class.len() - 1];
-                let ascii: String = inner.chars().filter(char::is_ascii).collect();
-                let wide: Vec<String> = inner
-                    .chars()
-                    .filter(|c| !c.is_ascii())
-                    .map(bytes_of)
-                    .collect();
-                if negated {
-                    // Excluding fewer characters accepts more: fine for a filter.
-                    out.push_str(&format!("[^{ascii}\\n]"));
-                } else if ascii.is_empty() {
-                    out.push_str(&format!("(?:{})", wide.join("|")));
-                } else {
-                    out.push_str(&format!("(?:[{ascii}]|{})", wide.join("|")));
-                }
-            }
-            i = j + 1;
-            continue;
-        }
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            out.push_str(&format!("(?:{})", bytes_of(c)));
-        }
-        i += 1;
-    }
-    out
-}
-
-/// Where a line's text can begin in the raw bytes: at a line start, after a lone `\r`, after
-/// a timestamp prefix (`…Z `), a tab (the step column of `gh run view --log`) or a runner
-/// marker (`##[error]`, `[command]`).
-const TEXT_START: &str = r"(?:^|[\r\t\]]|Z )";
-/// Where a line's text can end: before `\n` or the `\r` of a `\r\n` or a lone `\r`.
-const TEXT_END: &str = r"(?:$|\r)";
-
-/// A pattern written for a line's clean text, rewritten for the raw bytes: `^` and `$` (outside
-/// character classes) become [`TEXT_START`] and [`TEXT_END`]. The result accepts at least what
-/// the original accepts, and far fewer lines than a pattern with its anchors dropped.
-fn relax_anchors(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars().peekable();
-    let mut in_class = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                out.push(c);
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
-            }
-            '[' if !in_class => {
-                in_class = true;
-                out.push(c);
-                // A `^` or `]` right after the opening bracket belongs to the class.
-                if chars.peek() == Some(&'^') {
-                    out.push(chars.next().unwrap_or('^'));
-                }
-                if chars.peek() == Some(&']') {
-                    out.push(chars.next().unwrap_or(']'));
-                }
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(c);
-            }
-            '^' if !in_class => out.push_str(TEXT_START),
-            '$' if !in_class => out.push_str(TEXT_END),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn non_ascii_patterns_become_byte_patterns_that_still_match() {
-        for (pattern, line) in [
-            ("(?:FAILED|✗)\\s", "  ✗ should add numbers"),
-            ("[│|]\\s*CVE", "│ CVE-2024-1"),
-            ("[│|]\\s*CVE", "| CVE-2024-1"),
-            ("● (?:[^›]+› .+)$", "● Cart › adds"),
-        ] {
-            let rewritten = asciify(pattern);
-            assert!(rewritten.is_ascii(), "{rewritten}");
-            let re = BytesRegexBuilder::new(&rewritten)
-                .unicode(false)
-                .build()
-                .unwrap();
-            assert!(
-                re.is_match(line.as_bytes()),
-                "{pattern} -> {rewritten} on {line}"
-            );
-        }
-    }
-
-    #[test]
-    fn anchors_fit_raw_lines_and_classes_stay() {
-        let (start, end) = (TEXT_START, TEXT_END);
-        assert_eq!(
-            relax_anchors(r"^FAIL$|^ok [^^$]\$"),
-            format!(r"{start}FAIL{end}|{start}ok [^^$]\$")
-        );
-        assert_eq!(relax_anchors(r"a[]^]b"), r"a[]^]b");
-        let filter = BytesRegexBuilder::new(&relax_anchors(r"^--- FAIL: \S+$"))
-            .multi_line(true)
-            .unicode(false)
-            .build()
-            .unwrap();
-        for raw in [
-            &b"--- FAIL: TestA\r\n"[..],
-            b"2025-11-20T10:00:00.0000000Z --- FAIL: TestA\n",
-            b"progress\r--- FAIL: TestA\rmore",
-            b"##[error]--- FAIL: TestA",
-        ] {
-            assert!(filter.is_match(raw), "{raw:?}");
-        }
-        assert!(!filter.is_match(b"echo '--- FAIL: TestA'"));
-    }
 
     #[test]
     fn a_literal_is_searched_for_as_raw_bytes_hold_it() {
@@ -493,6 +444,47 @@ mod tests {
         assert_eq!(forms("a    long piece"), vec!["long piece"]);
         assert_eq!(forms("$ "), vec!["$\t", "$ "]);
         assert_eq!(forms("E   "), vec!["E\t", "E \t", "E  \t", "E   "]);
+    }
+
+    #[test]
+    fn a_large_log_tells_the_lines_of_a_word_alone_from_the_rest() {
+        let catalog = Catalog::builtin().unwrap();
+        let filter = LineFilter::new(&catalog).unwrap();
+        filter.expect_large();
+        let buf = b"Downloading serde v1.0.215\n\
+            INFO error budget remaining (0 failed requests)\n\
+            npm ERR! code ELIFECYCLE\n\
+            all good here\n\
+            retry after transient error: No space left on device\n\
+            ErrorMapperTest passed\n";
+        let mut cursor = Cursor::default();
+        let mut pos = 0;
+        let mut found = Vec::new();
+        while let Some(hit) = filter.next_line(buf, pos, LogFormat::Plain, &mut cursor) {
+            let start = buf[..hit.at]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+            let end = memchr::memchr(b'\n', &buf[hit.at..]).map_or(buf.len(), |p| hit.at + p);
+            found.push((
+                String::from_utf8_lossy(&buf[start..end]).into_owned(),
+                hit.strong,
+            ));
+            pos = end + 1;
+            if pos >= buf.len() {
+                break;
+            }
+        }
+        let found: Vec<(&str, bool)> = found.iter().map(|(l, s)| (l.as_str(), *s)).collect();
+        assert_eq!(
+            found,
+            vec![
+                ("INFO error budget remaining (0 failed requests)", false),
+                ("npm ERR! code ELIFECYCLE", true),
+                // A word first, a pattern later on the same line: the line is strong.
+                ("retry after transient error: No space left on device", true),
+            ]
+        );
     }
 
     #[test]

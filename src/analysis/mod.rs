@@ -16,6 +16,7 @@
 
 pub mod baseline;
 pub mod builtin;
+pub mod byte_patterns;
 pub mod catalog;
 pub mod category;
 pub mod chunks;
@@ -23,6 +24,7 @@ pub mod evidence;
 pub mod excerpt;
 pub mod line;
 pub mod line_breaks;
+pub mod line_facts;
 pub mod line_filter;
 pub mod literals;
 pub mod pattern_set;

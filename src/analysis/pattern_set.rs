@@ -12,8 +12,10 @@
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use regex::bytes::{RegexSet as BytesRegexSet, RegexSetBuilder as BytesRegexSetBuilder};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
+use super::byte_patterns::asciify;
 use super::literals;
 
 pub use super::literals::MIN_LITERAL;
@@ -44,7 +46,7 @@ pub struct PatternSet {
     /// For a large log: all the patterns in one `RegexSet`. It costs ~20 ms to build and
     /// warms up over the first megabytes, then matches a line in one pass, faster than the
     /// literal search and the few regexes it leads to.
-    large: OnceLock<Option<RegexSet>>,
+    large: OnceLock<Option<LargeSet>>,
     /// Patterns with no useful literal: tried on every line given.
     always: Vec<u32>,
     /// Of those, the ones whose lines a coarser filter must find by a regex of them.
@@ -126,12 +128,24 @@ impl PatternSet {
     /// The log is large: build the large-log set now, its cost is small beside the scan.
     pub fn expect_large(&self) {
         self.large.get_or_init(|| {
-            RegexSetBuilder::new(self.entries.iter().map(|e| e.source.as_str()))
+            let sources = || self.entries.iter().map(|e| e.source.as_str());
+            let unicode = RegexSetBuilder::new(sources())
                 .case_insensitive(self.case_insensitive)
                 .size_limit(SIZE_LIMIT * 4)
                 .dfa_size_limit(SIZE_LIMIT * 4)
                 .build()
-                .ok()
+                .ok()?;
+            // Without Unicode's tables the automaton is smaller and warms up sooner; on an
+            // ASCII line it matches exactly what the Unicode set matches. A pattern that needs
+            // Unicode (`\p{L}`) leaves every line to the Unicode set.
+            let ascii = BytesRegexSetBuilder::new(sources().map(asciify))
+                .unicode(false)
+                .case_insensitive(self.case_insensitive)
+                .size_limit(SIZE_LIMIT * 4)
+                .dfa_size_limit(SIZE_LIMIT * 4)
+                .build()
+                .ok();
+            Some(LargeSet { unicode, ascii })
         });
     }
 
@@ -219,7 +233,7 @@ impl PatternSet {
     pub fn matches_among(&self, text: &str, candidates: &[u32], out: &mut Vec<u32>) {
         out.clear();
         if let Some(Some(set)) = self.large.get() {
-            out.extend(set.matches(text).iter().map(|i| i as u32));
+            set.matches(text, out);
             return;
         }
         out.extend_from_slice(&self.always);
@@ -232,8 +246,7 @@ impl PatternSet {
     /// The patterns that match `text`, ascending, into `out`.
     pub fn matches(&self, text: &str, out: &mut Vec<u32>) {
         if let Some(Some(set)) = self.large.get() {
-            out.clear();
-            out.extend(set.matches(text).iter().map(|i| i as u32));
+            set.matches(text, out);
             return;
         }
         self.candidates(text, out);
@@ -243,13 +256,43 @@ impl PatternSet {
     /// The first pattern (lowest index) matching `text`.
     pub fn first_match(&self, text: &str, scratch: &mut Vec<u32>) -> Option<usize> {
         if let Some(Some(set)) = self.large.get() {
-            return set.matches(text).iter().next();
+            set.matches(text, scratch);
+            return scratch.first().map(|&i| i as usize);
         }
         self.candidates(text, scratch);
         scratch
             .iter()
             .map(|&i| i as usize)
             .find(|&i| self.is_match(i as u32, text))
+    }
+}
+
+/// Every pattern of a set at once, for a large log.
+#[derive(Debug, Clone)]
+struct LargeSet {
+    unicode: RegexSet,
+    /// The same patterns for ASCII lines (most lines of most logs), when all compile so.
+    ascii: Option<BytesRegexSet>,
+}
+
+impl LargeSet {
+    /// The patterns matching `text`, ascending, into `out`.
+    fn matches(&self, text: &str, out: &mut Vec<u32>) {
+        out.clear();
+        match &self.ascii {
+            Some(ascii) if text.is_ascii() => {
+                let found = ascii.matches(text.as_bytes());
+                if found.matched_any() {
+                    out.extend(found.iter().map(|i| i as u32));
+                }
+            }
+            _ => {
+                let found = self.unicode.matches(text);
+                if found.matched_any() {
+                    out.extend(found.iter().map(|i| i as u32));
+                }
+            }
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! The streaming pass over a log: finds the lines worth a look, fast, in bounded memory.
 //!
 //! [`super::chunks`] reads the log in chunks and finds, in each, the few lines the filter
-//! hits; this file looks at each of those precisely (cleaned, matched against the catalog and
-//! the evidence shapes, placed in its step) and keeps the best as candidates for the excerpt.
+//! hits; [`super::line_facts`] classifies each of those precisely (cleaned, matched against the
+//! catalog and the evidence shapes), and this file places it in its step and keeps the best as
+//! candidates for the excerpt.
 
 use std::io::Read;
 use std::sync::mpsc;
@@ -17,8 +18,9 @@ use super::line::{self, LogFormat, Marker};
 use super::line_breaks::{
     find_break, last_line_start, line_content_end, next_line_start, split_lines,
 };
+use super::line_facts::{Classifier, LineFacts};
 use super::line_filter::LineFilter;
-use super::region::{self, SectionStart, Terminal};
+use super::region::{SectionStart, Terminal};
 use super::sanitize;
 
 /// Candidate lines kept (the best, by provisional score); plenty for any excerpt.
@@ -135,7 +137,7 @@ impl<'a> Scanner<'a> {
     /// filtered on a second thread while this one looks at the lines of the chunk before.
     pub fn scan(&self, reader: impl Read + Send) -> std::io::Result<ScanResult> {
         let mut state = State::default();
-        let mut batches = Batches::new(reader, self.filter, self.catalog, self.after);
+        let mut batches = Batches::new(reader, self.filter, self.after);
         let Some(first) = batches.next_batch()? else {
             return Ok(state.finish(batches.totals()));
         };
@@ -148,14 +150,28 @@ impl<'a> Scanner<'a> {
         let (to_reader, returned) = mpsc::channel::<Vec<u8>>();
         batches.recycle_from(returned);
         let totals = std::thread::scope(|scope| {
-            let reader = scope.spawn(move || -> std::io::Result<Totals> {
-                while let Some(batch) = batches.next_batch()? {
-                    if to_scanner.send(batch).is_err() {
-                        break;
+            // The log is large enough to pay for the pattern sets that match every pattern at
+            // once. They are built beside the reading (which must not wait for them), and the
+            // lines are classified through their literals until they are ready.
+            let sets = std::thread::Builder::new()
+                .name("autoheal-sets".into())
+                .spawn_scoped(scope, || {
+                    self.catalog.pattern_set().expect_large();
+                    evidence::pattern_set().expect_large();
+                });
+            if sets.is_err() {
+                tracing::warn!("no thread for the pattern sets: lines are matched one by one");
+            }
+            let reader = std::thread::Builder::new()
+                .name("autoheal-read".into())
+                .spawn_scoped(scope, move || -> std::io::Result<Totals> {
+                    while let Some(batch) = batches.next_batch()? {
+                        if to_scanner.send(batch).is_err() {
+                            break;
+                        }
                     }
-                }
-                Ok(batches.totals())
-            });
+                    Ok(batches.totals())
+                })?;
             self.look_at(&first, &mut state);
             let _ = to_reader.send(first.buf);
             for batch in from_reader {
@@ -170,47 +186,50 @@ impl<'a> Scanner<'a> {
         Ok(state.finish(totals))
     }
 
-    /// Looks at each line the filter hit in a batch.
+    /// Looks at each line the filter hit in a batch: classified, then taken in order.
     fn look_at(&self, batch: &Batch, state: &mut State) {
         state.format = batch.format;
         let buf = &batch.buf[..batch.visible];
-        for hit in &batch.hits {
-            self.consider(buf, hit.start, hit.end, hit.line, state);
+        let classifier = Classifier {
+            catalog: self.catalog,
+            filter: self.filter,
+            baseline: self.baseline,
+            timed_steps: !self.steps.is_empty(),
+        };
+        for facts in classifier
+            .classify_each(buf, batch.format, &batch.hits)
+            .into_iter()
+            .flatten()
+        {
+            self.take(buf, facts, state);
         }
         if let Some(last) = batch.last_line {
             state.tail = tail_lines(buf, batch.format, last);
         }
     }
 
-    /// Looks at one line the filter hit.
-    fn consider(&self, buf: &[u8], start: usize, end: usize, line_no: usize, state: &mut State) {
-        let raw = &buf[start..end];
-        let prefixed = line::split_prefix(raw, state.format);
-        // The filter takes every coloured line (escape codes may split a keyword): look
-        // again at its visible text, and drop it when nothing there is worth a look.
-        if memchr::memchr(0x1b, prefixed.body).is_some() {
-            let dull = if strip_sgr(prefixed.body, &mut state.scratch) {
-                !self.filter.is_match(&state.scratch)
-            } else {
-                !self
-                    .filter
-                    .is_match(sanitize::clean(prefixed.body).as_bytes())
-            };
-            if dull {
-                return;
-            }
-        }
-        let clean = sanitize::clean(prefixed.body);
-        let (marker, text) = line::marker(&clean);
-
-        let timestamp = prefixed.timestamp.and_then(parse_time);
-        let step = self.step_of(&prefixed, timestamp, marker, text, state);
+    /// Takes one classified line into the scan: its step, and whether it is kept.
+    fn take(&self, buf: &[u8], facts: LineFacts, state: &mut State) {
+        let step = self.step_of(&facts, state);
+        let LineFacts {
+            line: line_no,
+            start,
+            end,
+            text,
+            marker,
+            terminal,
+            section,
+            found,
+            shape,
+            continuation,
+            new_vs_baseline,
+            ..
+        } = facts;
         if state.terminals.is_empty()
-            && let Some(section) = region::section_start(marker, text, line_no)
+            && let Some(section) = section
         {
             state.section = Some(section);
         }
-        let terminal = region::terminal(marker, text, line_no);
         let is_terminal = terminal.is_some();
         if let Some(t) = terminal
             && state.terminals.len() < MAX_TERMINALS
@@ -231,21 +250,6 @@ impl<'a> Scanner<'a> {
         if marker == Marker::Error {
             state.last_error_step = step.clone();
         }
-
-        // A large log's pattern sets match every pattern at once; until both are built (on
-        // the reading thread, while this one goes on), each needs the line's candidates.
-        if self.catalog.pattern_set().is_large() && evidence::pattern_set().is_large() {
-            state.candidates_of_line.patterns.clear();
-            state.candidates_of_line.shapes.clear();
-        } else {
-            self.filter.candidates(text, &mut state.candidates_of_line);
-        }
-        let found = self.catalog.match_line_among(
-            text,
-            &state.candidates_of_line.patterns,
-            &mut state.matched,
-        );
-        let shape = evidence::of_among(text, &state.candidates_of_line.shapes, &mut state.matched);
         let ev = shape.weight;
         let error_marker = marker == Marker::Error;
         if found.is_none() && ev == 0.0 && !error_marker && !is_terminal {
@@ -264,7 +268,6 @@ impl<'a> Scanner<'a> {
                 found: f.clone(),
             });
         }
-        let new_vs_baseline = self.baseline.map(|b| !b.contains(text));
         let mut score = ev;
         if error_marker {
             let generic = text.starts_with("Process completed with exit code");
@@ -287,7 +290,6 @@ impl<'a> Scanner<'a> {
             Some(false) => score *= 0.25,
             None => {}
         }
-        let continuation = evidence::is_continuation(text);
         if continuation {
             score *= 0.5;
         }
@@ -325,7 +327,7 @@ impl<'a> Scanner<'a> {
         };
         state.push(Candidate {
             line: line_no,
-            text: text.to_string(),
+            text,
             marker,
             evidence: ev,
             shape_category: shape.category,
@@ -344,17 +346,11 @@ impl<'a> Scanner<'a> {
 
     /// The step a line belongs to: from its prefix (`gh run view --log`), else from the jobs
     /// API's step times, else from the last `##[group]Run ...` header.
-    fn step_of(
-        &self,
-        prefixed: &line::Prefixed<'_>,
-        timestamp: Option<DateTime<Utc>>,
-        marker: Marker,
-        text: &str,
-        state: &mut State,
-    ) -> Option<String> {
-        if let Some(step) = prefixed.step {
-            return Some(sanitize::clean(step).into_owned());
+    fn step_of(&self, facts: &LineFacts, state: &mut State) -> Option<String> {
+        if let Some(step) = &facts.prefix_step {
+            return Some(step.clone());
         }
+        let (marker, text) = (facts.marker, facts.text.as_str());
         if marker == Marker::Group && text.starts_with("Run ") {
             state.current_group = Some(text.trim().to_string());
         } else if text.starts_with("Post job cleanup.") {
@@ -362,7 +358,7 @@ impl<'a> Scanner<'a> {
         } else if text.starts_with("Cleaning up orphan processes") {
             state.current_group = Some("Complete job".into());
         }
-        if let Some(t) = timestamp
+        if let Some(t) = facts.timestamp
             && !self.steps.is_empty()
         {
             // GitHub's step times are whole seconds, so several short steps can contain the
@@ -445,36 +441,6 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// A printable-ASCII line whose only escapes are CSI sequences (colours, mostly), without
-/// them, into `out`: then exactly what `sanitize::clean` gives, without its cost. `false`
-/// (and `out` unusable) for any other line, which needs the full cleaning.
-fn strip_sgr(raw: &[u8], out: &mut Vec<u8>) -> bool {
-    out.clear();
-    let mut i = 0;
-    while i < raw.len() {
-        let b = raw[i];
-        if b == 0x1b {
-            if raw.get(i + 1) != Some(&b'[') {
-                return false;
-            }
-            let mut j = i + 2;
-            while j < raw.len() && (0x20..0x40).contains(&raw[j]) {
-                j += 1;
-            }
-            if j < raw.len() && (0x40..0x7f).contains(&raw[j]) {
-                j += 1;
-            }
-            i = j;
-        } else if (0x20..0x7f).contains(&b) {
-            out.push(b);
-            i += 1;
-        } else {
-            return false;
-        }
-    }
-    true
-}
-
 /// The last [`TAIL_LINES`] lines in `buf` (which ends the log), numbered back from `last`.
 fn tail_lines(buf: &[u8], format: LogFormat, last: usize) -> Vec<ContextLine> {
     let mut lines = Vec::with_capacity(TAIL_LINES);
@@ -511,19 +477,8 @@ fn context_text(raw: &[u8], format: LogFormat) -> String {
     sanitize::clean(body).into_owned()
 }
 
-fn parse_time(stamp: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(stamp)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 #[derive(Default)]
 struct State {
-    /// Reused for a coloured line's visible text.
-    scratch: Vec<u8>,
-    /// Reused for the patterns and shapes a line's literals point at, and those that match.
-    candidates_of_line: super::line_filter::Candidates,
-    matched: Vec<u32>,
     format: LogFormat,
     candidates: Vec<Candidate>,
     /// The last [`MAX_MATCHES`] matches (a queue: the oldest leaves as a new one comes).
@@ -655,6 +610,67 @@ mod tests {
     }
 
     #[test]
+    fn a_large_log_judges_each_line_as_the_full_checks_would() {
+        // Past its first chunk a large log's filter finds the lines that only a failure word
+        // alone may describe apart from the rest, and judges them by that shape alone: the
+        // verdict on every line must be what every pattern and shape together give.
+        let analyzer = crate::analysis::Analyzer::new(&[]).unwrap();
+        let lines: [&[u8]; 9] = [
+            b"INFO  error budget remaining: 99.2% (0 failed requests)",
+            b"DEBUG retry: attempt 1 of 3 after transient error, waiting 0.5s",
+            b"ok 17 - error handler returns 500 for a failed upstream",
+            b"[INFO] Tests run: 12, Failures: 0, Errors: 0, Skipped: 0",
+            b"src/cart.c:3:1: warning: unused variable 'failed' [-Wunused]",
+            b"  \xe2\x9c\x93 shows an error when the request fails (31 ms)",
+            b"E       AssertionError: assert 2 == 3",
+            b"npm ERR! code ELIFECYCLE",
+            b"Compiling error-chain v0.12.4",
+        ];
+        // Sparse enough that every line worth keeping is kept (fewer than MAX_CANDIDATES).
+        let mut log = Vec::new();
+        let mut worth: Vec<(usize, &[u8])> = Vec::new();
+        let mut line = 1;
+        while log.len() < 10 << 20 {
+            log.extend_from_slice(b"2025-11-20T10:00:00.0000000Z ");
+            if line % 60 == 0 {
+                let text = lines[(line / 60) % lines.len()];
+                log.extend_from_slice(text);
+                worth.push((line, text));
+            } else {
+                log.extend_from_slice(b"Downloading serde v1.0.215 (crates.io index)");
+            }
+            log.push(b'\n');
+            line += 1;
+        }
+        assert!(worth.len() < MAX_CANDIDATES);
+        let scanner = Scanner::new(&analyzer.catalog, &analyzer.filter, None, &[], 3, 3);
+        let scan = scanner.scan(Pieces(&log)).unwrap();
+        let kept: std::collections::HashMap<usize, &Candidate> =
+            scan.candidates.iter().map(|c| (c.line, c)).collect();
+        for (line, raw) in worth {
+            let text = sanitize::clean(raw);
+            let full = evidence::of(&text);
+            let pattern = analyzer.catalog.match_line(&text);
+            match kept.get(&line) {
+                Some(c) => {
+                    assert_eq!(c.evidence, full.weight, "{text}");
+                    assert_eq!(c.shape_category, full.category, "{text}");
+                    assert_eq!(
+                        c.pattern.as_ref().map(|p| &p.pattern),
+                        pattern.as_ref().map(|p| &p.pattern),
+                        "{text}"
+                    );
+                }
+                None => assert!(
+                    full.weight == 0.0 && pattern.is_none(),
+                    "line {line} was worth keeping: {text}"
+                ),
+            }
+        }
+        assert!(scan.candidates.iter().all(|c| c.evidence > 0.0 || c.pattern.is_some()));
+    }
+
+    #[test]
     fn stripping_colours_gives_what_cleaning_gives() {
         let mut out = Vec::new();
         for raw in [
@@ -664,7 +680,10 @@ mod tests {
             b"text\x1b[",
             b"\x1b[38;5;12m--> \x1b[0msrc/cart.rs:41:9\x1b[0m",
         ] {
-            assert!(strip_sgr(raw, &mut out), "{raw:?}");
+            assert!(
+                super::super::line_facts::strip_sgr(raw, &mut out),
+                "{raw:?}"
+            );
             assert_eq!(out, sanitize::clean(raw).as_bytes(), "{raw:?}");
         }
         for raw in [
@@ -674,7 +693,10 @@ mod tests {
             b"\xc2\x9b31mc1 csi",
             b"bell\x07",
         ] {
-            assert!(!strip_sgr(raw, &mut out), "{raw:?}");
+            assert!(
+                !super::super::line_facts::strip_sgr(raw, &mut out),
+                "{raw:?}"
+            );
         }
     }
 

@@ -20,6 +20,10 @@ pub struct Shape {
     /// literal to search for: the scan finds its lines by their first word holding `:` and a
     /// digit.
     pub location: bool,
+    /// The shape is a failure word on its own: weak evidence, on many lines that do not fail
+    /// (`0 failed`, `error-handler.test.ts`). A large log's scan finds such lines by a search
+    /// of their own and judges them by this shape alone (no other can match them there).
+    pub word_alone: bool,
 }
 
 const fn shape(regex: &'static str, weight: f32, category: Option<&'static str>) -> Shape {
@@ -30,6 +34,7 @@ const fn shape(regex: &'static str, weight: f32, category: Option<&'static str>)
         after: 0,
         report: false,
         location: false,
+        word_alone: false,
     }
 }
 
@@ -38,6 +43,14 @@ const fn location(regex: &'static str, weight: f32, category: Option<&'static st
     Shape {
         location: true,
         ..shape(regex, weight, category)
+    }
+}
+
+/// A failure word on its own (see [`Shape::word_alone`]).
+const fn word_alone(regex: &'static str, weight: f32) -> Shape {
+    Shape {
+        word_alone: true,
+        ..shape(regex, weight, ANY)
     }
 }
 
@@ -465,9 +478,8 @@ pub const SHAPES: &[Shape] = &[
     shape(r"(?i)\bmarked build as failure\b", 1.5, ANY),
     shape(r"(?i)\bstep '.*' failed\b|\bfailed:", 1.5, ANY),
     // ── the word alone: weak evidence ──
-    shape(
+    word_alone(
         r"(?i)\b(?:error|errors|failed|failure|fatal|exception)\b",
         1.0,
-        ANY,
     ),
 ];
