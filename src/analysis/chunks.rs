@@ -50,6 +50,8 @@ pub struct Batch {
     pub format: LogFormat,
     /// On the last batch: the number of the log's last line (the tail is `buf`'s end).
     pub last_line: Option<usize>,
+    /// The log is larger than one chunk.
+    pub large: bool,
 }
 
 /// What the reading half counted over the whole log.
@@ -79,6 +81,8 @@ pub struct Batches<'a, R> {
     skipping: bool,
     format: Option<LogFormat>,
     finished: bool,
+    /// More than one chunk has been read.
+    large: bool,
     totals: Totals,
 }
 
@@ -97,6 +101,7 @@ impl<'a, R: Read> Batches<'a, R> {
             skipping: false,
             format: None,
             finished: false,
+            large: false,
             totals: Totals::default(),
         }
     }
@@ -150,6 +155,7 @@ impl<'a, R: Read> Batches<'a, R> {
             if self.format.is_some() && !eof {
                 // A second chunk: the log is large enough to pay for the fastest filter. (The
                 // pattern sets' own are built on another thread: see `Scanner::scan`.)
+                self.large = true;
                 self.filter.expect_large();
             }
             if self.skipping {
@@ -213,6 +219,7 @@ impl<'a, R: Read> Batches<'a, R> {
                     buf: copy,
                     hits,
                     format,
+                    large: self.large,
                     last_line: None,
                 }));
             }
@@ -236,6 +243,7 @@ impl<'a, R: Read> Batches<'a, R> {
                     buf,
                     hits,
                     format,
+                    large: self.large,
                     last_line: Some(self.totals.lines),
                 }));
             }
@@ -262,6 +270,7 @@ impl<'a, R: Read> Batches<'a, R> {
                 buf,
                 hits,
                 format,
+                large: self.large,
                 last_line: None,
             }));
         }

@@ -50,30 +50,18 @@ pub struct Classifier<'a> {
     pub timed_steps: bool,
 }
 
-/// Buffers reused from line to line on one thread.
-#[derive(Default)]
-struct Scratch {
+/// Buffers reused from line to line.
+#[derive(Debug, Default)]
+pub struct Scratch {
     visible: Vec<u8>,
     candidates: Candidates,
     matched: Vec<u32>,
 }
 
 impl Classifier<'_> {
-    /// The facts of every hit of a chunk, in order: `None` for a coloured line with nothing
-    /// worth a look once its colours are gone.
-    pub fn classify_each(
-        &self,
-        buf: &[u8],
-        format: LogFormat,
-        hits: &[Hit],
-    ) -> Vec<Option<LineFacts>> {
-        let mut scratch = Scratch::default();
-        hits.iter()
-            .map(|hit| self.classify(buf, format, hit, &mut scratch))
-            .collect()
-    }
-
-    fn classify(
+    /// The facts of one line the filter hit; `None` for a coloured line with nothing worth
+    /// a look once its colours are gone.
+    pub fn classify(
         &self,
         buf: &[u8],
         format: LogFormat,

@@ -150,18 +150,6 @@ impl<'a> Scanner<'a> {
         let (to_reader, returned) = mpsc::channel::<Vec<u8>>();
         batches.recycle_from(returned);
         let totals = std::thread::scope(|scope| {
-            // The log is large enough to pay for the pattern sets that match every pattern at
-            // once. They are built beside the reading (which must not wait for them), and the
-            // lines are classified through their literals until they are ready.
-            let sets = std::thread::Builder::new()
-                .name("autoheal-sets".into())
-                .spawn_scoped(scope, || {
-                    self.catalog.pattern_set().expect_large();
-                    evidence::pattern_set().expect_large();
-                });
-            if sets.is_err() {
-                tracing::warn!("no thread for the pattern sets: lines are matched one by one");
-            }
             let reader = std::thread::Builder::new()
                 .name("autoheal-read".into())
                 .spawn_scoped(scope, move || -> std::io::Result<Totals> {
@@ -175,6 +163,14 @@ impl<'a> Scanner<'a> {
             self.look_at(&first, &mut state);
             let _ = to_reader.send(first.buf);
             for batch in from_reader {
+                if batch.large {
+                    // The log is large enough to pay for the pattern sets that match every
+                    // pattern at once. They are built here, not on the reading thread (which
+                    // goes on to the next chunk meanwhile), and in this thread's memory, where
+                    // what building them leaves free is soon used again.
+                    self.catalog.pattern_set().expect_large();
+                    evidence::pattern_set().expect_large();
+                }
                 self.look_at(&batch, &mut state);
                 // The reader may be gone already (the log ended): the buffer is just freed.
                 let _ = to_reader.send(batch.buf);
@@ -196,13 +192,13 @@ impl<'a> Scanner<'a> {
             baseline: self.baseline,
             timed_steps: !self.steps.is_empty(),
         };
-        for facts in classifier
-            .classify_each(buf, batch.format, &batch.hits)
-            .into_iter()
-            .flatten()
-        {
-            self.take(buf, facts, state);
+        let mut scratch = std::mem::take(&mut state.scratch);
+        for hit in &batch.hits {
+            if let Some(facts) = classifier.classify(buf, batch.format, hit, &mut scratch) {
+                self.take(buf, facts, state);
+            }
         }
+        state.scratch = scratch;
         if let Some(last) = batch.last_line {
             state.tail = tail_lines(buf, batch.format, last);
         }
@@ -479,6 +475,8 @@ fn context_text(raw: &[u8], format: LogFormat) -> String {
 
 #[derive(Default)]
 struct State {
+    /// Reused from line to line by the classifier.
+    scratch: super::line_facts::Scratch,
     format: LogFormat,
     candidates: Vec<Candidate>,
     /// The last [`MAX_MATCHES`] matches (a queue: the oldest leaves as a new one comes).
@@ -667,7 +665,11 @@ mod tests {
                 ),
             }
         }
-        assert!(scan.candidates.iter().all(|c| c.evidence > 0.0 || c.pattern.is_some()));
+        assert!(
+            scan.candidates
+                .iter()
+                .all(|c| c.evidence > 0.0 || c.pattern.is_some())
+        );
     }
 
     #[test]
