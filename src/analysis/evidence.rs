@@ -10,7 +10,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 use super::builtin;
 use super::pattern_set::{Literals, PatternSet};
@@ -82,11 +82,9 @@ pub fn pattern_set() -> &'static PatternSet {
 static CONT: LazyLock<Regex> = LazyLock::new(|| compile(CONTINUATION));
 
 /// Counts of zero ("Failures: 0", "0 failed") are success summaries, not evidence.
-static ZERO_SUMMARY: LazyLock<Regex> = LazyLock::new(|| {
-    compile(
-        r"(?i)\b(?:failures|errors|failed|failure|fatal)\b:? 0\b|\b0 (?:failed|failures?|errors?)\b",
-    )
-});
+const ZERO_SUMMARY_SOURCE: &str =
+    r"(?i)\b(?:failures|errors|failed|failure|fatal)\b:? 0\b|\b0 (?:failed|failures?|errors?)\b";
+static ZERO_SUMMARY: LazyLock<Regex> = LazyLock::new(|| compile(ZERO_SUMMARY_SOURCE));
 
 /// What a line's shape says.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,19 +129,77 @@ pub fn is_word_alone(i: usize) -> bool {
     SHAPES[i].word_alone
 }
 
+/// What a line of a failure word alone says.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WordAlone {
+    pub evidence: Evidence,
+    /// A stack frame or another continuation of an error above (see [`is_continuation`]).
+    pub continuation: bool,
+}
+
+/// The checks [`judge`] makes beyond the shapes, in this order in [`WORD_ALONE_CHECKS`].
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    ZeroSummary,
+    Warning,
+    ErrorWord,
+    AptWarning,
+    Continuation,
+}
+
+/// Everything a line of a failure word alone is asked, in one pass over it: the checks, then
+/// the word-alone shapes (their indices in [`SHAPES`] alongside).
+static WORD_ALONE_CHECKS: LazyLock<(RegexSet, Vec<u32>)> = LazyLock::new(|| {
+    let shapes: Vec<u32> = (0..SHAPES.len() as u32)
+        .filter(|&i| SHAPES[i as usize].word_alone)
+        .collect();
+    let sources = [
+        ZERO_SUMMARY_SOURCE,
+        WARNING_SOURCE,
+        ERROR_WORD_SOURCE,
+        APT_WARNING_SOURCE,
+        CONTINUATION,
+    ]
+    .into_iter()
+    .chain(shapes.iter().map(|&i| SHAPES[i as usize].regex))
+    .map(ascii_word_boundaries);
+    let set = RegexSet::new(sources).expect("a built-in shape is valid (tested)");
+    (set, shapes)
+});
+
 /// The evidence on a line where no shape but a failure word alone can match (a large log's
-/// scan knows such lines from its filter): the other shapes are not run.
-pub fn of_word_alone(text: &str, matched: &mut Vec<u32>) -> Evidence {
+/// scan knows such lines from its filter), and whether it continues an error above: one pass
+/// over the line, where [`of`] and [`is_continuation`] would make several.
+pub fn of_word_alone(text: &str, matched: &mut Vec<u32>) -> WordAlone {
+    let (set, shapes) = &*WORD_ALONE_CHECKS;
+    let found = set.matches(text);
+    let checks = Check::Continuation as usize + 1;
     matched.clear();
-    for (i, shape) in SHAPES.iter().enumerate() {
-        if shape.word_alone && SET.regex(i).is_some_and(|r| r.is_match(text)) {
-            matched.push(i as u32);
-        }
+    matched.extend(
+        shapes
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| found.matched(checks + k))
+            .map(|(_, &i)| i),
+    );
+    WordAlone {
+        evidence: judge_by(matched, |check| found.matched(check as usize)),
+        continuation: found.matched(Check::Continuation as usize),
     }
-    judge(text, matched)
 }
 
 fn judge(text: &str, matched: &[u32]) -> Evidence {
+    judge_by(matched, |check| match check {
+        Check::ZeroSummary => ZERO_SUMMARY.is_match(text),
+        Check::Warning => WARNING.is_match(text),
+        Check::ErrorWord => ERROR_WORD.is_match(text),
+        Check::AptWarning => APT_WARNING.is_match(text),
+        Check::Continuation => CONT.is_match(text),
+    })
+}
+
+/// The evidence of the shapes `matched` on a line of which `holds` answers the checks.
+fn judge_by(matched: &[u32], holds: impl Fn(Check) -> bool) -> Evidence {
     if matched.is_empty() {
         return Evidence::NONE;
     }
@@ -161,12 +217,12 @@ fn judge(text: &str, matched: &[u32]) -> Evidence {
             best.category = Some(c);
         }
     }
-    if best.weight <= 1.5 && ZERO_SUMMARY.is_match(text) {
+    if best.weight <= 1.5 && holds(Check::ZeroSummary) {
         return Evidence::NONE;
     }
     // A compiler's or linter's warning (`x.erl:39: Warning: …`, `a.c:3:1: warning: …`) did not
     // fail the build by itself: a mention, not a failure.
-    if (WARNING.is_match(text) && !ERROR_WORD.is_match(text)) || APT_WARNING.is_match(text) {
+    if (holds(Check::Warning) && !holds(Check::ErrorWord)) || holds(Check::AptWarning) {
         return Evidence {
             weight: best.weight.min(1.0),
             category: None,
@@ -177,17 +233,17 @@ fn judge(text: &str, matched: &[u32]) -> Evidence {
     best
 }
 
-static WARNING: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?i)(?:^|[\s:\]])warn(?:ing)?(?:\[[\w-]+\])?: |^\s*\[WARN(?:ING)?\]")
-});
+const WARNING_SOURCE: &str = r"(?i)(?:^|[\s:\]])warn(?:ing)?(?:\[[\w-]+\])?: |^\s*\[WARN(?:ING)?\]";
+static WARNING: LazyLock<Regex> = LazyLock::new(|| compile(WARNING_SOURCE));
 
 /// An error word on its own, not inside a path or a name (`reporting-error-handler.ts`).
-static ERROR_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    compile(r"(?i)(?:^|[\s:\[(])(?:error|errors|fatal|failed|failure)\b(?:$|[^-_./\w])")
-});
+const ERROR_WORD_SOURCE: &str =
+    r"(?i)(?:^|[\s:\[(])(?:error|errors|fatal|failed|failure)\b(?:$|[^-_./\w])";
+static ERROR_WORD: LazyLock<Regex> = LazyLock::new(|| compile(ERROR_WORD_SOURCE));
 
 /// apt's warnings (`W: Failed to fetch …`): apt says `E:` when it fails.
-static APT_WARNING: LazyLock<Regex> = LazyLock::new(|| compile(r"^W: "));
+const APT_WARNING_SOURCE: &str = r"^W: ";
+static APT_WARNING: LazyLock<Regex> = LazyLock::new(|| compile(APT_WARNING_SOURCE));
 
 /// The strongest evidence of failure on this line (0 when none).
 pub fn weight(text: &str) -> f32 {
@@ -350,6 +406,26 @@ mod tests {
             assert!(SET.regex(i).is_some(), "shape {:?} compiles", SET.source(i));
         }
         assert_eq!(of("✗ 2 tests failed ✓").category, Some("test"));
+    }
+
+    #[test]
+    fn a_word_alone_in_one_pass_is_judged_as_every_check_would() {
+        let mut matched = Vec::new();
+        for text in [
+            "INFO  error budget remaining: 99.2% (0 failed requests)",
+            "Tests run: 12, Failures: 0, Errors: 0",
+            "DEBUG retry after transient error",
+            "    at process (node:internal/errors:478:14)",
+            "src/cart.c:3:1: warning: unused variable 'failed'",
+            "W: Failed to fetch http://archive.ubuntu.com/ubuntu/dists/jammy/InRelease",
+            "warning: the handler returned an error, retrying",
+            "ErrorMapperTest passed",
+            "\u{2713} shows an error when the request fails",
+        ] {
+            let word = of_word_alone(text, &mut matched);
+            assert_eq!(word.evidence, of(text), "{text}");
+            assert_eq!(word.continuation, is_continuation(text), "{text}");
+        }
     }
 
     #[test]

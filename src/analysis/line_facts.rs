@@ -97,24 +97,28 @@ impl Classifier<'_> {
                 .timestamp
                 .filter(|_| self.timed_steps)
                 .and_then(parse_time),
-            terminal: region::terminal(marker, text, hit.line),
-            section: region::section_start(marker, text, hit.line),
+            terminal: None,
+            section: None,
             found: None,
             shape: Evidence::NONE,
             continuation: false,
             new_vs_baseline: None,
         };
-        if matches!(marker, Marker::Group | Marker::EndGroup) {
-            // A step's boundary: where it is, not what it says, is what counts.
-            return Some(facts);
-        }
         if !hit.strong {
-            // The filter says no pattern and no other shape can match here.
-            facts.shape = evidence::of_word_alone(text, &mut scratch.matched);
+            // The filter says no pattern, no other shape and no line where the CI starts or
+            // ends a command can be here.
+            let word = evidence::of_word_alone(text, &mut scratch.matched);
+            facts.shape = word.evidence;
             if facts.shape.weight > 0.0 {
-                facts.continuation = evidence::is_continuation(text);
+                facts.continuation = word.continuation;
                 facts.new_vs_baseline = self.baseline.map(|b| !b.contains(text));
             }
+            return Some(facts);
+        }
+        facts.terminal = region::terminal(marker, text, hit.line);
+        facts.section = region::section_start(marker, text, hit.line);
+        if matches!(marker, Marker::Group | Marker::EndGroup) {
+            // A step's boundary: where it is, not what it says, is what counts.
             return Some(facts);
         }
         // A large log's pattern sets match every pattern at once; until both are built (on

@@ -541,6 +541,7 @@ pub fn readable_lines(bytes: &[u8]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::region;
 
     /// Reads in odd-sized pieces, as a pipe does.
     struct Pieces<'a>(&'a [u8]);
@@ -613,8 +614,11 @@ mod tests {
         // alone may describe apart from the rest, and judges them by that shape alone: the
         // verdict on every line must be what every pattern and shape together give.
         let analyzer = crate::analysis::Analyzer::new(&[]).unwrap();
-        let lines: [&[u8]; 9] = [
+        let lines: [&[u8]; 12] = [
             b"INFO  error budget remaining: 99.2% (0 failed requests)",
+            b"    at process (node:internal/errors:478:14)",
+            b"The command \"make test\" exited with 2.",
+            b"W: Failed to fetch http://archive.ubuntu.com/ubuntu/dists/jammy/InRelease",
             b"DEBUG retry: attempt 1 of 3 after transient error, waiting 0.5s",
             b"ok 17 - error handler returns 500 for a failed upstream",
             b"[INFO] Tests run: 12, Failures: 0, Errors: 0, Skipped: 0",
@@ -652,6 +656,9 @@ mod tests {
             match kept.get(&line) {
                 Some(c) => {
                     assert_eq!(c.evidence, full.weight, "{text}");
+                    assert_eq!(c.continuation, evidence::is_continuation(&text), "{text}");
+                    let terminal = region::terminal(Marker::None, &text, line);
+                    assert_eq!(c.terminal, terminal.is_some(), "{text}");
                     assert_eq!(c.shape_category, full.category, "{text}");
                     assert_eq!(
                         c.pattern.as_ref().map(|p| &p.pattern),
@@ -660,7 +667,9 @@ mod tests {
                     );
                 }
                 None => assert!(
-                    full.weight == 0.0 && pattern.is_none(),
+                    full.weight == 0.0
+                        && pattern.is_none()
+                        && region::terminal(Marker::None, &text, line).is_none(),
                     "line {line} was worth keeping: {text}"
                 ),
             }
@@ -668,7 +677,7 @@ mod tests {
         assert!(
             scan.candidates
                 .iter()
-                .all(|c| c.evidence > 0.0 || c.pattern.is_some())
+                .all(|c| c.evidence > 0.0 || c.pattern.is_some() || c.terminal)
         );
     }
 
