@@ -196,22 +196,13 @@ impl LineFilter {
     pub fn expect_large(&self) {
         self.large.get_or_init(|| {
             let strong = large_filter(&self.sources).ok()?;
-            let words = (!self.words_alone.is_empty())
-                .then(|| residual_regex(&self.words_alone))
-                .and_then(Result::ok);
-            if words.is_none() && !self.words_alone.is_empty() {
-                // Without their own search, the words go with the rest.
-                let all: Vec<String> = self
-                    .sources
-                    .iter()
-                    .chain(&self.words_alone)
-                    .cloned()
-                    .collect();
-                return large_filter(&all).ok().map(|strong| Large {
-                    strong,
-                    words: None,
-                });
-            }
+            // The words are built-in shapes, tested to compile; should their search fail, the
+            // large filter would miss their lines, so the literal filter stays instead.
+            let words = if self.words_alone.is_empty() {
+                None
+            } else {
+                Some(residual_regex(&self.words_alone).ok()?)
+            };
             Some(Large { strong, words })
         });
     }
