@@ -24,7 +24,7 @@ use autoheal::tui::keymap::Keymap;
 use autoheal::tui::update::update;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 use common::terminal::SimProcess;
 

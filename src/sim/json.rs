@@ -1,7 +1,7 @@
 //! The simulator's state rendered as GitHub's JSON.
 //!
 //! Shapes follow GitHub's OpenAPI description (`@octokit/openapi`): every property the schema
-//! requires is present (the conformance test in `tests/sim_conformance.rs` checks this against
+//! requires is present (the conformance test in `tests/it/sim_conformance.rs` checks this against
 //! `tests/fixtures/openapi/required/`). HTML links point at the simulator's own host, as they
 //! would on a GitHub Enterprise server.
 

@@ -1,5 +1,5 @@
 //! What must hold for any input, whatever the bytes. Shared by the fuzz targets (cargo-fuzz,
-//! in this folder) and by `tests/fuzz_regressions.rs`, which runs the same checks in
+//! in this folder) and by `tests/it/fuzz_regressions.rs`, which runs the same checks in
 //! `cargo test` on seeds and on every input a fuzzer ever found, so the checks cannot rot.
 #![allow(dead_code)]
 

@@ -3,9 +3,9 @@
 //! input a fuzzer ever found interesting enough to keep (`tests/fuzz/regressions/TARGET/`).
 //! So a bug a fuzzer found stays fixed, and the checks themselves keep compiling.
 
-mod common;
+use crate::common;
 
-#[path = "fuzz/checks.rs"]
+#[path = "../fuzz/checks.rs"]
 mod checks;
 
 use std::path::Path;

@@ -3,11 +3,9 @@
 //! The expectations are `tests/fixtures/openapi/required/*.json`, generated from
 //! `@octokit/openapi` by `tests/fixtures/openapi/generate.py`.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn required(slug: &str) -> Value {

@@ -1,12 +1,10 @@
 //! The real `autoheal` binary: the README's promises, exit statuses, and the standalone
 //! simulator driven through `GITHUB_API_URL` exactly as a user would.
 
-mod common;
-
 use std::process::Command;
 
-use common::terminal::SimProcess;
-use common::*;
+use crate::common::terminal::SimProcess;
+use crate::common::*;
 use serde_json::Value;
 
 fn run(cmd: &mut Command) -> (i32, String, String) {

@@ -2,10 +2,9 @@
 //! `update` is called with the actions the effects would deliver, and `view` renders into
 //! ratatui's TestBackend for snapshot tests.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use autoheal::forge::{Forge, RepoRef};
 use autoheal::tui::action::{Action, Effect};
 use autoheal::tui::app::{App, HealStage, Mode};
@@ -13,7 +12,6 @@ use autoheal::tui::highlight::{Highlighter, ThemeChoice};
 use autoheal::tui::keymap::Keymap;
 use autoheal::tui::update::update;
 use autoheal::tui::view::view;
-use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

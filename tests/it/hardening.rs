@@ -5,18 +5,16 @@
 //! result as on a healthy GitHub, and that healing, repeated until it succeeds, leaves exactly
 //! one issue, one branch and one Copilot request. The figures are printed.
 
-mod common;
-
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use crate::common::*;
 use autoheal::config::LoadedPolicy;
 use autoheal::forge::{GitHub, RetryPolicy, Secret};
 use autoheal::heal::{self, AuditLog, Executor};
 use autoheal::scan;
 use autoheal::sim::{Faults, RunningSim};
 use chrono::Utc;
-use common::*;
 
 fn patient(sim: &RunningSim) -> GitHub {
     GitHub::new(

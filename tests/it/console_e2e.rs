@@ -3,14 +3,12 @@
 //! the terminal restored; a draft that survives kill -9; keys answered while GitHub stalls.
 //! `.ci/run` installs tmux; without it each test says so and skips.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::terminal::{SimProcess, Tmux, console_command};
-use common::*;
+use crate::common::terminal::{SimProcess, Tmux, console_command};
+use crate::common::*;
 
 #[test]
 fn a_user_finds_a_failure_edits_the_prompt_creates_the_issue_and_quits_cleanly() {

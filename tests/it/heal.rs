@@ -3,16 +3,14 @@
 //! interrupted heal resumes without a second issue. The real binary is used where the process
 //! boundary matters (exit statuses, the daily limit, `--from-event`).
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
+use crate::common::*;
 use autoheal::forge::Forge;
 use autoheal::heal::{self, AuditLog, Executor, HealError};
 use autoheal::sim::{Faults, RequestRecord, RunningSim, ScriptedFault};
 use chrono::Utc;
-use common::*;
 use serde_json::Value;
 
 fn writes(sim: &RunningSim) -> Vec<RequestRecord> {

@@ -2,17 +2,15 @@
 //! its checks followed; the books are kept once per PR head; a merged PR plus a green run
 //! closes the issue as healed; watching an unchanged repository costs only 304s.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use autoheal::config::Policy;
 use autoheal::forge::{Forge, GitHub};
 use autoheal::heal::{self, AuditLog, Executor};
 use autoheal::sim::{Faults, RunningSim};
 use autoheal::watch::{self, HealState, HealStatus};
 use chrono::Utc;
-use common::*;
 
 async fn heal_9001(sim: &RunningSim, gh: &GitHub) -> u64 {
     let prepared = heal::prepare(gh, &shop(), 9001, None, None, &[], heal::Fetch::full())

@@ -1,15 +1,13 @@
 //! The engine against the simulator, over real HTTP: scanning, conditional polling, retries,
 //! rate limits, writes that show in later reads, and the Copilot player.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::*;
 use autoheal::config::LoadedPolicy;
 use autoheal::forge::{Forge, ForgeError, NewIssue};
 use autoheal::scan;
 use autoheal::sim::{Faults, ScriptedFault};
-use common::*;
 
 #[tokio::test]
 async fn scan_finds_exactly_the_failed_monitored_non_excluded_runs() {

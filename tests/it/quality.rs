@@ -198,7 +198,7 @@ fn mean(scores: &[Score]) -> (f64, f64, f64) {
 
 /// `set<TAB>case<TAB>category<TAB>why`, as a person labelled it.
 fn labelled_categories() -> BTreeMap<(String, String), String> {
-    let text = include_str!("fixtures/categories.tsv");
+    let text = include_str!("../fixtures/categories.tsv");
     text.lines()
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {

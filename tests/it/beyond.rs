@@ -1,17 +1,15 @@
 //! Beyond healing, against the simulator over HTTP: bounded re-runs of transient failures,
 //! failure fingerprints, heal PRs whose runs await approval, and stale heal branch cleanup.
 
-mod common;
-
 use std::process::Command;
 use std::time::Duration;
 
+use crate::common::*;
 use autoheal::forge::{Forge, GitHub};
 use autoheal::heal::{self, AuditLog, Executor};
 use autoheal::sim::{Faults, RequestRecord, RunningSim};
 use autoheal::watch::{self, HealState};
 use chrono::Utc;
-use common::*;
 use serde_json::Value;
 
 fn writes(sim: &RunningSim) -> Vec<RequestRecord> {
