@@ -297,10 +297,10 @@ impl Demo {
         let mut runs = Vec::new();
         let mut prepared = HashMap::new();
         for repo in &repos {
-            let policy = autoheal::scan::resolve_policy(&gh, repo, None)
+            let policy = autoheal::engine::scan::resolve_policy(&gh, repo, None)
                 .await
                 .expect("policy");
-            let failed = autoheal::scan::failed_runs(&gh, repo, &policy, POLL_LIMIT)
+            let failed = autoheal::engine::scan::failed_runs(&gh, repo, &policy, POLL_LIMIT)
                 .await
                 .expect("failed runs");
             for f in failed {
@@ -650,11 +650,11 @@ async fn first_frame(with_runs: bool) -> (Duration, RunningSim) {
         let tx = tx.clone();
         tokio::spawn(async move {
             let result = async {
-                let policy = autoheal::scan::resolve_policy(gh.as_ref(), &repo, None)
+                let policy = autoheal::engine::scan::resolve_policy(gh.as_ref(), &repo, None)
                     .await
                     .map_err(|e| e.to_string())?;
                 // The console's first poll of a repository: the whole failure list.
-                autoheal::scan::poll(gh.as_ref(), &repo, &policy, POLL_LIMIT, true)
+                autoheal::engine::scan::poll(gh.as_ref(), &repo, &policy, POLL_LIMIT, true)
                     .await
                     .map(|poll| poll.runs)
                     .map_err(|e| e.to_string())

@@ -129,9 +129,10 @@ fn main() {
         // The clock starts as the user's does: before the organisation is listed, as the
         // console's `--org acme` lists it (each repository's activity told by its first poll).
         let started = Instant::now();
-        let names = autoheal::scan::org_candidates(gh.as_ref(), "acme", &Default::default())
-            .await
-            .expect("the organisation's repositories");
+        let names =
+            autoheal::engine::scan::org_candidates(gh.as_ref(), "acme", &Default::default())
+                .await
+                .expect("the organisation's repositories");
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let runner = autoheal::tui::effects::Runner {
             limit: runs,

@@ -6,7 +6,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = autoheal::cli::Cli::parse();
-    autoheal::logging::init();
+    autoheal::platform::logging::init();
     // Analysing one log needs no network and no worker threads: starting fast matters more
     // (one process per downloaded log, in a workflow).
     let single = matches!(cli.command, Some(autoheal::cli::Command::Analyze(_)));

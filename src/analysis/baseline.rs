@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 
 use super::line::{detect_format, split_prefix};
-use super::sanitize;
+use crate::text::sanitize;
 
 /// Distinct lines kept from a baseline; enough for any real log, bounded for a huge one.
 const MAX_LINES: usize = 4_000_000;

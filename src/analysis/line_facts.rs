@@ -15,7 +15,7 @@ use super::evidence::{self, Evidence};
 use super::line::{self, LogFormat, Marker};
 use super::line_filter::{Candidates, LineFilter};
 use super::region::{self, SectionStart, Terminal};
-use super::sanitize;
+use crate::text::sanitize;
 
 /// A line's facts, from the line alone.
 #[derive(Debug, Clone)]

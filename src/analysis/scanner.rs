@@ -21,7 +21,7 @@ use super::line_breaks::{
 use super::line_facts::{Classifier, LineFacts};
 use super::line_filter::LineFilter;
 use super::region::{SectionStart, Terminal};
-use super::sanitize;
+use crate::text::sanitize;
 
 /// Candidate lines kept (the best, by provisional score); plenty for any excerpt.
 const MAX_CANDIDATES: usize = 4_000;
@@ -534,7 +534,9 @@ impl State {
 pub fn readable_lines(bytes: &[u8]) -> Vec<String> {
     let format = super::line::detect_format(&bytes[..bytes.len().min(64 * 1024)]);
     split_lines(bytes)
-        .map(|l| super::sanitize::clean(super::line::split_prefix(l, format).body).into_owned())
+        .map(|l| {
+            crate::text::sanitize::clean(super::line::split_prefix(l, format).body).into_owned()
+        })
         .collect()
 }
 

@@ -7,7 +7,7 @@ use chrono::Utc;
 use clap::Args;
 use serde_json::json;
 
-use crate::heal::AuditLog;
+use crate::engine::AuditLog;
 use crate::heal::rerun;
 
 use super::{Failure, GlobalArgs, output, session};
@@ -102,7 +102,8 @@ pub async fn rerun(global: &GlobalArgs, args: RerunArgs) -> Result<(), Failure> 
         }
         None => None,
     };
-    let policy = crate::scan::resolve_policy(session.forge(), &repo, given.as_ref()).await?;
+    let policy =
+        crate::engine::scan::resolve_policy(session.forge(), &repo, given.as_ref()).await?;
     let run = session
         .forge()
         .run(&repo, args.run)
@@ -122,7 +123,7 @@ pub async fn rerun(global: &GlobalArgs, args: RerunArgs) -> Result<(), Failure> 
         )],
         args.yes,
     )?;
-    let audit = AuditLog::in_dir(&crate::paths::data_dir());
+    let audit = AuditLog::in_dir(&crate::platform::paths::data_dir());
     let attempt = rerun::rerun(session.forge(), &repo, &run, &audit)
         .await
         .map_err(|e| Failure::internal(e.to_string()))?;
@@ -178,7 +179,7 @@ pub async fn approve(global: &GlobalArgs, args: ApproveArgs) -> Result<(), Failu
         ],
         args.yes,
     )?;
-    let audit = AuditLog::in_dir(&crate::paths::data_dir());
+    let audit = AuditLog::in_dir(&crate::platform::paths::data_dir());
     let mut approved = Vec::new();
     for id in &waiting {
         match forge.approve_run(&repo, *id).await {
@@ -220,16 +221,18 @@ pub async fn cleanup(global: &GlobalArgs, args: CleanupArgs) -> Result<(), Failu
         }
         None => None,
     };
-    let audit = AuditLog::in_dir(&crate::paths::data_dir());
+    let audit = AuditLog::in_dir(&crate::platform::paths::data_dir());
     let mut plans = Vec::new();
     for repo in &session.repos {
-        let policy = crate::scan::resolve_policy(session.forge(), repo, given.as_ref()).await?;
+        let policy =
+            crate::engine::scan::resolve_policy(session.forge(), repo, given.as_ref()).await?;
         let days = args
             .older_than
             .unwrap_or(policy.policy.cleanup.older_than_days);
-        let plan = crate::cleanup::plan(session.forge(), repo, &policy.policy, days, Utc::now())
-            .await
-            .map_err(|e| Failure::internal(format!("{repo}: {e}")))?;
+        let plan =
+            crate::engine::cleanup::plan(session.forge(), repo, &policy.policy, days, Utc::now())
+                .await
+                .map_err(|e| Failure::internal(format!("{repo}: {e}")))?;
         plans.push((repo.clone(), plan));
     }
     let to_delete: Vec<String> = plans
@@ -241,7 +244,7 @@ pub async fn cleanup(global: &GlobalArgs, args: CleanupArgs) -> Result<(), Failu
         lines.extend(to_delete);
         confirm(&lines, args.yes)?;
         for (repo, plan) in &plans {
-            crate::cleanup::execute(session.forge(), repo, plan, &audit)
+            crate::engine::cleanup::execute(session.forge(), repo, plan, &audit)
                 .await
                 .map_err(|e| Failure::internal(format!("{repo}: {e}")))?;
         }

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use crate::analysis::{Analyzer, Baseline, JobContext, LogAnalysis, LogFormat, redact};
-use crate::triage::{ExcerptReport, MatchOut, redacted_excerpt, redacted_matches};
+use crate::analysis::{Analyzer, Baseline, JobContext, LogAnalysis, LogFormat};
+use crate::engine::report::{ExcerptReport, MatchOut, redacted_excerpt, redacted_matches};
+use crate::text::redact;
 
 use super::{Failure, GlobalArgs, output};
 

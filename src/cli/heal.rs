@@ -8,8 +8,9 @@ use chrono::Utc;
 use clap::Args;
 use serde::Serialize;
 
+use crate::engine::AuditLog;
 use crate::forge::RepoRef;
-use crate::heal::{self, AuditLog, Executor, HealError, HealOutcome, HealPlan};
+use crate::heal::{self, Executor, HealError, HealOutcome, HealPlan};
 
 use super::{Failure, GlobalArgs, output, session};
 
@@ -124,7 +125,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
         }
     };
     let secrets = session.secrets();
-    let cache = (!session.is_demo()).then(crate::paths::cache_dir);
+    let cache = (!session.is_demo()).then(crate::platform::paths::cache_dir);
     let prepared = heal::prepare(
         session.forge(),
         &repo,
@@ -155,7 +156,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
         && prepared.run.verdict.recommendation == crate::analysis::Recommendation::Rerun
         && crate::heal::rerun::refusal(&prepared.policy.policy, &prepared.run.failed.run).is_none()
     {
-        let audit = AuditLog::in_dir(&crate::paths::data_dir());
+        let audit = AuditLog::in_dir(&crate::platform::paths::data_dir());
         let attempt =
             crate::heal::rerun::rerun(session.forge(), &repo, &prepared.run.failed.run, &audit)
                 .await
@@ -173,7 +174,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
     };
     let plan = heal::plan::plan(&prepared.run, &prepared.policy.policy, &prompt, &secrets);
     let out_dir = args.out.clone().unwrap_or_else(|| {
-        crate::paths::data_dir()
+        crate::platform::paths::data_dir()
             .join("runs")
             .join(&repo.owner)
             .join(&repo.name)
@@ -223,7 +224,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
         }
     }
 
-    let audit = AuditLog::in_dir(&crate::paths::data_dir());
+    let audit = AuditLog::in_dir(&crate::platform::paths::data_dir());
     let executor = Executor {
         forge: session.forge(),
         policy: &prepared.policy.policy,
@@ -268,7 +269,7 @@ fn confirm(plan: &HealPlan) -> Result<bool, Failure> {
         err,
         "  branch  {} at {}",
         plan.heal_branch,
-        crate::humanize::short_sha(&plan.head_sha)
+        crate::text::humanize::short_sha(&plan.head_sha)
     );
     if let Some(c) = &plan.copilot {
         let first: Vec<&str> = c.comment.lines().take(3).collect();

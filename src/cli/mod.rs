@@ -69,7 +69,9 @@ impl GlobalArgs {
         session::Targets {
             repos: self.repos.clone(),
             orgs: self.orgs.clone(),
-            active_days: self.active_days.unwrap_or(crate::scan::ORG_ACTIVE_DAYS),
+            active_days: self
+                .active_days
+                .unwrap_or(crate::config::settings::ORG_ACTIVE_DAYS),
             defer_activity: false,
         }
     }
@@ -133,13 +135,12 @@ impl Failure {
     }
 }
 
-impl From<crate::scan::ScanError> for Failure {
-    fn from(e: crate::scan::ScanError) -> Self {
+impl From<crate::engine::scan::ScanError> for Failure {
+    fn from(e: crate::engine::scan::ScanError) -> Self {
         match e {
-            crate::scan::ScanError::Config(_) => Failure::usage(e.to_string()),
-            crate::scan::ScanError::Forge { .. } | crate::scan::ScanError::Org { .. } => {
-                Failure::internal(e.to_string())
-            }
+            crate::engine::scan::ScanError::Config(_) => Failure::usage(e.to_string()),
+            crate::engine::scan::ScanError::Forge { .. }
+            | crate::engine::scan::ScanError::Org { .. } => Failure::internal(e.to_string()),
         }
     }
 }
@@ -171,7 +172,7 @@ async fn console(global: &GlobalArgs) -> Result<(), Failure> {
             "the console needs a terminal; for scripts use `autoheal scan --json`",
         ));
     }
-    let settings = crate::settings::load().map_err(Failure::usage)?;
+    let settings = crate::config::settings::load().map_err(Failure::usage)?;
     let given = match &global.config {
         Some(path) => {
             Some(crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?)
@@ -197,5 +198,18 @@ async fn console(global: &GlobalArgs) -> Result<(), Failure> {
         ..targets
     };
     let session = session::open(global.demo, &targets).await?;
-    crate::tui::run(session, settings, given).await
+    let start = crate::tui::Start {
+        github: session.github.clone(),
+        repos: session.repos.clone(),
+        orgs: session.targets.orgs.clone(),
+        active_days: session.targets.active_days,
+        unproven: session.unproven.clone(),
+        notice: session.notice.clone(),
+        demo: session.is_demo(),
+        secrets: session.secrets().iter().map(|s| s.to_string()).collect(),
+    };
+    // The session (and the demo's simulator in it) lives as long as the console.
+    let ran = crate::tui::run(start, settings, given).await;
+    drop(session);
+    ran.map_err(|e| Failure::internal(e.to_string()))
 }

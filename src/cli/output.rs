@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Failure;
-use crate::analysis::sanitize;
+use crate::text::sanitize;
 
 /// A writer that cleans each line before passing it on: escape sequences, control
 /// characters and bidirectional overrides never get through. Lines are kept whole, so a

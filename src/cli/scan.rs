@@ -8,10 +8,11 @@ use serde::Serialize;
 
 use crate::analysis;
 use crate::config::PolicySource;
+use crate::engine::report::RunReport;
+use crate::engine::scan;
+use crate::engine::triage::{LookBack, Triage};
 use crate::history::Recall;
-use crate::humanize;
-use crate::scan::{self, RunReport};
-use crate::triage::{LookBack, Triage};
+use crate::text::humanize;
 
 use super::{Failure, GlobalArgs, output, session};
 
@@ -90,7 +91,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
             },
             recall: recall.clone(),
             // The demo's logs are regenerated on every start: nothing to keep.
-            cache: (!session.is_demo()).then(crate::paths::cache_dir),
+            cache: (!session.is_demo()).then(crate::platform::paths::cache_dir),
         };
         let limit = args.limit as usize;
         let found = async {

@@ -81,7 +81,7 @@ pub async fn open(demo: bool, targets: &Targets) -> Result<Session, Failure> {
     tracing::info!(api_url, token_from = %source, "connecting");
     let github = GitHub::new(&api_url, Some(&token), RetryPolicy::default())
         .map_err(|e| Failure::usage(e.to_string()))?
-        .with_disk_cache(crate::paths::http_cache_dir());
+        .with_disk_cache(crate::platform::paths::http_cache_dir());
     // Named organisations stand instead of the checkout's repository, not beside it.
     let mut repos = if targets.orgs.is_empty() {
         auth::discover_repos(&targets.repos)
@@ -134,9 +134,15 @@ pub async fn add_org_repos(
     let mut unproven = Vec::new();
     for org in &targets.orgs {
         let found = if targets.defer_activity {
-            crate::scan::org_candidates(forge, org, &Default::default()).await
+            crate::engine::scan::org_candidates(forge, org, &Default::default()).await
         } else {
-            crate::scan::org_repositories(forge, org, targets.active_days, chrono::Utc::now()).await
+            crate::engine::scan::org_repositories(
+                forge,
+                org,
+                targets.active_days,
+                chrono::Utc::now(),
+            )
+            .await
         }
         .map_err(|e| Failure::usage(e.to_string()))?;
         for repo in found {

@@ -7,7 +7,7 @@ use chrono::Utc;
 use clap::Args;
 use serde::Serialize;
 
-use crate::heal::AuditLog;
+use crate::engine::AuditLog;
 use crate::watch::{self, HealState, HealStatus, stats};
 
 use super::{Failure, GlobalArgs, output, session};
@@ -59,14 +59,15 @@ pub async fn status(global: &GlobalArgs, args: StatusArgs) -> Result<(), Failure
         }
         None => None,
     };
-    let audit = AuditLog::in_dir(&crate::paths::data_dir());
+    let audit = AuditLog::in_dir(&crate::platform::paths::data_dir());
     let bookkeep = args.bookkeep || args.mark_ready;
     let mut watcher = watch::Watcher::default();
     loop {
         let mut all = Vec::new();
         let mut actions = Vec::new();
         for repo in &session.repos {
-            let policy = crate::scan::resolve_policy(session.forge(), repo, given.as_ref()).await?;
+            let policy =
+                crate::engine::scan::resolve_policy(session.forge(), repo, given.as_ref()).await?;
             let found = watcher
                 .statuses(session.forge(), repo, &policy.policy)
                 .await
@@ -189,13 +190,15 @@ pub async fn stats(global: &GlobalArgs, args: StatsArgs) -> Result<(), Failure> 
     let mut all = Vec::new();
     let mut failed = Vec::new();
     for repo in &session.repos {
-        let policy = crate::scan::resolve_policy(session.forge(), repo, given.as_ref()).await?;
+        let policy =
+            crate::engine::scan::resolve_policy(session.forge(), repo, given.as_ref()).await?;
         all.extend(
             watch::statuses(session.forge(), repo, &policy.policy)
                 .await
                 .map_err(|e| Failure::internal(format!("{repo}: {e}")))?,
         );
-        let runs = crate::scan::monitored_failures(session.forge(), repo, &policy, 1000).await?;
+        let runs =
+            crate::engine::scan::monitored_failures(session.forge(), repo, &policy, 1000).await?;
         failed.extend(
             runs.iter()
                 .map(|run| (run.workflow_name().to_string(), run.created_at)),

@@ -6,6 +6,7 @@ pub mod load;
 pub mod matcher;
 pub mod policy;
 pub mod schema;
+pub mod settings;
 
 pub use load::{ConfigError, LoadedPolicy, PolicySource, load_file, parse_policy};
 pub use matcher::NameMatcher;

@@ -214,7 +214,7 @@ impl Commit {
     /// The message's first line, cleaned for a terminal or a single line of Markdown.
     pub fn title(&self) -> String {
         let first = self.commit.message.lines().next().unwrap_or("");
-        crate::analysis::sanitize::clean(first.as_bytes()).into_owned()
+        crate::text::sanitize::clean(first.as_bytes()).into_owned()
     }
 
     /// Who wrote it: the account, else the name in the commit.
@@ -223,7 +223,7 @@ impl Commit {
         let name = self.commit.author.as_ref().and_then(|a| a.name.clone());
         login
             .or(name)
-            .map(|n| crate::analysis::sanitize::clean(n.as_bytes()).into_owned())
+            .map(|n| crate::text::sanitize::clean(n.as_bytes()).into_owned())
     }
 }
 
@@ -591,12 +591,12 @@ pub struct NewIssue {
 }
 
 /// Deserializers for one-line text shown to people: escape sequences, control characters
-/// and bidirectional overrides are removed on the way in ([`crate::analysis::sanitize`]).
+/// and bidirectional overrides are removed on the way in ([`crate::text::sanitize`]).
 mod one_line {
     use serde::{Deserialize, Deserializer};
 
     fn clean(s: String) -> String {
-        match crate::analysis::sanitize::clean(s.as_bytes()) {
+        match crate::text::sanitize::clean(s.as_bytes()) {
             std::borrow::Cow::Borrowed(_) => s,
             std::borrow::Cow::Owned(cleaned) => cleaned,
         }

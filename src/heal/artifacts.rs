@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::execute::HealOutcome;
 use super::plan::HealPlan;
 use crate::config::{LoadedPolicy, PolicySource};
-use crate::triage::RunAnalysis;
+use crate::engine::triage::RunAnalysis;
 
 /// `healing_context.json`: the workflow, run, repository, branch, sha and the config in force.
 #[derive(Debug, Serialize)]

@@ -10,10 +10,10 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use super::audit::AuditLog;
 use super::marker::{IssueMarker, copilot_comment_marker, failed_again_marker};
 use super::plan::HealPlan;
 use crate::config::{CopilotMode, Policy};
+use crate::engine::AuditLog;
 use crate::forge::{Forge, ForgeError, Issue, NewAgentTask};
 
 /// Which of the three heal actions to take (the console has a key for each).

@@ -7,7 +7,6 @@
 //! the console and `autoheal heal` share it.
 
 pub mod artifacts;
-pub mod audit;
 pub mod execute;
 pub mod marker;
 pub mod plan;
@@ -17,16 +16,15 @@ pub mod rerun;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use audit::AuditLog;
 pub use execute::{CopilotOutcome, Executor, HealError, HealOutcome};
 pub use plan::HealPlan;
 
 use crate::analysis::shared;
 use crate::config::LoadedPolicy;
+use crate::engine::scan::{self, FailedRun, ScanError};
+use crate::engine::triage::{LookBack, RunAnalysis, Triage};
 use crate::forge::{Forge, Job, RepoRef, WorkflowRun};
 use crate::history::Recall;
-use crate::scan::{self, FailedRun, ScanError};
-use crate::triage::{LookBack, RunAnalysis, Triage};
 
 /// A run ready to be healed: its analysis, the policy in force, and the prompt to start from.
 #[derive(Debug, Clone)]

@@ -4,12 +4,13 @@
 
 use serde::Serialize;
 
-use super::marker::{IssueMarker, copilot_comment_marker, fingerprint};
+use super::marker::{IssueMarker, copilot_comment_marker};
 use super::prompt::{self, PromptInputs};
-use crate::analysis::{Recommendation, redact};
+use crate::analysis::Recommendation;
 use crate::config::{CopilotMode, Policy};
+use crate::engine::triage::RunAnalysis;
 use crate::forge::{NewIssue, RepoRef};
-use crate::triage::RunAnalysis;
+use crate::text::redact;
 
 /// The Copilot request a heal will make.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -76,7 +77,7 @@ pub fn branch_name(policy: &Policy, run: &RunAnalysis) -> String {
         .replace("{branch_slug}", &slug(r.branch()))
         .replace("{branch}", r.branch())
         .replace("{category}", &slug(&run.verdict.category))
-        .replace("{short_sha}", crate::humanize::short_sha(&r.head_sha))
+        .replace("{short_sha}", crate::text::humanize::short_sha(&r.head_sha))
 }
 
 /// `[auto-heal] CI failed on main (run 123456)`.
@@ -134,7 +135,7 @@ pub fn plan(run: &RunAnalysis, policy: &Policy, prompt: &str, secrets: &[&str]) 
         run_id: r.id,
         workflow: r.workflow_name().to_string(),
         branch: r.branch().to_string(),
-        fingerprint: fingerprint(run),
+        fingerprint: run.fingerprint(),
     };
     let heal_branch = branch_name(policy, run);
     let prompt = redact::redact(prompt, secrets).into_owned();

@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::analysis::redact;
 use crate::config::Policy;
-use crate::triage::RunAnalysis;
+use crate::engine::triage::RunAnalysis;
+use crate::text::redact;
 
 /// The built-in template.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../assets/prompt_template.md");

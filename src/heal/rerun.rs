@@ -1,8 +1,8 @@
 //! Re-running a transient failure's failed jobs, bounded by the run's own `run_attempt`, so a
 //! rerun loop is impossible even when a laptop and a workflow both act on the same run.
 
-use super::audit::AuditLog;
 use crate::config::Policy;
+use crate::engine::AuditLog;
 use crate::forge::{Forge, ForgeError, RepoRef, WorkflowRun};
 
 /// Why a re-run is refused, if it is.

@@ -92,7 +92,7 @@ impl WhyNow {
 /// A sha as people write it (a branch name, as it is).
 pub fn short(sha: &str) -> &str {
     if sha.bytes().all(|b| b.is_ascii_hexdigit()) {
-        crate::humanize::short_sha(sha)
+        crate::text::humanize::short_sha(sha)
     } else {
         sha
     }

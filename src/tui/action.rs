@@ -72,7 +72,7 @@ pub enum Action {
     /// Heal statistics for the stats view.
     StatsLoaded(Result<Box<crate::watch::stats::Stats>, String>),
     /// Stale heal branches, per repository, for the cleanup view.
-    CleanupLoaded(Result<Vec<crate::cleanup::CleanupPlan>, String>),
+    CleanupLoaded(Result<Vec<crate::engine::cleanup::CleanupPlan>, String>),
     /// The stale branches were deleted (how many), or why not.
     CleanedUp(Result<usize, String>),
     /// A prompt draft could not be written (the disk is full, the directory unwritable).
@@ -148,7 +148,7 @@ pub enum Effect {
     LoadStats(Vec<RepoRef>),
     /// What the cleanup would close or delete in these repositories.
     LoadCleanup(Vec<RepoRef>),
-    RunCleanup(Vec<crate::cleanup::CleanupPlan>),
+    RunCleanup(Vec<crate::engine::cleanup::CleanupPlan>),
     RefreshRun(RunKey),
     Approve {
         key: RunKey,

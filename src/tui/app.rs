@@ -6,6 +6,7 @@ use std::time::Duration;
 use tui_textarea::TextArea;
 
 use super::action::{PrSnapshot, RunKey};
+use super::cadence;
 use super::keymap::Keymap;
 use crate::forge::{RepoRef, WorkflowRun};
 use crate::heal::execute::Steps;
@@ -261,7 +262,7 @@ pub enum Mode {
     /// Heal statistics (`None` while they load).
     Stats(Option<Box<crate::watch::stats::Stats>>),
     /// Stale heal branches (`None` while they load).
-    Cleanup(Option<Vec<crate::cleanup::CleanupPlan>>),
+    Cleanup(Option<Vec<crate::engine::cleanup::CleanupPlan>>),
 }
 
 /// The status bar's facts.
@@ -407,33 +408,16 @@ pub struct App {
     listing_cache: std::cell::RefCell<Option<(ListingKey, std::sync::Arc<Listing>)>>,
 }
 
-/// Polls a minute the console allows itself when idle, of the 600 requests a minute it keeps
-/// to (see `forge::scheduler`): the rest is for following heal PRs and explaining.
-pub const POLLS_PER_MINUTE: u32 = 480;
-
-/// How often the repositories are polled: the configured interval, or longer when there are
-/// so many repositories that polling them all that often would pass [`POLLS_PER_MINUTE`]
-/// (a poll is a request a repository).
-pub fn refresh_interval(configured: Duration, repos: usize) -> Duration {
-    let spread =
-        Duration::from_secs(60) * u32::try_from(repos).unwrap_or(u32::MAX) / POLLS_PER_MINUTE;
-    configured.max(spread)
-}
-
 impl App {
-    /// How often this console polls (see [`refresh_interval`]), slower while GitHub's hourly
-    /// budget is low (the status bar says so).
+    /// How often this console polls (see [`cadence::poll_every`]), slower while GitHub's
+    /// hourly budget is low (the status bar says so).
     pub fn refresh_interval(&self) -> Duration {
-        let every = refresh_interval(self.poll_interval, self.repos.len());
-        if self.status.budget.is_some_and(|b| b.is_low()) {
-            every * crate::tui::effects::SLOW_DOWN
-        } else {
-            every
-        }
+        let low = self.status.budget.is_some_and(|b| b.is_low());
+        cadence::poll_every(self.poll_interval, self.repos.len(), low)
     }
 
     pub fn new(repos: Vec<RepoRef>, keymap: Keymap, poll_interval: Duration) -> App {
-        let every = refresh_interval(poll_interval, repos.len());
+        let every = cadence::refresh_interval(poll_interval, repos.len());
         App {
             quitting: false,
             cleanup_running: false,

@@ -81,10 +81,10 @@ pub fn install_panic_hook() {
             .map(|s| s.iter().map(String::as_str).collect())
             .unwrap_or_default();
         // A panic message can quote input (a log line, a name): masked and cleaned.
-        let message = crate::analysis::redact::redact(&info.to_string(), &secrets).into_owned();
+        let message = crate::text::redact::redact(&info.to_string(), &secrets).into_owned();
         let message = message
             .lines()
-            .map(|l| crate::analysis::sanitize::clean(l.as_bytes()).into_owned())
+            .map(|l| crate::text::sanitize::clean(l.as_bytes()).into_owned())
             .collect::<Vec<_>>()
             .join("\n");
         let backtrace = std::backtrace::Backtrace::force_capture();
@@ -112,7 +112,7 @@ pub fn install_panic_hook() {
 
 /// `crash-<time>-<pid>.txt` in the data directory, beside the log file.
 fn write_report(report: &str) -> std::io::Result<PathBuf> {
-    let dir = crate::paths::data_dir();
+    let dir = crate::platform::paths::data_dir();
     std::fs::create_dir_all(&dir)?;
     let path = dir.join(format!(
         "crash-{}-{}.txt",

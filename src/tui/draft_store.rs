@@ -41,11 +41,13 @@ impl DraftStore {
                     // The console may be gone (quitting): then nobody waits for an answer.
                     let _ = match job {
                         Job::Load(key) => {
-                            let text = crate::drafts::load_in(&data_dir, &key.0, key.1);
+                            let text = crate::tui::drafts::load_in(&data_dir, &key.0, key.1);
                             actions.send(Action::DraftLoaded { key, text })
                         }
                         Job::Save { key, text, synced } => {
-                            match crate::drafts::save_in(&data_dir, &key.0, key.1, &text, synced) {
+                            match crate::tui::drafts::save_in(
+                                &data_dir, &key.0, key.1, &text, synced,
+                            ) {
                                 Ok(()) => Ok(()),
                                 Err(e) => {
                                     tracing::warn!(error = %e, "cannot save the prompt draft");
@@ -54,7 +56,7 @@ impl DraftStore {
                             }
                         }
                         Job::Remove(key) => {
-                            crate::drafts::remove_in(&data_dir, &key.0, key.1);
+                            crate::tui::drafts::remove_in(&data_dir, &key.0, key.1);
                             Ok(())
                         }
                     };
@@ -126,7 +128,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            crate::drafts::load_in(dir.path(), &key.0, key.1).as_deref(),
+            crate::tui::drafts::load_in(dir.path(), &key.0, key.1).as_deref(),
             Some("second"),
             "on the disk once finish returns"
         );

@@ -10,8 +10,9 @@ use tokio::sync::{Notify, mpsc};
 use super::action::{Action, Effect, PrSnapshot, RunKey};
 use super::explain_queue::{ExplainQueue, Tier};
 use crate::config::LoadedPolicy;
+use crate::engine::AuditLog;
 use crate::forge::{Forge, GitHub, RepoRef, WorkflowRun};
-use crate::heal::{self, AuditLog, Executor, HealError};
+use crate::heal::{self, Executor, HealError};
 
 /// What effects need: the client, the repositories, the policy override, the audit log.
 #[derive(Clone)]
@@ -53,7 +54,7 @@ pub struct Runner {
     /// Organisation repositories found without a workflow run lately: asked about again
     /// every [`ORG_RELIST`].
     pub dormant: Arc<std::sync::Mutex<std::collections::HashSet<RepoRef>>>,
-    /// Repositories polled now: how far apart the polls go (see `app::refresh_interval`).
+    /// Repositories polled now: how far apart the polls go (see `cadence::refresh_interval`).
     pub watching: Arc<std::sync::atomic::AtomicUsize>,
 }
 
@@ -84,7 +85,7 @@ impl Runner {
             read_ahead: Default::default(),
             recall: Default::default(),
             unproven: Default::default(),
-            active_days: crate::scan::ORG_ACTIVE_DAYS,
+            active_days: crate::config::settings::ORG_ACTIVE_DAYS,
             watching: Default::default(),
             dormant: Default::default(),
             drafts: Arc::new(super::draft_store::DraftStore::start(
@@ -114,9 +115,6 @@ enum Watch {
 /// How long a background explainer waits before looking at the budget again.
 const BUDGET_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// How much slower the pollers go while GitHub's hourly budget is low.
-pub const SLOW_DOWN: u32 = 4;
-
 /// How often an organisation's repositories are listed again, for new ones.
 pub const ORG_RELIST: std::time::Duration = std::time::Duration::from_secs(600);
 
@@ -142,7 +140,7 @@ impl Runner {
         let me = self.clone();
         let repos = repos.to_vec();
         tokio::spawn(async move {
-            let mut read = crate::scan::resolve_policies(
+            let mut read = crate::engine::scan::resolve_policies(
                 me.github.as_ref(),
                 &repos,
                 me.given_policy.as_deref(),
@@ -193,9 +191,8 @@ impl Runner {
                 // bar says so) rather than run out and fail.
                 let low = me.github.stats().budget().is_some_and(|b| b.is_low());
                 // Spread out when many repositories are watched, as the view's countdown is.
-                let every =
-                    super::app::refresh_interval(interval, me.watching.load(Ordering::Relaxed));
-                let wait = if low { every * SLOW_DOWN } else { every };
+                let watching = me.watching.load(Ordering::Relaxed);
+                let wait = super::cadence::poll_every(interval, watching, low);
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     _ = me.refresh.notified() => {}
@@ -219,11 +216,13 @@ impl Runner {
                 None => {
                     let fresh = Arc::new(match seed {
                         Some(seeded) => seeded?,
-                        None => {
-                            crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
-                                .await
-                                .map_err(|e| e.to_string())?
-                        }
+                        None => crate::engine::scan::resolve_policy(
+                            forge,
+                            repo,
+                            self.given_policy.as_deref(),
+                        )
+                        .await
+                        .map_err(|e| e.to_string())?,
                     });
                     *policy = Some((fresh.clone(), tokio::time::Instant::now()));
                     if let Ok(mut known) = self.policies.lock() {
@@ -233,7 +232,7 @@ impl Runner {
                     fresh
                 }
             };
-            crate::scan::poll(forge, repo, &current, self.limit, complete)
+            crate::engine::scan::poll(forge, repo, &current, self.limit, complete)
                 .await
                 .map(|poll| poll.runs)
                 .map_err(|e| e.to_string())
@@ -287,9 +286,10 @@ impl Runner {
         &self,
         repo: &RepoRef,
         failures: &[WorkflowRun],
-    ) -> Result<Watch, crate::scan::ScanError> {
-        let since = crate::scan::active_since(Utc::now(), self.active_days);
-        let active = crate::scan::is_active(self.github.as_ref(), repo, failures, since).await?;
+    ) -> Result<Watch, crate::engine::scan::ScanError> {
+        let since = crate::engine::scan::active_since(Utc::now(), self.active_days);
+        let active =
+            crate::engine::scan::is_active(self.github.as_ref(), repo, failures, since).await?;
         if let Ok(mut unproven) = self.unproven.lock() {
             unproven.remove(repo);
         }
@@ -309,15 +309,16 @@ impl Runner {
                 tokio::time::sleep(ORG_RELIST).await;
                 for org in &orgs {
                     // Whether a new repository is active, its first poll tells.
-                    let result = crate::scan::org_candidates(me.github.as_ref(), org, &known)
-                        .await
-                        .map(|found| {
-                            found
-                                .into_iter()
-                                .filter(|r| known.insert(r.clone()))
-                                .collect::<Vec<_>>()
-                        })
-                        .map_err(|e| e.to_string());
+                    let result =
+                        crate::engine::scan::org_candidates(me.github.as_ref(), org, &known)
+                            .await
+                            .map(|found| {
+                                found
+                                    .into_iter()
+                                    .filter(|r| known.insert(r.clone()))
+                                    .collect::<Vec<_>>()
+                            })
+                            .map_err(|e| e.to_string());
                     if let Ok(new) = &result {
                         if let Ok(mut unproven) = me.unproven.lock() {
                             unproven.extend(new.iter().cloned());
@@ -343,7 +344,7 @@ impl Runner {
             .lock()
             .map(|d| d.iter().cloned().collect())
             .unwrap_or_default();
-        let since = crate::scan::active_since(Utc::now(), self.active_days);
+        let since = crate::engine::scan::active_since(Utc::now(), self.active_days);
         for repo in dormant {
             if let Ok(true) = self.github.has_runs_since(&repo, since).await {
                 if let Ok(mut d) = self.dormant.lock() {
@@ -599,8 +600,13 @@ impl Runner {
                         let Ok(repo) = plan.repo.parse::<RepoRef>() else {
                             continue;
                         };
-                        match crate::cleanup::execute(me.github.as_ref(), &repo, plan, &me.audit)
-                            .await
+                        match crate::engine::cleanup::execute(
+                            me.github.as_ref(),
+                            &repo,
+                            plan,
+                            &me.audit,
+                        )
+                        .await
                         {
                             Ok(()) => {
                                 deleted += plan.deleted.len();
@@ -648,7 +654,7 @@ impl Runner {
             return Ok(known);
         }
         let forge: &dyn Forge = self.github.as_ref();
-        crate::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
+        crate::engine::scan::resolve_policy(forge, repo, self.given_policy.as_deref())
             .await
             .map(Arc::new)
             .map_err(|e| e.to_string())
@@ -666,7 +672,7 @@ impl Runner {
                     .await
                     .map_err(|e| format!("{repo}: {e}"))?,
             );
-            let runs = crate::scan::monitored_failures(forge, repo, &policy, 1000)
+            let runs = crate::engine::scan::monitored_failures(forge, repo, &policy, 1000)
                 .await
                 .map_err(|e| e.to_string())?;
             failed.extend(
@@ -680,14 +686,14 @@ impl Runner {
     async fn cleanup_plans(
         &self,
         repos: &[RepoRef],
-    ) -> Result<Vec<crate::cleanup::CleanupPlan>, String> {
+    ) -> Result<Vec<crate::engine::cleanup::CleanupPlan>, String> {
         let forge: &dyn Forge = self.github.as_ref();
         let mut plans = Vec::new();
         for repo in repos {
             let policy = self.policy(repo).await?;
             let days = policy.policy.cleanup.older_than_days;
             plans.push(
-                crate::cleanup::plan(forge, repo, &policy.policy, days, Utc::now())
+                crate::engine::cleanup::plan(forge, repo, &policy.policy, days, Utc::now())
                     .await
                     .map_err(|e| format!("{repo}: {e}"))?,
             );
@@ -697,9 +703,10 @@ impl Runner {
 
     async fn rerun(&self, key: &RunKey) -> Result<crate::forge::WorkflowRun, String> {
         let forge: &dyn Forge = self.github.as_ref();
-        let policy = crate::scan::resolve_policy(forge, &key.0, self.given_policy.as_deref())
-            .await
-            .map_err(|e| e.to_string())?;
+        let policy =
+            crate::engine::scan::resolve_policy(forge, &key.0, self.given_policy.as_deref())
+                .await
+                .map_err(|e| e.to_string())?;
         let run = forge.run(&key.0, key.1).await.map_err(|e| e.to_string())?;
         if let Some(reason) = crate::heal::rerun::refusal(&policy.policy, &run) {
             return Err(format!("refused: {reason}"));
@@ -734,7 +741,7 @@ impl Runner {
                 HealError::Refused(r) => format!("refused: {r}"),
                 HealError::Forge(e) => e.to_string(),
             })?;
-        let dir = crate::paths::data_dir()
+        let dir = crate::platform::paths::data_dir()
             .join("runs")
             .join(&key.0.owner)
             .join(&key.0.name)

@@ -351,7 +351,7 @@ mod tests {
     /// characters gone, tabs as spaces). The `job<TAB>step<TAB>` prefix of `gh run view --log`
     /// lines is kept: it is text like any other.
     fn cleaned(raw: &[u8]) -> String {
-        crate::analysis::sanitize::clean(raw).into_owned()
+        crate::text::sanitize::clean(raw).into_owned()
     }
 
     /// Every log the tests run over: the demo logs, and CiDiff's fail.log files when the

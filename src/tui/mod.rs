@@ -7,8 +7,10 @@
 
 pub mod action;
 pub mod app;
+pub mod cadence;
 pub mod crash;
 pub mod draft_store;
+pub mod drafts;
 pub mod effects;
 pub mod explain_queue;
 pub mod highlight;
@@ -24,26 +26,55 @@ use std::time::Duration;
 use crossterm::event::Event;
 use tokio::sync::mpsc;
 
-use crate::cli::{Failure, Session};
 use crate::config::LoadedPolicy;
-use crate::settings::Settings;
+use crate::config::settings::Settings;
+use crate::forge::{GitHub, RepoRef};
 use action::Action;
 use app::App;
 use highlight::{Highlighter, ThemeChoice};
 
-/// Opens the console on a session (GitHub or the demo) and runs it until the user quits.
+/// What the console starts on: GitHub (or the demo's simulator, over HTTP all the same) and
+/// what to watch there.
+pub struct Start {
+    pub github: Arc<GitHub>,
+    pub repos: Vec<RepoRef>,
+    /// The organisations watched (their repositories are among `repos`), to look again later.
+    pub orgs: Vec<String>,
+    /// Days since its last workflow run for an organisation's repository to count.
+    pub active_days: u32,
+    /// The organisations' repositories among `repos` whose activity is yet to be checked.
+    pub unproven: Vec<RepoRef>,
+    /// Why the console fell back to the demo, if it did.
+    pub notice: Option<String>,
+    pub demo: bool,
+    /// Masked in everything the console shows or writes: the token itself.
+    pub secrets: Vec<String>,
+}
+
+/// Why the console could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error("cannot load the built-in theme: {0}")]
+    Theme(String),
+    #[error("cannot open the terminal: {0}")]
+    Terminal(std::io::Error),
+    #[error("cannot draw: {0}")]
+    Draw(std::io::Error),
+}
+
+/// Opens the console and runs it until the user quits.
 pub async fn run(
-    session: Session,
+    start: Start,
     settings: Settings,
     given: Option<LoadedPolicy>,
-) -> Result<(), Failure> {
+) -> Result<(), ConsoleError> {
     let (keymap, warnings) = keymap::Keymap::new(&settings.keys);
     let interval = Duration::from_secs(settings.poll_interval_secs);
-    let mut app = App::new(session.repos.clone(), keymap, interval);
+    let mut app = App::new(start.repos.clone(), keymap, interval);
     app.bell = settings.bell;
-    app.secrets = session.secrets().iter().map(|s| s.to_string()).collect();
-    app.notice = session.is_demo().then(|| {
-        if session.notice.is_some() {
+    app.secrets = start.secrets.clone();
+    app.notice = start.demo.then(|| {
+        if start.notice.is_some() {
             "demo: no GitHub token found (set GH_TOKEN or run gh auth login)".to_string()
         } else {
             "demo".to_string()
@@ -63,7 +94,7 @@ pub async fn run(
         Ok(h) => h,
         Err(e) => {
             app.status.error(format!("theme_file: {e}"));
-            Highlighter::new(choice, None, no_color).map_err(Failure::internal)?
+            Highlighter::new(choice, None, no_color).map_err(ConsoleError::Theme)?
         }
     };
 
@@ -71,33 +102,32 @@ pub async fn run(
     let runner = effects::Runner {
         given_policy: given.map(Arc::new),
         limit: settings.limit,
-        cache: (!session.is_demo()).then(crate::paths::cache_dir),
+        cache: (!start.demo).then(crate::platform::paths::cache_dir),
         secrets: Arc::new(app.secrets.clone()),
         unproven: Arc::new(std::sync::Mutex::new(
-            session.unproven.iter().cloned().collect(),
+            start.unproven.iter().cloned().collect(),
         )),
-        active_days: session.targets.active_days,
+        active_days: start.active_days,
         ..effects::Runner::new(
-            session.github.clone(),
+            start.github.clone(),
             tx.clone(),
-            session.repos.clone(),
-            &crate::paths::data_dir(),
+            start.repos.clone(),
+            &crate::platform::paths::data_dir(),
         )
     };
 
     crash::set_secrets(app.secrets.clone());
     crash::install_panic_hook();
     let crash_test = crash::CrashTest::from_env();
-    let (mut term, _guard) = terminal::enter()
-        .map_err(|e| Failure::internal(format!("cannot open the terminal: {e}")))?;
+    let (mut term, _guard) = terminal::enter().map_err(ConsoleError::Terminal)?;
     if let Ok(size) = term.size() {
         app.size = (size.width, size.height);
     }
     spawn_input_reader(tx.clone());
-    runner.start_pollers(&session.repos, interval);
-    runner.start_org_watch(session.targets.orgs.clone(), interval);
+    runner.start_pollers(&start.repos, interval);
+    runner.start_org_watch(start.orgs.clone(), interval);
     runner.start_explainers(effects::EXPLAINERS);
-    app.status.polling = session.repos.len();
+    app.status.polling = start.repos.len();
 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -106,7 +136,7 @@ pub async fn run(
         {
             let _screen = crash::hold_screen();
             term.draw(|f| view::view(&app, f, &mut hl))
-                .map_err(|e| Failure::internal(format!("cannot draw: {e}")))?;
+                .map_err(ConsoleError::Draw)?;
         }
         let action = tokio::select! {
             Some(a) = rx.recv() => a,
@@ -157,7 +187,7 @@ fn spawn_input_reader(tx: mpsc::UnboundedSender<Action>) {
                 // Pasted text may hold escape sequences too: clean it line by line.
                 Ok(Event::Paste(p)) => Action::Paste(
                     p.split('\n')
-                        .map(|l| crate::analysis::sanitize::clean(l.as_bytes()).into_owned())
+                        .map(|l| crate::text::sanitize::clean(l.as_bytes()).into_owned())
                         .collect::<Vec<_>>()
                         .join("\n"),
                 ),

@@ -106,7 +106,7 @@ fn transition(app: &mut App, action: Action) -> Vec<Effect> {
                             // The user is looking at it: explained in full.
                             effects.push(Effect::ExplainFirst(key.clone()));
                         }
-                        row.fingerprint = Some(crate::heal::marker::fingerprint(&prepared.run));
+                        row.fingerprint = Some(prepared.run.fingerprint());
                         // A brief explanation's prompt lacks the policy's context files: the
                         // editor opens on the complete one.
                         if row.prompt.is_none() && prepared.complete {
@@ -1119,7 +1119,7 @@ fn confirm(app: &mut App, steps: Steps) -> Vec<Effect> {
         lines.push(format!(
             "Branch  {} at {}",
             p.heal_branch,
-            crate::humanize::short_sha(&p.head_sha)
+            crate::text::humanize::short_sha(&p.head_sha)
         ));
     }
     if steps.copilot {

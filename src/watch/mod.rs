@@ -16,8 +16,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::config::Policy;
+use crate::engine::AuditLog;
 use crate::forge::{CheckRun, Forge, ForgeError, Issue, PullRequest, RepoRef};
-use crate::heal::AuditLog;
 use crate::heal::marker::IssueMarker;
 
 /// Where a heal stands.
@@ -512,7 +512,7 @@ pub async fn bookkeep(
             let marker = format!("<!-- autoheal:checks-failed pr={pr} sha={sha} -->");
             let text = format!(
                 "The checks of heal PR #{pr} failed at `{}`: {}.",
-                crate::humanize::short_sha(sha),
+                crate::text::humanize::short_sha(sha),
                 failing.join(", ")
             );
             if comment(marker, text).await? {
@@ -530,7 +530,7 @@ pub async fn bookkeep(
                 };
                 let text = format!(
                     "The checks of heal PR #{pr} passed at `{}`.{review}",
-                    crate::humanize::short_sha(sha)
+                    crate::text::humanize::short_sha(sha)
                 );
                 if comment(marker, text).await? {
                     done.actions

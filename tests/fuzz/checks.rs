@@ -5,7 +5,8 @@
 
 use std::sync::OnceLock;
 
-use autoheal::analysis::{Analyzer, ExcerptOptions, JobContext, redact, sanitize, scanner};
+use autoheal::analysis::{Analyzer, ExcerptOptions, JobContext, scanner};
+use autoheal::text::{redact, sanitize};
 
 fn analyzer() -> &'static Analyzer {
     static A: OnceLock<Analyzer> = OnceLock::new();

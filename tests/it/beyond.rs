@@ -5,8 +5,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::common::*;
+use autoheal::engine::AuditLog;
 use autoheal::forge::{Forge, GitHub};
-use autoheal::heal::{self, AuditLog, Executor};
+use autoheal::heal::{self, Executor};
 use autoheal::sim::{Faults, RequestRecord, RunningSim};
 use autoheal::watch::{self, HealState};
 use chrono::Utc;
@@ -120,7 +121,7 @@ async fn fingerprint(gh: &GitHub, run: u64) -> String {
     let prepared = heal::prepare(gh, &shop(), run, None, None, &[], heal::Fetch::full())
         .await
         .unwrap();
-    heal::marker::fingerprint(&prepared.run)
+    prepared.run.fingerprint()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -35,10 +35,10 @@ async fn loaded_app_of(sim: &autoheal::sim::RunningSim, repo: RepoRef) -> App {
     let (keymap, _) = Keymap::new(&Default::default());
     let mut app = App::new(vec![repo.clone()], keymap, Duration::from_secs(30));
     app.size = (120, 40);
-    let policy = autoheal::scan::resolve_policy(&gh, &repo, None)
+    let policy = autoheal::engine::scan::resolve_policy(&gh, &repo, None)
         .await
         .unwrap();
-    let runs = autoheal::scan::failed_runs(&gh, &repo, &policy, 20)
+    let runs = autoheal::engine::scan::failed_runs(&gh, &repo, &policy, 20)
         .await
         .unwrap();
     let effects = update(
@@ -230,7 +230,7 @@ async fn healing_asks_first_shows_what_will_be_created_and_reports_the_result() 
     .await
     .unwrap();
     let plan = autoheal::heal::plan::plan(&prepared.run, &prepared.policy.policy, prompt, &[]);
-    let audit = autoheal::heal::AuditLog::disabled();
+    let audit = autoheal::engine::AuditLog::disabled();
     let outcome = autoheal::heal::Executor {
         forge: &gh,
         policy: &prepared.policy.policy,
@@ -577,7 +577,7 @@ async fn statistics_and_the_cleanup_view_show_and_act_with_the_same_rules() {
         update(&mut app, key('C')),
         vec![Effect::LoadCleanup(vec![shop()])]
     );
-    let plan = autoheal::cleanup::plan(&gh, &shop(), &policy, 14, chrono::Utc::now())
+    let plan = autoheal::engine::cleanup::plan(&gh, &shop(), &policy, 14, chrono::Utc::now())
         .await
         .unwrap();
     update(&mut app, Action::CleanupLoaded(Ok(vec![plan.clone()])));
@@ -621,7 +621,7 @@ async fn a_draft_heal_pr_is_marked_ready_after_a_confirmation() {
         &prepared.default_prompt,
         &[],
     );
-    let audit = autoheal::heal::AuditLog::disabled();
+    let audit = autoheal::engine::AuditLog::disabled();
     let outcome = autoheal::heal::Executor {
         forge: &gh,
         policy: &prepared.policy.policy,
@@ -822,10 +822,10 @@ async fn the_runner_finds_the_heal_pr_once_then_follows_it_by_number() {
 async fn the_selected_run_is_explained_before_the_runs_queued_ahead_of_it() {
     let sim = start_sim().await;
     let (gh, mut rx, _home, runner) = started(&sim);
-    let policy = autoheal::scan::resolve_policy(gh.as_ref(), &shop(), None)
+    let policy = autoheal::engine::scan::resolve_policy(gh.as_ref(), &shop(), None)
         .await
         .unwrap();
-    let runs: Vec<u64> = autoheal::scan::failed_runs(gh.as_ref(), &shop(), &policy, 20)
+    let runs: Vec<u64> = autoheal::engine::scan::failed_runs(gh.as_ref(), &shop(), &policy, 20)
         .await
         .unwrap()
         .into_iter()
@@ -1872,7 +1872,7 @@ async fn editing_asked_for_too_early_starts_when_the_prompt_is_ready() {
 /// watches: past 240 (polled every 30 s) the polls spread out, and the countdown says so.
 #[test]
 fn polls_spread_out_when_many_repositories_are_watched() {
-    use autoheal::tui::app::refresh_interval;
+    use autoheal::tui::cadence::refresh_interval;
     let every = Duration::from_secs(30);
     assert_eq!(refresh_interval(every, 4), every);
     assert_eq!(refresh_interval(every, 240), every);

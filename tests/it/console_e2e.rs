@@ -100,7 +100,7 @@ fn a_prompt_draft_survives_kill_9() {
     assert!(killed.success(), "the console was killed");
     drop(tmux);
     drop(sim);
-    let draft = autoheal::drafts::load_in(&data, &shop(), 9010).unwrap_or_default();
+    let draft = autoheal::tui::drafts::load_in(&data, &shop(), 9010).unwrap_or_default();
     assert!(
         draft.starts_with("SURVIVES KILL Fix the failing"),
         "{draft:?}"
@@ -266,7 +266,7 @@ fn a_panic_restores_the_terminal_and_leaves_a_report_without_the_token() {
             !log.contains(token),
             "{place}: the token is in the log file"
         );
-        let draft = autoheal::drafts::load_in(&data, &shop(), 9010).unwrap_or_default();
+        let draft = autoheal::tui::drafts::load_in(&data, &shop(), 9010).unwrap_or_default();
         assert!(
             draft.starts_with("TYPED BEFORE THE CRASH "),
             "{place}: the draft: {draft:?}"

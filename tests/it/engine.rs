@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::common::*;
 use autoheal::config::LoadedPolicy;
+use autoheal::engine::scan;
 use autoheal::forge::{Forge, ForgeError, NewIssue};
-use autoheal::scan;
 use autoheal::sim::{Faults, ScriptedFault};
 
 #[tokio::test]

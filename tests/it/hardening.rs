@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use crate::common::*;
 use autoheal::config::LoadedPolicy;
+use autoheal::engine::AuditLog;
+use autoheal::engine::scan;
 use autoheal::forge::{GitHub, RetryPolicy, Secret};
-use autoheal::heal::{self, AuditLog, Executor};
-use autoheal::scan;
+use autoheal::heal::{self, Executor};
 use autoheal::sim::{Faults, RunningSim};
 use chrono::Utc;
 

@@ -7,8 +7,9 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::common::*;
+use autoheal::engine::AuditLog;
 use autoheal::forge::Forge;
-use autoheal::heal::{self, AuditLog, Executor, HealError};
+use autoheal::heal::{self, Executor, HealError};
 use autoheal::sim::{Faults, RequestRecord, RunningSim, ScriptedFault};
 use chrono::Utc;
 use serde_json::Value;

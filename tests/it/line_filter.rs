@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use autoheal::analysis::line::{self, LogFormat};
 use autoheal::analysis::line_breaks::split_lines;
 use autoheal::analysis::line_filter::{Candidates, LineFilter};
-use autoheal::analysis::{Catalog, evidence, sanitize};
+use autoheal::analysis::{Catalog, evidence};
+use autoheal::text::sanitize;
 use regex::{RegexSet, RegexSetBuilder};
 
 fn logs() -> Option<Vec<PathBuf>> {

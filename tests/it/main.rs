@@ -7,6 +7,7 @@
 
 mod common;
 
+mod architecture;
 mod beyond;
 mod cli;
 mod console;

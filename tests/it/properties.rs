@@ -3,7 +3,8 @@
 //! anywhere never survives redaction; any config text gives a policy or a located error; log
 //! text in the Copilot prompt stays inside its untrusted-data fence.
 
-use autoheal::analysis::{Analyzer, ExcerptOptions, JobContext, redact};
+use autoheal::analysis::{Analyzer, ExcerptOptions, JobContext};
+use autoheal::text::redact;
 use proptest::prelude::*;
 
 fn analyzer() -> &'static Analyzer {

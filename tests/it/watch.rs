@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use crate::common::*;
 use autoheal::config::Policy;
+use autoheal::engine::AuditLog;
 use autoheal::forge::{Forge, GitHub};
-use autoheal::heal::{self, AuditLog, Executor};
+use autoheal::heal::{self, Executor};
 use autoheal::sim::{Faults, RunningSim};
 use autoheal::watch::{self, HealState, HealStatus};
 use chrono::Utc;

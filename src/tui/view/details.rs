@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{hanging, label, pane_block, shown};
-use crate::analysis::redact;
+use crate::text::redact;
 use crate::tui::app::{App, Pane, Row};
 
 pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
@@ -43,7 +43,7 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
             label("Commit"),
             Span::raw(format!(
                 "{} on {} ({})",
-                crate::humanize::short_sha(&r.head_sha),
+                crate::text::humanize::short_sha(&r.head_sha),
                 shown(r.branch()),
                 r.event
             )),
@@ -81,8 +81,8 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
             let mut repos: Vec<String> = repos.iter().map(|r| r.to_string()).collect();
             repos.sort_unstable();
             let now = chrono::Utc::now();
-            let first = crate::humanize::age(first, now);
-            let last = crate::humanize::age(last, now);
+            let first = crate::text::humanize::age(first, now);
+            let last = crate::text::humanize::age(last, now);
             lines.extend(hanging(
                 label("Seen"),
                 &format!(

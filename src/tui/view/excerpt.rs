@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::pane_block;
-use crate::analysis::redact;
+use crate::text::redact;
 use crate::tui::app::{App, Pane, Row};
 use crate::tui::highlight::Highlighter;
 

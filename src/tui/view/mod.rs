@@ -82,7 +82,7 @@ pub fn view(app: &App, frame: &mut Frame, hl: &mut Highlighter) {
 /// Text from GitHub shown as it is read (branch names are refs, kept raw in the model): no
 /// escape sequence, control character or bidi override of it reaches the screen.
 pub(crate) fn shown(text: &str) -> std::borrow::Cow<'_, str> {
-    crate::analysis::sanitize::clean(text.as_bytes())
+    crate::text::sanitize::clean(text.as_bytes())
 }
 
 /// A field label in the details and heal panes, padded so values line up.

@@ -188,7 +188,11 @@ pub fn stats(frame: &mut Frame, area: Rect, s: Option<&crate::watch::stats::Stat
     overlay(frame, area, "Heal statistics", lines, 60);
 }
 
-pub fn cleanup(frame: &mut Frame, area: Rect, plans: Option<&[crate::cleanup::CleanupPlan]>) {
+pub fn cleanup(
+    frame: &mut Frame,
+    area: Rect,
+    plans: Option<&[crate::engine::cleanup::CleanupPlan]>,
+) {
     let Some(plans) = plans else {
         overlay(
             frame,

@@ -9,7 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 
 use super::{pane_block, shown};
 use crate::analysis::Recommendation;
-use crate::humanize;
+use crate::text::humanize;
 use crate::tui::app::{App, HealStage, Listing, Pane, Row};
 
 /// The verdict badge: what autoheal recommends, coloured.

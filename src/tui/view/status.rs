@@ -56,7 +56,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect) {
                     format!(
                         " · GitHub budget low ({} left): polling {}× slower",
                         b.remaining,
-                        crate::tui::effects::SLOW_DOWN
+                        crate::tui::cadence::SLOW_DOWN
                     ),
                     Style::default().fg(Color::Yellow),
                 )),

@@ -11,7 +11,7 @@ use tracing_subscriber::EnvFilter;
 /// Starts logging; returns the log file's path, or `None` when it cannot be opened (logging
 /// is then off: it is never a reason to fail).
 pub fn init() -> Option<PathBuf> {
-    let dir = crate::paths::data_dir();
+    let dir = crate::platform::paths::data_dir();
     std::fs::create_dir_all(&dir).ok()?;
     let path = dir.join("autoheal.log");
     let file = std::fs::OpenOptions::new()

@@ -5,17 +5,16 @@
 use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
-use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::analysis::{
-    Analyzer, Baseline, JobContext, LogAnalysis, RunFacts, StepSpan, Verdict, redact, verdict,
+    Analyzer, Baseline, JobContext, LogAnalysis, RunFacts, StepSpan, Verdict, verdict,
 };
 use crate::config::Policy;
+use crate::engine::scan::FailedRun;
 use crate::forge::{Forge, ForgeError, Job, RepoRef, WorkflowRun};
 use crate::history::named_files::{self, NamedFile};
 use crate::history::{self, Fingerprinter, Recall, WhyNow};
-use crate::scan::FailedRun;
 
 /// One failed job, explained.
 #[derive(Debug, Clone)]
@@ -36,6 +35,17 @@ pub struct RunAnalysis {
     pub verdict: Verdict,
     /// The commits since the last green run and the failure's history, when looked for.
     pub why: Option<WhyNow>,
+}
+
+impl RunAnalysis {
+    /// The failure's identity (see [`super::fingerprint`]): the workflow, the failed jobs and
+    /// what was matched in each.
+    pub fn fingerprint(&self) -> String {
+        super::fingerprint::fingerprint_of(
+            &self.failed.run.path,
+            self.jobs.iter().map(|j| (j.job.name.as_str(), &j.analysis)),
+        )
+    }
 }
 
 /// How far back to look when explaining a run.
@@ -120,7 +130,7 @@ impl Triage<'_> {
                 .collect();
             // Earlier attempts are analysed without a baseline, which can change what is
             // matched first: this one is compared with them the same way.
-            let fingerprint = crate::heal::marker::fingerprint_of(
+            let fingerprint = super::fingerprint::fingerprint_of(
                 &run.path,
                 jobs.iter()
                     .zip(&plain)
@@ -242,7 +252,7 @@ impl Fingerprinter for Triage<'_> {
         for job in &failed_jobs {
             analyses.push(self.analyze_job(repo, job, None, false).await.0);
         }
-        crate::heal::marker::fingerprint_of(
+        super::fingerprint::fingerprint_of(
             &run.path,
             failed_jobs
                 .iter()
@@ -292,58 +302,4 @@ async fn analyze(
         // Only a runtime shutting down cancels it, and then nobody waits for this.
         Err(_) => std::future::pending().await,
     }
-}
-
-/// An excerpt line as reports show it: secrets masked.
-#[derive(Debug, Clone, Serialize)]
-pub struct ExcerptReport {
-    pub line: usize,
-    pub text: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub repeated: Option<usize>,
-}
-
-/// A match as reports show it: secrets masked.
-#[derive(Debug, Clone, Serialize)]
-pub struct MatchOut {
-    pub pattern: String,
-    pub category: String,
-    pub suggestion: String,
-    pub line: usize,
-    pub subject: Option<String>,
-    pub recommendation: crate::analysis::Recommendation,
-    pub step: Option<String>,
-    /// On a line of the excerpt inside the failure region: this match names the failure.
-    pub in_failure_region: bool,
-}
-
-/// The excerpt with secrets masked (and any of `secrets`, e.g. the user's token).
-pub fn redacted_excerpt(a: &LogAnalysis, secrets: &[&str]) -> Vec<ExcerptReport> {
-    a.excerpt
-        .iter()
-        .map(|l| ExcerptReport {
-            line: l.line,
-            text: redact::redact(&l.text, secrets).into_owned(),
-            repeated: l.repeated,
-        })
-        .collect()
-}
-
-pub fn redacted_matches(a: &LogAnalysis, secrets: &[&str]) -> Vec<MatchOut> {
-    a.matches
-        .iter()
-        .map(|m| MatchOut {
-            pattern: m.pattern.clone(),
-            category: m.category.clone(),
-            suggestion: redact::redact(&m.suggestion, secrets).into_owned(),
-            line: m.line,
-            subject: m
-                .subject
-                .as_deref()
-                .map(|s| redact::redact(s, secrets).into_owned()),
-            recommendation: m.recommendation,
-            step: m.step.clone(),
-            in_failure_region: m.in_failure_region,
-        })
-        .collect()
 }

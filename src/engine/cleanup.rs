@@ -6,8 +6,8 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use crate::config::Policy;
+use crate::engine::AuditLog;
 use crate::forge::{Forge, ForgeError, RepoRef};
-use crate::heal::AuditLog;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Kept {

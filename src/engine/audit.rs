@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use serde::Serialize;
 
-use crate::analysis::redact;
+use crate::text::redact;
 
 #[derive(Debug, Clone)]
 pub struct AuditLog {

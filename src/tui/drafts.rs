@@ -27,7 +27,7 @@ fn live_path(synced: &Path) -> PathBuf {
 
 /// The saved draft for a run, if any.
 pub fn load(repo: &RepoRef, run_id: u64) -> Option<String> {
-    load_in(&crate::paths::data_dir(), repo, run_id)
+    load_in(&crate::platform::paths::data_dir(), repo, run_id)
 }
 
 /// The draft under `data_dir`: unsynced edits when there are any, else the synced draft.
@@ -42,7 +42,13 @@ pub fn load_in(data_dir: &Path, repo: &RepoRef, run_id: u64) -> Option<String> {
 
 /// Saves a draft atomically; `synced` waits until it is on the disk itself.
 pub fn save(repo: &RepoRef, run_id: u64, text: &str, synced: bool) -> std::io::Result<()> {
-    save_in(&crate::paths::data_dir(), repo, run_id, text, synced)
+    save_in(
+        &crate::platform::paths::data_dir(),
+        repo,
+        run_id,
+        text,
+        synced,
+    )
 }
 
 pub fn save_in(
@@ -82,7 +88,7 @@ fn write_then_rename(path: &Path, text: &str, sync: bool) -> std::io::Result<()>
 
 /// Forgets a draft (the prompt was reset to the template).
 pub fn remove(repo: &RepoRef, run_id: u64) {
-    remove_in(&crate::paths::data_dir(), repo, run_id);
+    remove_in(&crate::platform::paths::data_dir(), repo, run_id);
 }
 
 pub fn remove_in(data_dir: &Path, repo: &RepoRef, run_id: u64) {

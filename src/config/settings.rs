@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::forge::RepoRef;
 
+/// Days since its last workflow run for an organisation's repository to be watched, unless
+/// the user says otherwise.
+pub const ORG_ACTIVE_DAYS: u32 = 30;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
@@ -38,7 +42,7 @@ impl Default for Settings {
         Settings {
             repos: Vec::new(),
             orgs: Vec::new(),
-            org_active_days: crate::scan::ORG_ACTIVE_DAYS,
+            org_active_days: ORG_ACTIVE_DAYS,
             poll_interval_secs: 30,
             theme: "dark".into(),
             theme_file: None,
@@ -50,7 +54,7 @@ impl Default for Settings {
 }
 
 pub fn path() -> PathBuf {
-    crate::paths::config_dir().join("config.yml")
+    crate::platform::paths::config_dir().join("config.yml")
 }
 
 /// Reads the settings file; a missing file is the defaults.
