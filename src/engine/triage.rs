@@ -15,6 +15,7 @@ use crate::engine::scan::FailedRun;
 use crate::forge::{Forge, ForgeError, Job, RepoRef, WorkflowRun};
 use crate::history::named_files::{self, NamedFile};
 use crate::history::{self, Fingerprinter, Recall, WhyNow};
+use crate::platform::atomic::{self, Durability};
 
 /// One failed job, explained.
 #[derive(Debug, Clone)]
@@ -230,11 +231,9 @@ impl Triage<'_> {
             && let Some(dir) = f.parent()
             && std::fs::create_dir_all(dir).is_ok()
         {
-            // Write-then-rename: a half-written log is never mistaken for a whole one.
-            let tmp = f.with_extension("log.partial");
-            if std::fs::write(&tmp, &bytes).is_ok() {
-                let _ = std::fs::rename(&tmp, f);
-            }
+            // Replaced whole: a half-written log is never mistaken for a whole one. A cache,
+            // so a failed write costs only a download next time.
+            let _ = atomic::write(f, &bytes, Durability::Process);
         }
         Ok(bytes)
     }

@@ -31,6 +31,8 @@ use bytes::Bytes;
 use http::HeaderValue;
 use sha2::{Digest, Sha256};
 
+use crate::platform::atomic::{self, Durability};
+
 /// Entries kept in memory; a poller touches a few per repository, so this is generous.
 const MAX_MEMORY_ENTRIES: usize = 4096;
 /// Bodies larger than this (logs) are not kept.
@@ -220,23 +222,15 @@ impl Disk {
         }
         create_private_dir(&self.dir)?;
         let target = self.file(path);
-        // A name no other writer uses: this process, this write.
-        let n = WRITES.fetch_add(1, Ordering::Relaxed);
-        let temp = self.dir.join(format!(".tmp-{}-{n}", std::process::id()));
-        let mut file = private_file(&temp)?;
-        let written = (|| {
+        let written = atomic::write_with(&target, Durability::Process, |file| {
             file.write_all(MAGIC)?;
             file.write_all(key.as_bytes())?;
             file.write_all(b"\n")?;
             file.write_all(entry.etag.as_bytes())?;
             file.write_all(b"\n")?;
-            file.write_all(&entry.body)?;
-            drop(file);
-            std::fs::rename(&temp, &target)
-        })();
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
+            file.write_all(&entry.body)
+        });
+        let n = WRITES.fetch_add(1, Ordering::Relaxed);
         if n % PRUNE_EVERY == 0 {
             prune(&self.dir, MAX_DISK_BYTES);
         }
@@ -258,14 +252,6 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)
-}
-
-fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)
 }
 
 /// Removes the oldest files until the directory holds at most three quarters of `limit`

@@ -12,6 +12,7 @@ use super::execute::HealOutcome;
 use super::plan::HealPlan;
 use crate::config::{LoadedPolicy, PolicySource};
 use crate::engine::triage::RunAnalysis;
+use crate::platform::atomic::{self, Durability};
 
 /// `healing_context.json`: the workflow, run, repository, branch, sha and the config in force.
 #[derive(Debug, Serialize)]
@@ -121,9 +122,7 @@ pub fn write(
     let mut written = Vec::new();
     for (name, content) in files {
         let path = dir.join(name);
-        let tmp = dir.join(format!(".{name}.partial"));
-        std::fs::write(&tmp, content.as_bytes())?;
-        std::fs::rename(&tmp, &path)?;
+        atomic::write(&path, content.as_bytes(), Durability::Disk)?;
         written.push(path);
     }
     Ok(written)

@@ -1,5 +1,6 @@
-//! The machine autoheal runs on: where its files live ([`paths`]) and where its logs go
-//! ([`logging`]).
+//! The machine autoheal runs on: where its files live ([`paths`]), how they are replaced
+//! whole ([`atomic`]), and where its logs go ([`logging`]).
 
+pub mod atomic;
 pub mod logging;
 pub mod paths;

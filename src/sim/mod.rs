@@ -20,7 +20,6 @@ pub mod world;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -449,18 +448,4 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h = fnv::FnvHasher::default();
     std::hash::Hasher::write(&mut h, bytes);
     std::hash::Hasher::finish(&h)
-}
-
-/// Polls `f` until it returns `Some`, for tests that wait on the simulated clock.
-pub async fn eventually<T>(timeout: Duration, mut f: impl AsyncFnMut() -> Option<T>) -> Option<T> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(v) = f().await {
-            return Some(v);
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return None;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

@@ -8,10 +8,10 @@
 //! is never replaced by unsynced bytes: after a power cut the worst case is the last synced
 //! draft, never an empty file where a draft was.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::forge::RepoRef;
+use crate::platform::atomic::{self, Durability};
 
 fn synced_path(data_dir: &Path, repo: &RepoRef, run_id: u64) -> PathBuf {
     data_dir
@@ -64,26 +64,13 @@ pub fn save_in(
     }
     let live = live_path(&path);
     if !synced {
-        return write_then_rename(&live, text, false);
+        return atomic::write(&live, text.as_bytes(), Durability::Process);
     }
-    write_then_rename(&path, text, true)?;
+    atomic::write(&path, text.as_bytes(), Durability::Disk)?;
     match std::fs::remove_file(&live) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
     }
-}
-
-fn write_then_rename(path: &Path, text: &str, sync: bool) -> std::io::Result<()> {
-    let tmp = path.with_extension(format!(
-        "{}.partial",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(text.as_bytes())?;
-    if sync {
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)
 }
 
 /// Forgets a draft (the prompt was reset to the template).

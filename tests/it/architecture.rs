@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 const ALLOWED: &[(&str, &[&str])] = &[
     ("text", &[]),
     ("platform", &[]),
-    ("forge", &["text"]),
+    ("forge", &["text", "platform"]),
     ("config", &["forge", "platform"]),
     ("analysis", &["config", "text"]),
     ("history", &["analysis", "forge", "text"]),

@@ -65,7 +65,7 @@ async fn a_transient_failure_is_rerun_once_and_the_new_attempt_turns_green() {
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].path.ends_with("/actions/runs/9010/rerun-failed-jobs"));
 
-    let green = autoheal::sim::eventually(Duration::from_secs(10), async || {
+    let green = eventually(Duration::from_secs(10), async || {
         let r = gh.run(&shop(), 9010).await.ok()?;
         (r.status.as_deref() == Some("completed")).then_some(r)
     })
@@ -184,7 +184,7 @@ async fn a_heal_pr_awaiting_approval_says_so_and_is_approved_exactly_once() {
     .await
     .unwrap();
     let policy = prepared.policy.policy.clone();
-    let waiting = autoheal::sim::eventually(Duration::from_secs(5), async || {
+    let waiting = eventually(Duration::from_secs(5), async || {
         let s = watch::statuses(&gh, &shop(), &policy)
             .await
             .ok()?
@@ -235,7 +235,7 @@ async fn a_heal_pr_awaiting_approval_says_so_and_is_approved_exactly_once() {
     assert_eq!(code, 0);
     assert!(writes(&sim).is_empty());
     // Then its checks run to the end.
-    let done = autoheal::sim::eventually(Duration::from_secs(10), async || {
+    let done = eventually(Duration::from_secs(10), async || {
         let s = watch::statuses(&gh, &shop(), &policy)
             .await
             .ok()?

@@ -263,7 +263,7 @@ async fn healing_asks_first_shows_what_will_be_created_and_reports_the_result() 
 
     // The simulated Copilot PR shows up in the PR pane with its checks.
     let issue = watch.unwrap();
-    let pr = autoheal::sim::eventually(Duration::from_secs(5), async || {
+    let pr = eventually(Duration::from_secs(5), async || {
         let events = gh.timeline(&shop(), issue).await.ok()?;
         events
             .iter()
@@ -520,7 +520,7 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
         refreshes, 1,
         "the new attempt is followed, one look at a time"
     );
-    let done = autoheal::sim::eventually(Duration::from_secs(10), async || {
+    let done = eventually(Duration::from_secs(10), async || {
         let r = gh.run(&shop(), 9010).await.ok()?;
         (r.status.as_deref() == Some("completed")).then_some(r)
     })
@@ -639,7 +639,7 @@ async fn a_draft_heal_pr_is_marked_ready_after_a_confirmation() {
             result: Ok(Box::new(outcome)),
         },
     );
-    let snapshot = autoheal::sim::eventually(Duration::from_secs(10), async || {
+    let snapshot = eventually(Duration::from_secs(10), async || {
         let s = autoheal::watch::statuses(&gh, &shop(), &autoheal::config::Policy::default())
             .await
             .ok()?
@@ -782,7 +782,7 @@ async fn the_runner_finds_the_heal_pr_once_then_follows_it_by_number() {
             heal_branch: None,
         })
     };
-    let snapshot = autoheal::sim::eventually(Duration::from_secs(5), async || {
+    let snapshot = eventually(Duration::from_secs(5), async || {
         watch(None);
         match rx.recv().await? {
             Action::PrStatus { result, .. } => result.ok().flatten(),
@@ -1060,7 +1060,7 @@ async fn a_settled_heal_pr_is_followed_with_one_conditional_request() {
         }
     };
     // Until the checks have all finished, they are read at every look.
-    autoheal::sim::eventually(Duration::from_secs(10), async || {
+    eventually(Duration::from_secs(10), async || {
         let snapshot = look(&mut rx).await?;
         (!snapshot.checks.is_empty() && snapshot.checks.iter().all(|c| c.status == "completed"))
             .then_some(())

@@ -412,7 +412,7 @@ async fn a_copilot_request_makes_a_linked_draft_pr_whose_checks_finish() {
     gh.add_assignees(&repo, issue.number, &["copilot-swe-agent[bot]".into()])
         .await
         .unwrap();
-    let pr_number = autoheal::sim::eventually(Duration::from_secs(5), async || {
+    let pr_number = eventually(Duration::from_secs(5), async || {
         let events = gh.timeline(&repo, issue.number).await.ok()?;
         events.iter().find_map(|e| {
             (e.event.as_deref() == Some("cross-referenced"))
@@ -437,7 +437,7 @@ async fn a_copilot_request_makes_a_linked_draft_pr_whose_checks_finish() {
         "one request, one PR, though two triggers"
     );
 
-    let done = autoheal::sim::eventually(Duration::from_secs(5), async || {
+    let done = eventually(Duration::from_secs(5), async || {
         let checks = gh.check_runs(&repo, &pr.head.sha).await.ok()?;
         (checks.len() == 2 && checks.iter().all(|c| c.status == "completed")).then_some(checks)
     })
@@ -512,7 +512,7 @@ async fn the_enterprise_server_layout_works_rest_under_api_v3_and_graphql_beside
     assert!(String::from_utf8_lossy(&log).contains("ModuleNotFoundError"));
 
     let issue = issue_for_copilot(&gh).await;
-    let pull = autoheal::sim::eventually(Duration::from_secs(5), async || {
+    let pull = eventually(Duration::from_secs(5), async || {
         autoheal::watch::find_pr(&gh, &repo, issue.number, None)
             .await
             .ok()

@@ -158,7 +158,7 @@ async fn a_full_heal_makes_one_issue_one_ref_at_the_sha_and_one_copilot_request(
 
     // The simulated Copilot answers the request with a draft PR.
     let gh = client(&sim);
-    let pr = autoheal::sim::eventually(std::time::Duration::from_secs(5), async || {
+    let pr = eventually(std::time::Duration::from_secs(5), async || {
         let events = gh.timeline(&shop(), number).await.ok()?;
         events
             .iter()
@@ -445,7 +445,7 @@ async fn each_copilot_mode_makes_its_request_and_a_pr_appears() {
         if expect_task {
             let task_id = doc["copilot"]["task_id"].as_str().unwrap().to_string();
             let gh = client(&sim);
-            let task = autoheal::sim::eventually(std::time::Duration::from_secs(5), async || {
+            let task = eventually(std::time::Duration::from_secs(5), async || {
                 let t = gh.agent_task(&shop(), &task_id).await.ok()?;
                 (t.state == "completed").then_some(t)
             })

@@ -37,7 +37,7 @@ async fn heal_9001(sim: &RunningSim, gh: &GitHub) -> u64 {
 }
 
 async fn settled(gh: &GitHub, policy: &Policy) -> HealStatus {
-    autoheal::sim::eventually(Duration::from_secs(10), async || {
+    eventually(Duration::from_secs(10), async || {
         let all = watch::statuses(gh, &shop(), policy).await.ok()?;
         let s = all.into_iter().next()?;
         matches!(s.state, HealState::ChecksPassed | HealState::ChecksFailed).then_some(s)

@@ -188,3 +188,17 @@ pub fn add_dormant_repos(sim: &RunningSim, archived: bool) -> (RepoRef, RepoRef)
     });
     (RepoRef::new("octo", "quiet"), RepoRef::new("octo", "stale"))
 }
+
+/// Polls `f` until it returns `Some`, for tests that wait on the simulated clock.
+pub async fn eventually<T>(timeout: Duration, mut f: impl AsyncFnMut() -> Option<T>) -> Option<T> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
