@@ -192,10 +192,42 @@ impl std::fmt::Debug for Transport {
     }
 }
 
+/// What one try of a request came to.
 enum Outcome<T> {
     Done(T),
-    Retry { wait: Duration, why: String },
+    /// Worth another try after `wait` (see [`Transport::retrying`]).
+    Retry {
+        wait: Duration,
+        why: RetryReason,
+    },
     Fail(ForgeError),
+}
+
+/// Why a try is worth repeating: what the retry's log line and the status bar say, and what
+/// giving up becomes (a rate limit stays a rate limit; the rest is a network failure).
+#[derive(Debug, Clone, PartialEq)]
+enum RetryReason {
+    /// GitHub asked us to wait (429, or 403 with the budget spent).
+    RateLimited(StatusCode),
+    /// A read answered 5xx.
+    Server { status: StatusCode, message: String },
+    /// The connection failed, stalled or was cut.
+    Network(String),
+    /// The answer arrived but is not whole JSON.
+    Unreadable(String),
+    /// A job log's download failed (its storage host, not the API).
+    Download(String),
+}
+
+impl std::fmt::Display for RetryReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RetryReason::RateLimited(status) => write!(f, "rate limited ({status})"),
+            RetryReason::Server { status, message } => write!(f, "{status}: {message}"),
+            RetryReason::Network(message) | RetryReason::Download(message) => f.write_str(message),
+            RetryReason::Unreadable(e) => write!(f, "unreadable answer: {e}"),
+        }
+    }
 }
 
 impl Transport {
@@ -375,7 +407,7 @@ impl Transport {
                             }
                             Outcome::Retry {
                                 wait: self.policy.backoff(attempt),
-                                why: format!("unreadable answer: {e}"),
+                                why: RetryReason::Unreadable(e.to_string()),
                             }
                         }
                     },
@@ -385,13 +417,14 @@ impl Transport {
             }
             Err(message) => Outcome::Retry {
                 wait: self.policy.backoff(attempt),
-                why: message,
+                why: RetryReason::Network(message),
             },
         }
     }
 
     /// Runs `once` (given the retry's number) until it is done or fails for good, backing off
-    /// between tries as it asks: the loop every retried read shares.
+    /// between tries as it asks: the one loop every request goes through (a write's `once`
+    /// asks for a retry only when GitHub refused it outright).
     async fn retrying<T, F, Fut>(&self, method: &Method, path: &str, mut once: F) -> ForgeResult<T>
     where
         F: FnMut(u32) -> Fut,
@@ -455,7 +488,7 @@ impl Transport {
                         Ok(v) => Outcome::Done(v),
                         Err(e) => Outcome::Retry {
                             wait: self.policy.backoff(attempt),
-                            why: format!("unreadable answer: {e}"),
+                            why: RetryReason::Unreadable(e),
                         },
                     },
                     Outcome::Retry { wait, why } => Outcome::Retry { wait, why },
@@ -463,7 +496,7 @@ impl Transport {
                 },
                 Err(message) => Outcome::Retry {
                     wait: self.policy.backoff(attempt),
-                    why: message,
+                    why: RetryReason::Network(message),
                 },
             }
         })
@@ -477,9 +510,9 @@ impl Transport {
         path: &str,
         body: Option<&serde_json::Value>,
     ) -> ForgeResult<T> {
-        let mut attempt = 0;
-        loop {
-            let outcome = match self
+        let method = &method;
+        self.retrying(method, path, |attempt| async move {
+            let sent = self
                 .send_via(
                     client,
                     (method.clone(), Kind::Write),
@@ -487,86 +520,69 @@ impl Transport {
                     HeaderMap::new(),
                     body,
                 )
-                .await
-            {
-                Ok(reply) => match self.classify(&method, path, &reply, false, attempt) {
-                    Outcome::Done(()) => {
-                        let body: &[u8] = if reply.body.is_empty() {
-                            b"null"
-                        } else {
-                            &reply.body
-                        };
-                        return serde_json::from_slice(body).map_err(|e| {
-                            // GitHub said yes but the answer arrived cut short: the write
-                            // happened, and what it created must be looked up, not re-sent.
-                            self.failed(ForgeError::Ambiguous {
-                                method: method.to_string(),
-                                path: path.into(),
-                                message: format!("the answer was unreadable: {e}"),
-                            })
-                        });
-                    }
-                    other => other,
-                },
-                Err(message) => Outcome::Fail(ForgeError::Ambiguous {
-                    method: method.to_string(),
-                    path: path.into(),
-                    message,
-                }),
-            };
-            match outcome {
-                Outcome::Done(()) => unreachable!("handled above"),
-                Outcome::Fail(e) => return Err(self.failed(e)),
-                Outcome::Retry { wait, why } => {
-                    if attempt >= self.policy.max_retries {
-                        return Err(self.failed(self.give_up(&method, path, wait, why)));
-                    }
-                    self.note_retry(&method, path, attempt, wait, &why);
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
+                .await;
+            let reply = match sent {
+                Ok(reply) => reply,
+                // Sent, perhaps received: a write is never sent twice on a guess.
+                Err(message) => {
+                    return Outcome::Fail(ForgeError::Ambiguous {
+                        method: method.to_string(),
+                        path: path.into(),
+                        message,
+                    });
                 }
+            };
+            match self.classify(method, path, &reply, false, attempt) {
+                Outcome::Done(()) => {
+                    let body: &[u8] = if reply.body.is_empty() {
+                        b"null"
+                    } else {
+                        &reply.body
+                    };
+                    match serde_json::from_slice(body) {
+                        Ok(v) => Outcome::Done(v),
+                        // GitHub said yes but the answer arrived cut short: the write
+                        // happened, and what it created must be looked up, not re-sent.
+                        Err(e) => Outcome::Fail(ForgeError::Ambiguous {
+                            method: method.to_string(),
+                            path: path.into(),
+                            message: format!("the answer was unreadable: {e}"),
+                        }),
+                    }
+                }
+                Outcome::Retry { wait, why } => Outcome::Retry { wait, why },
+                Outcome::Fail(e) => Outcome::Fail(e),
             }
-        }
+        })
+        .await
     }
 
     /// Downloads a job log: the API answers 302 with a pre-signed URL to the text, which is
     /// fetched without our token (it must never travel to another host).
     pub async fn get_redirected_text(&self, path: &str) -> ForgeResult<Bytes> {
-        let mut attempt = 0;
-        loop {
-            let result = match self.send(Method::GET, path, HeaderMap::new(), None).await {
+        self.retrying(&Method::GET, path, |attempt| async move {
+            match self.send(Method::GET, path, HeaderMap::new(), None).await {
                 Ok(reply) if reply.status.is_redirection() => {
                     match reply.headers.get(LOCATION).and_then(|v| v.to_str().ok()) {
                         Some(location) => self.download(location).await,
-                        None => Err(Outcome::Fail(ForgeError::Decode {
+                        None => Outcome::Fail(ForgeError::Decode {
                             path: path.into(),
                             message: "redirect without a Location".into(),
-                        })),
+                        }),
                     }
                 }
                 Ok(reply) => match self.classify(&Method::GET, path, &reply, true, attempt) {
-                    Outcome::Done(()) => Ok(reply.body),
-                    other => Err(other),
+                    Outcome::Done(()) => Outcome::Done(reply.body),
+                    Outcome::Retry { wait, why } => Outcome::Retry { wait, why },
+                    Outcome::Fail(e) => Outcome::Fail(e),
                 },
-                Err(message) => Err(Outcome::Retry {
+                Err(message) => Outcome::Retry {
                     wait: self.policy.backoff(attempt),
-                    why: message,
-                }),
-            };
-            match result {
-                Ok(body) => return Ok(body),
-                Err(Outcome::Retry { wait, why }) if attempt < self.policy.max_retries => {
-                    self.note_retry(&Method::GET, path, attempt, wait, &why);
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Err(Outcome::Retry { wait, why }) => {
-                    return Err(self.failed(self.give_up(&Method::GET, path, wait, why)));
-                }
-                Err(Outcome::Fail(e)) => return Err(self.failed(e)),
-                Err(Outcome::Done(())) => unreachable!("never constructed as an error"),
+                    why: RetryReason::Network(message),
+                },
             }
-        }
+        })
+        .await
     }
 
     /// The client for log downloads from `origin`, without our token, built once per origin:
@@ -595,36 +611,42 @@ impl Transport {
     /// Fetches a pre-signed download URL with a client of its own: no token, and no base path
     /// prepended (octocrab would prefix an Enterprise `/api/v3` to a foreign host's path). A
     /// relative URL stays on the API host.
-    async fn download(&self, location: &str) -> Result<Bytes, Outcome<()>> {
-        let uri: Uri = location.parse().map_err(|e| {
-            Outcome::Fail(ForgeError::Decode {
-                path: location.into(),
-                message: format!("bad redirect target: {e}"),
-            })
-        })?;
+    async fn download(&self, location: &str) -> Outcome<Bytes> {
+        let uri: Uri = match location.parse() {
+            Ok(uri) => uri,
+            Err(e) => {
+                return Outcome::Fail(ForgeError::Decode {
+                    path: location.into(),
+                    message: format!("bad redirect target: {e}"),
+                });
+            }
+        };
         let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
             // A relative Location stays on the API host.
             return match self
                 .send(Method::GET, location, HeaderMap::new(), None)
                 .await
             {
-                Ok(r) if r.status.is_success() => Ok(r.body),
-                Ok(r) => Err(Outcome::Retry {
+                Ok(r) if r.status.is_success() => Outcome::Done(r.body),
+                Ok(r) => Outcome::Retry {
                     wait: self.policy.backoff(0),
-                    why: format!("download answered {}", r.status),
-                }),
-                Err(why) => Err(Outcome::Retry {
+                    why: RetryReason::Download(format!("download answered {}", r.status)),
+                },
+                Err(why) => Outcome::Retry {
                     wait: self.policy.backoff(0),
-                    why,
-                }),
+                    why: RetryReason::Network(why),
+                },
             };
         };
         let origin = format!("{scheme}://{authority}");
-        let client = self.download_client(&origin).map_err(|e| {
-            Outcome::Fail(ForgeError::Invalid(format!(
-                "cannot build a download client: {e}"
-            )))
-        })?;
+        let client = match self.download_client(&origin) {
+            Ok(client) => client,
+            Err(e) => {
+                return Outcome::Fail(ForgeError::Invalid(format!(
+                    "cannot build a download client: {e}"
+                )));
+            }
+        };
         let path_and_query = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
         let fetch = async {
             let response = client
@@ -637,19 +659,19 @@ impl Transport {
         };
         self.stats.requests.fetch_add(1, Ordering::Relaxed);
         match tokio::time::timeout(self.policy.request_timeout * 4, fetch).await {
-            Ok(Ok((status, body))) if status.is_success() => Ok(body),
-            Ok(Ok((status, _))) => Err(Outcome::Retry {
+            Ok(Ok((status, body))) if status.is_success() => Outcome::Done(body),
+            Ok(Ok((status, _))) => Outcome::Retry {
                 wait: self.policy.backoff(0),
-                why: format!("log download answered {status}"),
-            }),
-            Ok(Err(why)) => Err(Outcome::Retry {
+                why: RetryReason::Download(format!("log download answered {status}")),
+            },
+            Ok(Err(why)) => Outcome::Retry {
                 wait: self.policy.backoff(0),
-                why,
-            }),
-            Err(_) => Err(Outcome::Retry {
+                why: RetryReason::Download(why),
+            },
+            Err(_) => Outcome::Retry {
                 wait: self.policy.backoff(0),
-                why: "log download timed out".into(),
-            }),
+                why: RetryReason::Download("log download timed out".into()),
+            },
         }
     }
 
@@ -746,7 +768,7 @@ impl Transport {
             }
             return Outcome::Retry {
                 wait,
-                why: format!("rate limited ({status})"),
+                why: RetryReason::RateLimited(status),
             };
         }
         let message = error_message(&reply.body);
@@ -755,7 +777,7 @@ impl Transport {
                 // An outage is not over in a millisecond: back off like any other failure.
                 return Outcome::Retry {
                     wait: self.policy.backoff(attempt),
-                    why: format!("{status}: {message}"),
+                    why: RetryReason::Server { status, message },
                 };
             }
             return Outcome::Fail(ForgeError::Ambiguous {
@@ -772,8 +794,8 @@ impl Transport {
         })
     }
 
-    fn give_up(&self, method: &Method, path: &str, wait: Duration, why: String) -> ForgeError {
-        if why.starts_with("rate limited") {
+    fn give_up(&self, method: &Method, path: &str, wait: Duration, why: RetryReason) -> ForgeError {
+        if let RetryReason::RateLimited(_) = why {
             return ForgeError::RateLimited {
                 path: path.into(),
                 wait,
@@ -786,7 +808,14 @@ impl Transport {
         }
     }
 
-    fn note_retry(&self, method: &Method, path: &str, attempt: u32, wait: Duration, why: &str) {
+    fn note_retry(
+        &self,
+        method: &Method,
+        path: &str,
+        attempt: u32,
+        wait: Duration,
+        why: &RetryReason,
+    ) {
         self.stats.retries.fetch_add(1, Ordering::Relaxed);
         self.stats.set_trouble(Some(format!(
             "{why}; retry {} of {} in {:.0} s",
@@ -794,7 +823,7 @@ impl Transport {
             self.policy.max_retries,
             wait.as_secs_f64().ceil()
         )));
-        tracing::warn!(%method, path, attempt, wait_ms = wait.as_millis() as u64, why, "retrying");
+        tracing::warn!(%method, path, attempt, wait_ms = wait.as_millis() as u64, %why, "retrying");
     }
 
     fn failed(&self, e: ForgeError) -> ForgeError {
@@ -1009,6 +1038,38 @@ mod tests {
             "https://api.octo.ghe.com/"
         );
         assert_eq!(base("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
+    }
+
+    #[tokio::test]
+    async fn giving_up_keeps_a_rate_limit_a_rate_limit_and_the_rest_a_network_failure() {
+        let t = Transport::new("http://127.0.0.1:9", None, RetryPolicy::default()).unwrap();
+        let wait = Duration::from_secs(30);
+        let limited = RetryReason::RateLimited(StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(limited.to_string(), "rate limited (429 Too Many Requests)");
+        assert!(matches!(
+            t.give_up(&Method::GET, "/x", wait, limited),
+            ForgeError::RateLimited { wait: w, .. } if w == wait
+        ));
+        let reasons = [
+            RetryReason::Server {
+                status: StatusCode::BAD_GATEWAY,
+                message: "rate limited upstream".into(),
+            },
+            RetryReason::Network("rate limited by a proxy, connection closed".into()),
+            RetryReason::Unreadable("EOF while parsing".into()),
+            RetryReason::Download("log download timed out".into()),
+        ];
+        for why in reasons {
+            // Whatever its words say (a 502 may mention a rate limit), only the kind counts.
+            let text = why.to_string();
+            match t.give_up(&Method::GET, "/x", wait, why) {
+                ForgeError::Network { message, .. } => {
+                    assert!(message.starts_with(&text), "{message}");
+                    assert!(message.ends_with("retries)"), "{message}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
     }
 
     #[tokio::test]
