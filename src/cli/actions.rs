@@ -11,6 +11,7 @@ use crate::engine::AuditLog;
 use crate::heal::rerun;
 
 use super::{Failure, GlobalArgs, output, session};
+use crate::forge::Conclusion;
 
 #[derive(Debug, Args)]
 pub struct RerunArgs {
@@ -151,7 +152,7 @@ pub async fn approve(global: &GlobalArgs, args: ApproveArgs) -> Result<(), Failu
         .await
         .map_err(|e| Failure::internal(e.to_string()))?
         .into_iter()
-        .filter(|r| r.conclusion.as_deref() == Some("action_required"))
+        .filter(|r| r.conclusion == Some(Conclusion::ActionRequired))
         .map(|r| r.id)
         .collect();
     if waiting.is_empty() {

@@ -13,6 +13,7 @@ use crate::forge::RepoRef;
 use crate::heal::{self, Executor, HealError, HealOutcome, HealPlan};
 
 use super::{Failure, GlobalArgs, output, session};
+use crate::forge::Conclusion;
 
 #[derive(Debug, Args)]
 pub struct HealArgs {
@@ -139,7 +140,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
     for w in &prepared.policy.warnings {
         output::warning(w);
     }
-    if prepared.run.failed.run.conclusion.as_deref() != Some("failure") {
+    if prepared.run.failed.run.conclusion != Some(Conclusion::Failure) {
         return Err(Failure::refused(format!(
             "run {run_id} is not a failed run (conclusion: {})",
             prepared
@@ -147,8 +148,8 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
                 .failed
                 .run
                 .conclusion
-                .as_deref()
-                .unwrap_or("none yet")
+                .as_ref()
+                .map_or("none yet", |c| c.as_str())
         )));
     }
     // Inside Actions: a transient failure is re-run first, while attempts remain.

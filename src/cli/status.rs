@@ -8,6 +8,7 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::engine::AuditLog;
+use crate::forge::Progress;
 use crate::watch::{self, HealState, HealStatus, stats};
 
 use super::{Failure, GlobalArgs, output, session};
@@ -119,12 +120,7 @@ fn print_status(all: &[HealStatus], actions: &[String], json: bool) -> Result<()
                     .checks
                     .iter()
                     .map(|c| {
-                        let mark = match (c.status.as_str(), c.conclusion.as_deref()) {
-                            ("completed", Some("success" | "neutral" | "skipped")) => "✓",
-                            ("completed", _) => "✗",
-                            ("in_progress", _) => "●",
-                            _ => "○",
-                        };
+                        let mark = Progress::of(&c.status, c.conclusion.as_ref()).mark();
                         format!("{mark} {}", c.name)
                     })
                     .collect();

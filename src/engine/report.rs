@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::scan::FailedRun;
 use super::triage::RunAnalysis;
 use crate::analysis::LogAnalysis;
+use crate::forge::{Conclusion, Status};
 use crate::text::redact;
 
 /// The JSON shape of `scan --json`: `{"runs": [...]}`.
@@ -27,7 +28,7 @@ pub struct RunReport {
     pub created_at: DateTime<Utc>,
     /// `completed`, or `in_progress` (or `queued`, …) for a run still going in which a job has
     /// already failed.
-    pub status: String,
+    pub status: Status,
     pub jobs: Vec<JobReport>,
     /// The failure's identity across runs (pattern, capture, workflow, job; never ids or times).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,7 +68,7 @@ pub struct HistoryReport {
 pub struct JobReport {
     pub job_id: u64,
     pub name: String,
-    pub conclusion: Option<String>,
+    pub conclusion: Option<Conclusion>,
     pub failed_steps: Vec<String>,
     pub html_url: Option<String>,
     /// What the job's log says, once analysed.
@@ -104,7 +105,7 @@ impl FailedRun {
             from_fork: run.is_from_fork(),
             html_url: run.html_url.clone(),
             created_at: run.created_at,
-            status: run.status.clone().unwrap_or_else(|| "completed".into()),
+            status: run.status.clone().unwrap_or(Status::Completed),
             jobs: self
                 .jobs
                 .iter()

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use futures_util::{StreamExt, stream};
 
 use crate::config::{self, ConfigError, LoadedPolicy, PolicySource, WorkflowFilter};
+use crate::forge::{Conclusion, Status};
 use crate::forge::{Forge, ForgeError, Job, RepoRef, WorkflowRun, auth};
 
 /// Jobs of this many runs are fetched at once; GitHub asks clients not to flood it.
@@ -288,7 +289,7 @@ pub async fn failing_now(
     // spawned (Send) future.
     let going: Vec<WorkflowRun> = recent
         .iter()
-        .filter(|r| r.status.as_deref().is_some_and(|s| s != "completed"))
+        .filter(|r| r.status.as_ref().is_some_and(|s| *s != Status::Completed))
         .filter(|r| filter.accepts(r.workflow_name(), &r.path))
         .cloned()
         .collect();
@@ -353,7 +354,7 @@ pub async fn poll(
         .map_err(forge_error(repo))?;
     let mut runs: Vec<WorkflowRun> = Vec::new();
     for run in &recent {
-        let failed = run.conclusion.as_deref() == Some("failure")
+        let failed = run.conclusion == Some(Conclusion::Failure)
             && filter.accepts(run.workflow_name(), &run.path);
         if failed && !runs.iter().any(|r| r.id == run.id) {
             runs.push(run.clone());
@@ -387,7 +388,7 @@ pub async fn monitored_failures(
         .map_err(forge_error(repo))?;
     Ok(runs
         .into_iter()
-        .filter(|r| r.conclusion.as_deref() == Some("failure"))
+        .filter(|r| r.conclusion == Some(Conclusion::Failure))
         .filter(|r| filter.accepts(r.workflow_name(), &r.path))
         .take(limit)
         .collect())

@@ -12,6 +12,7 @@ use crate::analysis::{
 };
 use crate::config::Policy;
 use crate::engine::scan::FailedRun;
+use crate::forge::Conclusion;
 use crate::forge::{Forge, ForgeError, Job, RepoRef, WorkflowRun};
 use crate::history::named_files::{self, NamedFile};
 use crate::history::{self, Fingerprinter, Recall, WhyNow};
@@ -177,7 +178,10 @@ impl Triage<'_> {
                 name: s.name.clone(),
                 started_at: s.started_at,
                 completed_at: s.completed_at,
-                failed: matches!(s.conclusion.as_deref(), Some("failure" | "timed_out")),
+                failed: matches!(
+                    s.conclusion,
+                    Some(Conclusion::Failure | Conclusion::TimedOut)
+                ),
             })
             .collect();
         let (log, log_error) = match self.log(repo, job.id).await {

@@ -274,7 +274,7 @@ mod tests {
         );
         let job = &jobs[&1][0];
         assert_eq!((job.id, job.run_id, job.run_attempt), (11, 1, Some(2)));
-        assert_eq!(job.conclusion.as_deref(), Some("timed_out"));
+        assert_eq!(job.conclusion, Some(super::super::Conclusion::TimedOut));
         assert!(job.failed());
         assert!(!job.name.contains('\u{1b}'), "{:?}", job.name);
         assert_eq!(job.failed_steps().next().unwrap().number, 4);

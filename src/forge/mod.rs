@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod model;
 mod page;
 pub mod scheduler;
+pub mod status;
 pub mod transport;
 
 use async_trait::async_trait;
@@ -22,6 +23,7 @@ pub use error::{ForgeError, ForgeResult};
 pub use github::GitHub;
 pub use model::*;
 pub use scheduler::Limits;
+pub use status::{Conclusion, Progress, Status};
 pub use transport::{ApiStats, Budget, RetryPolicy};
 
 /// GitHub, as the engine sees it. Reads are conditional and retried; writes are sent once.

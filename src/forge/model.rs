@@ -14,6 +14,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::status::{Conclusion, Status};
+
 /// `owner/name`, parsed once.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -143,8 +145,8 @@ pub struct WorkflowRun {
     #[serde(default)]
     pub run_attempt: Option<u32>,
     pub event: String,
-    pub status: Option<String>,
-    pub conclusion: Option<String>,
+    pub status: Option<Status>,
+    pub conclusion: Option<Conclusion>,
     pub workflow_id: u64,
     pub html_url: String,
     pub created_at: DateTime<Utc>,
@@ -301,8 +303,8 @@ pub struct Job {
     pub run_attempt: Option<u32>,
     #[serde(deserialize_with = "one_line::string")]
     pub name: String,
-    pub status: String,
-    pub conclusion: Option<String>,
+    pub status: Status,
+    pub conclusion: Option<Conclusion>,
     pub started_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -317,10 +319,7 @@ pub struct Job {
 
 impl Job {
     pub fn failed(&self) -> bool {
-        matches!(
-            self.conclusion.as_deref(),
-            Some("failure" | "timed_out" | "startup_failure")
-        )
+        self.conclusion.as_ref().is_some_and(Conclusion::failed)
     }
 
     /// The check run behind this job: its id ends the `check_run_url`.
@@ -334,9 +333,12 @@ impl Job {
     }
 
     pub fn failed_steps(&self) -> impl Iterator<Item = &Step> {
-        self.steps
-            .iter()
-            .filter(|s| matches!(s.conclusion.as_deref(), Some("failure" | "timed_out")))
+        self.steps.iter().filter(|s| {
+            matches!(
+                s.conclusion,
+                Some(Conclusion::Failure | Conclusion::TimedOut)
+            )
+        })
     }
 }
 
@@ -344,8 +346,8 @@ impl Job {
 pub struct Step {
     #[serde(deserialize_with = "one_line::string")]
     pub name: String,
-    pub status: String,
-    pub conclusion: Option<String>,
+    pub status: Status,
+    pub conclusion: Option<Conclusion>,
     pub number: u32,
     #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
@@ -502,8 +504,8 @@ pub struct CheckRun {
     #[serde(deserialize_with = "one_line::string")]
     pub name: String,
     pub head_sha: String,
-    pub status: String,
-    pub conclusion: Option<String>,
+    pub status: Status,
+    pub conclusion: Option<Conclusion>,
     pub started_at: Option<DateTime<Utc>>,
     pub completed_at: Option<DateTime<Utc>>,
     #[serde(default)]

@@ -3,6 +3,7 @@
 
 use crate::config::Policy;
 use crate::engine::AuditLog;
+use crate::forge::{Conclusion, Status};
 use crate::forge::{Forge, ForgeError, RepoRef, WorkflowRun};
 
 /// Why a re-run is refused, if it is.
@@ -12,18 +13,20 @@ pub fn refusal(policy: &Policy, run: &WorkflowRun) -> Option<String> {
     if !policy.rerun.enabled {
         return Some("re-runs are disabled for this repository (rerun.enabled: false)".into());
     }
-    if run.status.as_deref() != Some("completed") {
+    if run.status != Some(Status::Completed) {
         return Some(format!(
             "run {} is {} (attempt {attempt}): nothing to re-run yet",
             run.id,
-            run.status.as_deref().unwrap_or("not finished")
+            run.status.as_ref().map_or("not finished", |v| v.as_str())
         ));
     }
-    if run.conclusion.as_deref() != Some("failure") {
+    if run.conclusion != Some(Conclusion::Failure) {
         return Some(format!(
             "run {} concluded {}: only failed runs are re-run",
             run.id,
-            run.conclusion.as_deref().unwrap_or("without a conclusion")
+            run.conclusion
+                .as_ref()
+                .map_or("without a conclusion", |v| v.as_str())
         ));
     }
     if attempt >= max {

@@ -18,6 +18,7 @@ use super::named_files::{NamedFile, same_file};
 use super::recurrence::{Recurrence, Sighting};
 use super::suspects::{self, ChangedCommit};
 use super::{BaseKind, Changes, WINDOW, WhyNow, short};
+use crate::forge::{Conclusion, Status};
 use crate::forge::{Forge, ForgeError, Job, RepoRef, WorkflowRun};
 
 /// How long the workflow's recent runs are taken as current.
@@ -275,7 +276,7 @@ impl LookBack<'_> {
             attempts.push((run, attempt));
         }
         for other in others {
-            if other.status.as_deref() != Some("completed") {
+            if other.status != Some(Status::Completed) {
                 continue;
             }
             let latest = other.run_attempt.unwrap_or(1);
@@ -309,12 +310,12 @@ impl LookBack<'_> {
                 continue;
             }
             let passed_later = (attempt < other.run_attempt.unwrap_or(1)
-                && other.conclusion.as_deref() == Some("success"))
+                && other.conclusion == Some(Conclusion::Success))
                 || window.iter().any(|later| {
                     later.head_sha == other.head_sha
                         && later.event == other.event
                         && later.created_at > other.created_at
-                        && later.conclusion.as_deref() == Some("success")
+                        && later.conclusion == Some(Conclusion::Success)
                 });
             sightings.push(Sighting {
                 run_id: other.id,
@@ -355,8 +356,8 @@ impl LookBack<'_> {
 
 fn failed(run: &WorkflowRun) -> bool {
     matches!(
-        run.conclusion.as_deref(),
-        Some("failure" | "timed_out" | "startup_failure")
+        run.conclusion,
+        Some(Conclusion::Failure | Conclusion::TimedOut | Conclusion::StartupFailure)
     )
 }
 
@@ -385,7 +386,7 @@ pub fn last_green<'a>(run: &WorkflowRun, window: &'a [WorkflowRun]) -> Option<&'
         .filter(|r| {
             r.id != run.id
                 && r.head_branch == run.head_branch
-                && r.conclusion.as_deref() == Some("success")
+                && r.conclusion == Some(Conclusion::Success)
                 && r.created_at < run.created_at
                 // A fork's pull request can run on a branch of the same name: its commits
                 // are not this branch's history.

@@ -8,6 +8,7 @@ use tui_textarea::TextArea;
 use super::action::{PrSnapshot, RunKey};
 use super::cadence;
 use super::keymap::Keymap;
+use crate::forge::{self, Conclusion};
 use crate::forge::{RepoRef, WorkflowRun};
 use crate::heal::execute::Steps;
 use crate::heal::{CopilotOutcome, Prepared};
@@ -149,13 +150,15 @@ impl Row {
             if !pr.waiting_runs.is_empty() {
                 return HealStage::AwaitingApproval;
             }
-            let done = !pr.checks.is_empty() && pr.checks.iter().all(|c| c.status == "completed");
-            let green = pr.checks.iter().all(|c| {
-                matches!(
-                    c.conclusion.as_deref(),
-                    Some("success" | "neutral" | "skipped")
-                )
-            });
+            let done = !pr.checks.is_empty()
+                && pr
+                    .checks
+                    .iter()
+                    .all(|c| c.status == forge::Status::Completed);
+            let green = pr
+                .checks
+                .iter()
+                .all(|c| c.conclusion.as_ref().is_some_and(Conclusion::passes));
             return if done && green {
                 HealStage::ChecksPassing
             } else {

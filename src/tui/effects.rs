@@ -11,6 +11,7 @@ use super::action::{Action, Effect, PrSnapshot, RunKey};
 use super::explain_queue::{ExplainQueue, Tier};
 use crate::config::LoadedPolicy;
 use crate::engine::AuditLog;
+use crate::forge::Status;
 use crate::forge::{Forge, GitHub, RepoRef, WorkflowRun};
 use crate::heal::{self, Executor, HealError};
 
@@ -258,7 +259,7 @@ impl Runner {
                 listed.retain(|(r, id), run| {
                     r != repo
                         || runs.iter().any(|n| n.id == *id)
-                        || run.status.as_deref() != Some("completed")
+                        || run.status != Some(Status::Completed)
                 });
             }
             for run in runs {

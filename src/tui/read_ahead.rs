@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use super::action::RunKey;
+use crate::forge::Status;
 use crate::forge::{Forge, Job, WorkflowRun, graphql};
 
 /// Failed jobs read, by run, with the run's `updated_at` when read.
@@ -148,7 +149,7 @@ impl ReadAhead {
 /// to fail (its poll reads them); a re-run's latest attempt is what REST's jobs list gives
 /// (`filter=latest`), which the check suite's latest check run per name may not be.
 fn readable(run: &WorkflowRun) -> bool {
-    run.status.as_deref() == Some("completed")
+    run.status == Some(Status::Completed)
         && run.node_id.is_some()
         && run.run_attempt.unwrap_or(1) == 1
 }

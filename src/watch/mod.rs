@@ -18,6 +18,7 @@ use serde::Serialize;
 use crate::config::Policy;
 use crate::engine::AuditLog;
 use crate::forge::{CheckRun, Forge, ForgeError, Issue, PullRequest, RepoRef};
+use crate::forge::{Conclusion, Status};
 use crate::heal::marker::IssueMarker;
 
 /// Where a heal stands.
@@ -47,8 +48,8 @@ pub enum HealState {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CheckState {
     pub name: String,
-    pub status: String,
-    pub conclusion: Option<String>,
+    pub status: Status,
+    pub conclusion: Option<Conclusion>,
 }
 
 /// A tracking issue and its heal PR, as `status` reports them.
@@ -96,15 +97,10 @@ pub fn checks_state(checks: &[CheckRun]) -> HealState {
     if checks.is_empty() {
         return HealState::NoChecks;
     }
-    if checks.iter().any(|c| c.status != "completed") {
+    if checks.iter().any(|c| c.status != Status::Completed) {
         return HealState::ChecksPending;
     }
-    let ok = |c: &CheckRun| {
-        matches!(
-            c.conclusion.as_deref(),
-            Some("success" | "neutral" | "skipped")
-        )
-    };
+    let ok = |c: &CheckRun| c.conclusion.as_ref().is_some_and(Conclusion::passes);
     if checks.iter().all(ok) {
         HealState::ChecksPassed
     } else {
@@ -140,7 +136,7 @@ fn settled(checks: &[CheckRun], head_sha: &str) -> bool {
     !checks.is_empty()
         && checks
             .iter()
-            .all(|c| c.status == "completed" && c.head_sha == head_sha)
+            .all(|c| c.status == Status::Completed && c.head_sha == head_sha)
 }
 
 /// One poll of a tracking issue's heal PR, as cheap as its state allows: found through the
@@ -176,7 +172,7 @@ pub async fn follow_pr(
                 .runs_for_sha(repo, &pull.head.sha)
                 .await?
                 .into_iter()
-                .filter(|r| r.conclusion.as_deref() == Some("action_required"))
+                .filter(|r| r.conclusion == Some(Conclusion::ActionRequired))
                 .map(|r| r.id)
                 .collect()
         } else {
@@ -406,7 +402,7 @@ async fn status_of(
                 .runs_for_sha(repo, &pull.head.sha)
                 .await?
                 .into_iter()
-                .filter(|r| r.conclusion.as_deref() == Some("action_required"))
+                .filter(|r| r.conclusion == Some(Conclusion::ActionRequired))
                 .map(|r| r.id)
                 .collect();
             if !waiting.is_empty() {
@@ -501,13 +497,14 @@ pub async fn bookkeep(
             let failing: Vec<String> = status
                 .checks
                 .iter()
-                .filter(|c| {
-                    !matches!(
-                        c.conclusion.as_deref(),
-                        Some("success" | "neutral" | "skipped")
+                .filter(|c| !c.conclusion.as_ref().is_some_and(Conclusion::passes))
+                .map(|c| {
+                    format!(
+                        "`{}` ({})",
+                        c.name,
+                        c.conclusion.as_ref().map_or("?", |v| v.as_str())
                     )
                 })
-                .map(|c| format!("`{}` ({})", c.name, c.conclusion.as_deref().unwrap_or("?")))
                 .collect();
             let marker = format!("<!-- autoheal:checks-failed pr={pr} sha={sha} -->");
             let text = format!(
@@ -556,7 +553,7 @@ pub async fn bookkeep(
                 let green = runs.iter().any(|r| {
                     r.workflow_name() == status.workflow
                         && r.created_at > merged_at
-                        && r.conclusion.as_deref() == Some("success")
+                        && r.conclusion == Some(Conclusion::Success)
                 });
                 if green {
                     if policy.notifications.on_healed {

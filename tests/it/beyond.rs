@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::common::*;
 use autoheal::engine::AuditLog;
+use autoheal::forge::{Conclusion, Status};
 use autoheal::forge::{Forge, GitHub};
 use autoheal::heal::{self, Executor};
 use autoheal::sim::{Faults, RequestRecord, RunningSim};
@@ -67,12 +68,12 @@ async fn a_transient_failure_is_rerun_once_and_the_new_attempt_turns_green() {
 
     let green = eventually(Duration::from_secs(10), async || {
         let r = gh.run(&shop(), 9010).await.ok()?;
-        (r.status.as_deref() == Some("completed")).then_some(r)
+        (r.status == Some(Status::Completed)).then_some(r)
     })
     .await
     .unwrap();
     assert_eq!(green.run_attempt, Some(2));
-    assert_eq!(green.conclusion.as_deref(), Some("success"));
+    assert_eq!(green.conclusion, Some(Conclusion::Success));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::common::*;
+use autoheal::forge::{Conclusion, Status};
 use autoheal::forge::{Forge, RepoRef};
 use autoheal::tui::action::{Action, Effect};
 use autoheal::tui::app::{App, HealStage, Mode};
@@ -522,7 +523,7 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
     );
     let done = eventually(Duration::from_secs(10), async || {
         let r = gh.run(&shop(), 9010).await.ok()?;
-        (r.status.as_deref() == Some("completed")).then_some(r)
+        (r.status == Some(Status::Completed)).then_some(r)
     })
     .await
     .unwrap();
@@ -534,7 +535,7 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
         },
     );
     let row = app.rows.iter().find(|r| r.key.1 == 9010).unwrap();
-    assert_eq!(row.run.conclusion.as_deref(), Some("success"));
+    assert_eq!(row.run.conclusion, Some(Conclusion::Success));
     assert!(
         row.heal
             .result
@@ -1062,8 +1063,12 @@ async fn a_settled_heal_pr_is_followed_with_one_conditional_request() {
     // Until the checks have all finished, they are read at every look.
     eventually(Duration::from_secs(10), async || {
         let snapshot = look(&mut rx).await?;
-        (!snapshot.checks.is_empty() && snapshot.checks.iter().all(|c| c.status == "completed"))
-            .then_some(())
+        (!snapshot.checks.is_empty()
+            && snapshot
+                .checks
+                .iter()
+                .all(|c| c.status == Status::Completed))
+        .then_some(())
     })
     .await
     .expect("the heal PR's checks finish");
@@ -1435,7 +1440,7 @@ async fn next_listed(
 /// What identifies a job and says where it failed: what an explanation reads of it.
 fn job_facts(
     job: &autoheal::forge::Job,
-) -> (u64, String, Option<String>, Vec<autoheal::forge::Step>) {
+) -> (u64, String, Option<Conclusion>, Vec<autoheal::forge::Step>) {
     (
         job.id,
         job.name.clone(),

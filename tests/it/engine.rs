@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::common::*;
 use autoheal::config::LoadedPolicy;
 use autoheal::engine::scan;
+use autoheal::forge::{Conclusion, Status};
 use autoheal::forge::{Forge, ForgeError, NewIssue};
 use autoheal::sim::{Faults, ScriptedFault};
 
@@ -156,7 +157,7 @@ async fn a_failed_job_of_a_run_still_going_shows_at_the_next_poll() {
     let poll = scan::poll(&gh, &shop(), &policy, 20, false).await.unwrap();
     assert!(!poll.complete);
     assert_eq!(poll.runs[0].id, going, "newest first");
-    assert_eq!(poll.runs[0].status.as_deref(), Some("in_progress"));
+    assert_eq!(poll.runs[0].status, Some(Status::InProgress));
     let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
     assert!(
         !paths.iter().any(|p| p.contains("status=failure")),
@@ -439,13 +440,14 @@ async fn a_copilot_request_makes_a_linked_draft_pr_whose_checks_finish() {
 
     let done = eventually(Duration::from_secs(5), async || {
         let checks = gh.check_runs(&repo, &pr.head.sha).await.ok()?;
-        (checks.len() == 2 && checks.iter().all(|c| c.status == "completed")).then_some(checks)
+        (checks.len() == 2 && checks.iter().all(|c| c.status == Status::Completed))
+            .then_some(checks)
     })
     .await
     .expect("checks complete");
     assert!(
         done.iter()
-            .all(|c| c.conclusion.as_deref() == Some("success"))
+            .all(|c| c.conclusion == Some(Conclusion::Success))
     );
 }
 

@@ -2,6 +2,7 @@
 //! confirmation dialog in front of every write.
 
 use super::*;
+use crate::forge::{Conclusion, Status};
 
 /// Pasted text: into the prompt being edited, or the filter being typed.
 pub(super) fn on_paste(app: &mut App, text: String) -> Vec<Effect> {
@@ -384,11 +385,8 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             }
             let passing = !pr.checks.is_empty()
                 && pr.checks.iter().all(|c| {
-                    c.status == "completed"
-                        && matches!(
-                            c.conclusion.as_deref(),
-                            Some("success" | "neutral" | "skipped")
-                        )
+                    c.status == Status::Completed
+                        && c.conclusion.as_ref().is_some_and(Conclusion::passes)
                 });
             let mut lines = vec![format!(
                 "Mark PR #{} ready for review: {}",

@@ -2,6 +2,7 @@
 //! books) and the clock's ticks, taken into the console's state.
 
 use super::*;
+use crate::forge::Status;
 
 /// Takes a result of an effect into the state.
 pub(super) fn on_result(app: &mut App, action: Action) -> Vec<Effect> {
@@ -150,10 +151,10 @@ pub(super) fn on_result(app: &mut App, action: Action) -> Vec<Effect> {
                 }
             };
             if let Some(row) = app.row_mut(&key) {
-                if run.status.as_deref() == Some("completed")
-                    && row.run.status.as_deref() != Some("completed")
+                if run.status == Some(Status::Completed)
+                    && row.run.status != Some(Status::Completed)
                 {
-                    let how = run.conclusion.clone().unwrap_or_default();
+                    let how = run.conclusion.as_ref().map_or("", |c| c.as_str());
                     row.heal.result = Some(format!(
                         "attempt {} finished: {how}",
                         run.run_attempt.unwrap_or(1)
@@ -356,7 +357,7 @@ fn merge_runs(
             || r.key.0 != repo
             || ids.contains(&r.key.1)
             // A run still going is not in the failure list; the next poll says how it ends.
-            || r.run.status.as_deref().is_some_and(|s| s != "completed")
+            || r.run.status.as_ref().is_some_and(|s| *s != Status::Completed)
             || r.heal.issue.is_some()
             || r.heal.branch.is_some()
             || r.heal.rerun
@@ -446,7 +447,7 @@ pub(super) fn on_tick(app: &mut App) -> Vec<Effect> {
         for row in app
             .rows
             .iter()
-            .filter(|r| r.heal.rerun && r.run.status.as_deref() != Some("completed"))
+            .filter(|r| r.heal.rerun && r.run.status != Some(Status::Completed))
         {
             effects.push(Effect::RefreshRun(row.key.clone()));
         }

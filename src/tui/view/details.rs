@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{hanging, label, pane_block, shown};
+use crate::forge::Status;
 use crate::text::redact;
 use crate::tui::app::{App, Pane, Row};
 
@@ -30,7 +31,7 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
                 r.id,
                 r.run_attempt.unwrap_or(1)
             )),
-            if r.status.as_deref().is_some_and(|s| s != "completed") {
+            if r.status.as_ref().is_some_and(|s| *s != Status::Completed) {
                 Span::styled(
                     " · still running (a job has failed)",
                     Style::default().fg(Color::Yellow),

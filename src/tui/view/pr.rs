@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::{label, pane_block};
+use crate::forge::Progress;
 use crate::tui::app::{App, Pane, Row};
 
 pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
@@ -88,16 +89,18 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
             ]));
         }
         for c in &pr.checks {
-            let (mark, color) = match (c.status.as_str(), c.conclusion.as_deref()) {
-                ("completed", Some("success" | "neutral" | "skipped")) => ("✓", Color::Green),
-                ("completed", _) => ("✗", Color::Red),
-                ("in_progress", _) => ("●", Color::Yellow),
-                _ => ("○", Color::DarkGray),
+            let progress = Progress::of(&c.status, c.conclusion.as_ref());
+            let color = match progress {
+                Progress::Passed => Color::Green,
+                Progress::Failed => Color::Red,
+                Progress::Running => Color::Yellow,
+                Progress::Waiting => Color::DarkGray,
             };
-            let state = c
-                .conclusion
-                .clone()
-                .unwrap_or_else(|| c.status.replace('_', " "));
+            let mark = progress.mark();
+            let state = match &c.conclusion {
+                Some(conclusion) => conclusion.to_string(),
+                None => c.status.as_str().replace('_', " "),
+            };
             lines.push(Line::from(vec![
                 label(""),
                 Span::styled(format!("{mark} {} ", c.name), Style::default().fg(color)),

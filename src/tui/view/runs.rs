@@ -9,6 +9,7 @@ use ratatui::widgets::{Cell, Paragraph, Row as TableRow, Table, TableState};
 
 use super::{pane_block, shown};
 use crate::analysis::Recommendation;
+use crate::forge::Status;
 use crate::text::humanize;
 use crate::tui::app::{App, HealStage, Listing, Pane, Row};
 
@@ -110,7 +111,11 @@ pub fn draw(app: &App, listing: &Listing, frame: &mut Frame, area: Rect) {
                 r.run.workflow_name().to_string()
             };
             // A job failed, the rest of the run still goes on.
-            if r.run.status.as_deref().is_some_and(|s| s != "completed") {
+            if r.run
+                .status
+                .as_ref()
+                .is_some_and(|s| *s != Status::Completed)
+            {
                 workflow.push_str(" ⟳");
             }
             TableRow::new(vec![
