@@ -400,7 +400,7 @@ fn app_with_runs(demo: &Demo, n: usize) -> App {
         let (Effect::Explain(key) | Effect::ExplainLater(key)) = e else {
             continue;
         };
-        let Some(p) = source.get(&key.1).and_then(|id| demo.prepared.get(id)) else {
+        let Some(p) = source.get(&key.run_id).and_then(|id| demo.prepared.get(id)) else {
             continue;
         };
         let next = update(
@@ -597,7 +597,10 @@ fn explain_organisation(audit_dir: &Path) -> Duration {
                         polled += 1;
                         for run in result.expect("the repository is listed") {
                             listed += 1;
-                            runner.run(Effect::Explain((repo.clone(), run.id)));
+                            runner.run(Effect::Explain(autoheal::tui::action::RunKey::new(
+                                repo.clone(),
+                                run.id,
+                            )));
                         }
                     }
                     Action::Explained { result, .. } => {

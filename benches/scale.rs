@@ -185,7 +185,7 @@ fn main() {
             if seen.newest_explained.is_none() && seen.all_listed.is_some() {
                 let mut newest = std::collections::HashMap::new();
                 for row in &app.rows {
-                    let entry = newest.entry(row.key.0.clone()).or_insert(row);
+                    let entry = newest.entry(row.key.repo.clone()).or_insert(row);
                     if row.run.created_at > entry.run.created_at {
                         *entry = row;
                     }
@@ -251,7 +251,7 @@ fn main() {
             busiest = busiest.max(last + 1 - first);
         }
         let (total, not_modified) = api_requests(&sim);
-        let distinct: HashSet<_> = app.rows.iter().map(|r| r.key.0.clone()).collect();
+        let distinct: HashSet<_> = app.rows.iter().map(|r| r.key.repo.clone()).collect();
         println!(
             "organisation: {} repositories x {runs} failed runs, {secs} s, paced as github.com",
             names.len()

@@ -9,7 +9,27 @@ use crate::heal::execute::Steps;
 use crate::heal::{HealOutcome, Prepared};
 
 /// Identifies a run across repositories.
-pub type RunKey = (RepoRef, u64);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RunKey {
+    pub repo: RepoRef,
+    pub run_id: u64,
+}
+
+impl RunKey {
+    pub fn new(repo: RepoRef, run_id: u64) -> RunKey {
+        RunKey { repo, run_id }
+    }
+}
+
+/// A write sent to GitHub and not yet answered: what the audit log records when the console
+/// quits before the answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unanswered {
+    pub repo: RepoRef,
+    /// The run it is for; `None` for a write of the whole repository (the branch cleanup).
+    pub run_id: Option<u64>,
+    pub what: String,
+}
 
 #[derive(Debug)]
 pub enum Action {
@@ -156,7 +176,7 @@ pub enum Effect {
     },
     /// The console quits with these writes unanswered: the audit log says so, so that a
     /// write GitHub may have applied is never unrecorded. (run, what was being done)
-    RecordUnfinished(Vec<(RunKey, String)>),
+    RecordUnfinished(Vec<Unanswered>),
     /// Read a run's saved prompt draft (the answer is `Action::DraftLoaded`).
     LoadDraft(RunKey),
     /// Written on every edit; `synced` once typing pauses or the editor is left.
@@ -208,7 +228,7 @@ mod tests {
 
     fn save(run: u64, text: &str, synced: bool) -> Effect {
         Effect::SaveDraft {
-            key: (RepoRef::new("o", "r"), run),
+            key: RunKey::new(RepoRef::new("o", "r"), run),
             text: text.into(),
             synced,
         }

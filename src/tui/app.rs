@@ -129,7 +129,7 @@ impl Row {
 
     pub fn new(repo: RepoRef, run: WorkflowRun, is_new: bool) -> Row {
         Row {
-            key: (repo, run.id),
+            key: RunKey::new(repo, run.id),
             run,
             prepared: None,
             explain_error: None,
@@ -204,7 +204,7 @@ impl Row {
         }
         let hay = format!(
             "{} {} {} {} {} {}",
-            self.key.0,
+            self.key.repo,
             self.run.workflow_name(),
             self.run.branch(),
             self.category(),

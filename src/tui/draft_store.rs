@@ -41,12 +41,13 @@ impl DraftStore {
                     // The console may be gone (quitting): then nobody waits for an answer.
                     let _ = match job {
                         Job::Load(key) => {
-                            let text = crate::tui::drafts::load_in(&data_dir, &key.0, key.1);
+                            let text =
+                                crate::tui::drafts::load_in(&data_dir, &key.repo, key.run_id);
                             actions.send(Action::DraftLoaded { key, text })
                         }
                         Job::Save { key, text, synced } => {
                             match crate::tui::drafts::save_in(
-                                &data_dir, &key.0, key.1, &text, synced,
+                                &data_dir, &key.repo, key.run_id, &text, synced,
                             ) {
                                 Ok(()) => Ok(()),
                                 Err(e) => {
@@ -56,7 +57,7 @@ impl DraftStore {
                             }
                         }
                         Job::Remove(key) => {
-                            crate::tui::drafts::remove_in(&data_dir, &key.0, key.1);
+                            crate::tui::drafts::remove_in(&data_dir, &key.repo, key.run_id);
                             Ok(())
                         }
                     };
@@ -115,7 +116,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (tx, mut rx) = mpsc::unbounded_channel();
         let store = DraftStore::start(dir.path().to_path_buf(), tx);
-        let key = (RepoRef::new("o", "r"), 7);
+        let key = RunKey::new(RepoRef::new("o", "r"), 7);
         store.save(key.clone(), "first".into(), false);
         store.save(key.clone(), "second".into(), true);
         store.load(key.clone());
@@ -128,7 +129,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            crate::tui::drafts::load_in(dir.path(), &key.0, key.1).as_deref(),
+            crate::tui::drafts::load_in(dir.path(), &key.repo, key.run_id).as_deref(),
             Some("second"),
             "on the disk once finish returns"
         );

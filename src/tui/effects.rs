@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use chrono::Utc;
 use tokio::sync::{Notify, mpsc};
 
-use super::action::{Action, Effect, PrSnapshot, RunKey};
+use super::action::{Action, Effect, PrSnapshot, RunKey, Unanswered};
 use super::explain_queue::{ExplainQueue, Tier};
 use crate::config::LoadedPolicy;
 use crate::engine::AuditLog;
@@ -256,14 +256,14 @@ impl Runner {
             if complete {
                 // The whole failure list: what is not in it has left the console (a run
                 // still going stays until a poll says how it ended).
-                listed.retain(|(r, id), run| {
-                    r != repo
-                        || runs.iter().any(|n| n.id == *id)
+                listed.retain(|key, run| {
+                    key.repo != *repo
+                        || runs.iter().any(|n| n.id == key.run_id)
                         || run.status != Some(Status::Completed)
                 });
             }
             for run in runs {
-                listed.insert((repo.clone(), run.id), run.clone());
+                listed.insert(RunKey::new(repo.clone(), run.id), run.clone());
             }
         }
         self.send(Action::Polled {
@@ -436,12 +436,12 @@ impl Runner {
             .policies
             .lock()
             .ok()
-            .and_then(|p| p.get(&key.0).cloned());
+            .and_then(|p| p.get(&key.repo).cloned());
         let policy = self.given_policy.clone().or(polled);
         heal::prepare(
             self.github.as_ref(),
-            &key.0,
-            key.1,
+            &key.repo,
+            key.run_id,
             policy.as_deref(),
             self.cache.clone(),
             &secrets,
@@ -496,7 +496,7 @@ impl Runner {
                 tokio::spawn(async move {
                     let result = me
                         .github
-                        .job_log(&key.0, job_id)
+                        .job_log(&key.repo, job_id)
                         .await
                         .map(|bytes| crate::analysis::scanner::readable_lines(&bytes))
                         .map_err(|e| e.to_string());
@@ -528,7 +528,7 @@ impl Runner {
                 tokio::spawn(async move {
                     let result = me
                         .github
-                        .run(&key.0, key.1)
+                        .run(&key.repo, key.run_id)
                         .await
                         .map(Box::new)
                         .map_err(|e| e.to_string());
@@ -540,10 +540,10 @@ impl Runner {
                     let mut approved = 0;
                     let mut result = Ok(0);
                     for id in runs {
-                        match me.github.approve_run(&key.0, id).await {
+                        match me.github.approve_run(&key.repo, id).await {
                             Ok(()) => {
                                 me.audit.record(
-                                    &key.0.to_string(),
+                                    &key.repo.to_string(),
                                     "approve_run",
                                     &id.to_string(),
                                     "approved",
@@ -569,7 +569,7 @@ impl Runner {
                     let result = match me.github.mark_ready(&node_id).await {
                         Ok(()) => {
                             me.audit.record(
-                                &key.0.to_string(),
+                                &key.repo.to_string(),
                                 "mark_ready",
                                 &format!("#{number}"),
                                 "ready for review",
@@ -623,11 +623,15 @@ impl Runner {
                 });
             }
             Effect::RecordUnfinished(writes) => {
-                for (key, what) in writes {
+                for Unanswered { repo, run_id, what } in writes {
+                    let subject = match run_id {
+                        Some(id) => format!("run {id}"),
+                        None => "heal branches".to_string(),
+                    };
                     self.audit.record(
-                        &key.0.to_string(),
+                        &repo.to_string(),
                         "unfinished",
-                        &format!("run {}", key.1),
+                        &subject,
                         &format!(
                             "the console quit before GitHub answered ({what}); look on GitHub \
                              for the result"
@@ -705,17 +709,23 @@ impl Runner {
     async fn rerun(&self, key: &RunKey) -> Result<crate::forge::WorkflowRun, String> {
         let forge: &dyn Forge = self.github.as_ref();
         let policy =
-            crate::engine::scan::resolve_policy(forge, &key.0, self.given_policy.as_deref())
+            crate::engine::scan::resolve_policy(forge, &key.repo, self.given_policy.as_deref())
                 .await
                 .map_err(|e| e.to_string())?;
-        let run = forge.run(&key.0, key.1).await.map_err(|e| e.to_string())?;
+        let run = forge
+            .run(&key.repo, key.run_id)
+            .await
+            .map_err(|e| e.to_string())?;
         if let Some(reason) = crate::heal::rerun::refusal(&policy.policy, &run) {
             return Err(format!("refused: {reason}"));
         }
-        crate::heal::rerun::rerun(forge, &key.0, &run, &self.audit)
+        crate::heal::rerun::rerun(forge, &key.repo, &run, &self.audit)
             .await
             .map_err(|e| e.to_string())?;
-        forge.run(&key.0, key.1).await.map_err(|e| e.to_string())
+        forge
+            .run(&key.repo, key.run_id)
+            .await
+            .map_err(|e| e.to_string())
     }
 
     async fn heal(
@@ -744,9 +754,9 @@ impl Runner {
             })?;
         let dir = crate::platform::paths::data_dir()
             .join("runs")
-            .join(&key.0.owner)
-            .join(&key.0.name)
-            .join(key.1.to_string());
+            .join(&key.repo.owner)
+            .join(&key.repo.name)
+            .join(key.run_id.to_string());
         if let Err(e) = heal::artifacts::write(
             &dir,
             &prepared.run,
@@ -779,7 +789,7 @@ impl Runner {
             .map(|mut m| m.remove(key).unwrap_or_default())
             .unwrap_or_default();
         let found =
-            crate::watch::follow_pr(forge, &key.0, issue, known, heal_branch, &mut memory).await;
+            crate::watch::follow_pr(forge, &key.repo, issue, known, heal_branch, &mut memory).await;
         let snapshot = memory.pull().map(|pull| {
             Box::new(PrSnapshot {
                 pull: pull.clone(),

@@ -75,7 +75,7 @@ impl ExplainQueue {
             return;
         }
         match tier {
-            Tier::Newest if pending.repositories.insert(key.0.clone()) => {
+            Tier::Newest if pending.repositories.insert(key.repo.clone()) => {
                 pending.first.push_back(key)
             }
             Tier::Newest => pending.newest.push_back(key),
@@ -181,7 +181,7 @@ mod tests {
     use crate::forge::RepoRef;
 
     fn key(id: u64) -> RunKey {
-        ("acme/shop".parse::<RepoRef>().unwrap(), id)
+        RunKey::new("acme/shop".parse::<RepoRef>().unwrap(), id)
     }
 
     #[tokio::test]
@@ -195,12 +195,12 @@ mod tests {
         assert_eq!(queue.len(), 4, "a waiting run is queued once");
         queue.prioritize(&key(4));
         queue.prioritize(&key(99));
-        let ahead: Vec<u64> = queue.upcoming(2).iter().map(|k| k.1).collect();
+        let ahead: Vec<u64> = queue.upcoming(2).iter().map(|k| k.run_id).collect();
         assert_eq!(ahead, [1, 3], "in the order taken, the selected run aside");
         let mut order = Vec::new();
         for _ in 0..4 {
             let next = queue.next().await;
-            order.push((next.key.1, next.selected));
+            order.push((next.key.run_id, next.selected));
         }
         assert_eq!(order, [(4, true), (1, false), (3, false), (2, false)]);
         assert!(queue.upcoming(10).is_empty());
@@ -217,7 +217,7 @@ mod tests {
     #[tokio::test]
     async fn every_repository_gets_one_explanation_before_any_gets_two() {
         let queue = ExplainQueue::new();
-        let of = |repo: &str, id: u64| (repo.parse::<RepoRef>().unwrap(), id);
+        let of = |repo: &str, id: u64| RunKey::new(repo.parse::<RepoRef>().unwrap(), id);
         // Each repository's poll queues its newest runs of each kind, newest first.
         for (repo, ids) in [
             ("acme/a", [1, 2, 3]),
@@ -231,7 +231,7 @@ mod tests {
         queue.push(of("acme/a", 10), Tier::Older);
         let mut order = Vec::new();
         for _ in 0..10 {
-            order.push(queue.next().await.key.1);
+            order.push(queue.next().await.key.run_id);
         }
         assert_eq!(order, [1, 4, 7, 2, 3, 5, 6, 8, 9, 10]);
     }

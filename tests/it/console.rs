@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::common::*;
 use autoheal::forge::{Conclusion, Status};
 use autoheal::forge::{Forge, RepoRef};
-use autoheal::tui::action::{Action, Effect};
+use autoheal::tui::action::{Action, Effect, RunKey, Unanswered};
 use autoheal::tui::app::{App, HealStage, Mode};
 use autoheal::tui::highlight::{Highlighter, ThemeChoice};
 use autoheal::tui::keymap::Keymap;
@@ -58,8 +58,8 @@ async fn loaded_app_of(sim: &autoheal::sim::RunningSim, repo: RepoRef) -> App {
         if let Effect::Explain(k) | Effect::ExplainLater(k) = e {
             let prepared = autoheal::heal::prepare(
                 &gh,
-                &k.0,
-                k.1,
+                &k.repo,
+                k.run_id,
                 None,
                 None,
                 &[],
@@ -178,7 +178,7 @@ async fn healing_asks_first_shows_what_will_be_created_and_reports_the_result() 
     let pos = app
         .visible()
         .iter()
-        .position(|&i| app.rows[i].key.1 == 9001)
+        .position(|&i| app.rows[i].key.run_id == 9001)
         .unwrap();
     app.selected = pos;
     let effects = update(&mut app, key('H'));
@@ -221,8 +221,8 @@ async fn healing_asks_first_shows_what_will_be_created_and_reports_the_result() 
     let gh = client(&sim);
     let prepared = autoheal::heal::prepare(
         &gh,
-        &key.0,
-        key.1,
+        &key.repo,
+        key.run_id,
         None,
         None,
         &[],
@@ -300,7 +300,7 @@ async fn a_blocked_heal_needs_a_typed_confirmation_and_says_why() {
     let pos = app
         .visible()
         .iter()
-        .position(|&i| app.rows[i].key.1 == 9007)
+        .position(|&i| app.rows[i].key.run_id == 9007)
         .unwrap();
     app.selected = pos;
     update(&mut app, key('i'));
@@ -388,11 +388,11 @@ async fn new_failures_appear_marked_without_a_keypress() {
     );
     assert!(effects.contains(&Effect::Bell));
     assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::Explain(k) | Effect::ExplainLater(k) if k.1 == 12345))
+        effects.iter().any(
+            |e| matches!(e, Effect::Explain(k) | Effect::ExplainLater(k) if k.run_id == 12345)
+        )
     );
-    let row = app.rows.iter().find(|r| r.key.1 == 12345).unwrap();
+    let row = app.rows.iter().find(|r| r.key.run_id == 12345).unwrap();
     assert!(row.is_new);
     // Errors show in the status bar and change nothing else.
     let n = app.rows.len();
@@ -456,7 +456,7 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
     let pos = app
         .visible()
         .iter()
-        .position(|&i| app.rows[i].key.1 == 9008)
+        .position(|&i| app.rows[i].key.run_id == 9008)
         .unwrap();
     app.selected = pos;
     assert!(render(&app, 120, 40).contains("Seen      2 times"));
@@ -467,7 +467,7 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
     let pos = app
         .visible()
         .iter()
-        .position(|&i| app.rows[i].key.1 == 9010)
+        .position(|&i| app.rows[i].key.run_id == 9010)
         .unwrap();
     app.selected = pos;
     assert!(update(&mut app, key('x')).is_empty());
@@ -477,7 +477,7 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
     assert!(c.lines[0].contains("attempt 2 of 3"), "{:?}", c.lines);
     let effects = update(&mut app, key('y'));
     assert!(
-        matches!(effects.as_slice(), [Effect::Rerun(k)] if k.1 == 9010),
+        matches!(effects.as_slice(), [Effect::Rerun(k)] if k.run_id == 9010),
         "{effects:?}"
     );
     // The new attempt is followed on the same row until it finishes.
@@ -487,7 +487,7 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
     update(
         &mut app,
         Action::Reran {
-            key: (shop(), 9010),
+            key: RunKey::new(shop(), 9010),
             result: Ok(Box::new(run.clone())),
         },
     );
@@ -506,14 +506,14 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
         },
     );
     assert!(
-        app.rows.iter().any(|r| r.key.1 == 9010),
+        app.rows.iter().any(|r| r.key.run_id == 9010),
         "the re-run row stays"
     );
     let mut refreshes = 0;
     for _ in 0..9 {
         refreshes += update(&mut app, Action::Tick)
             .iter()
-            .filter(|e| matches!(e, Effect::RefreshRun(k) if k.1 == 9010))
+            .filter(|e| matches!(e, Effect::RefreshRun(k) if k.run_id == 9010))
             .count();
     }
     // While GitHub has not answered, the next look waits: refreshes do not pile up.
@@ -530,11 +530,11 @@ async fn repeated_failures_group_under_one_row_and_a_rerun_asks_first() {
     update(
         &mut app,
         Action::RunUpdated {
-            key: (shop(), 9010),
+            key: RunKey::new(shop(), 9010),
             result: Ok(Box::new(done)),
         },
     );
-    let row = app.rows.iter().find(|r| r.key.1 == 9010).unwrap();
+    let row = app.rows.iter().find(|r| r.key.run_id == 9010).unwrap();
     assert_eq!(row.run.conclusion, Some(Conclusion::Success));
     assert!(
         row.heal
@@ -601,7 +601,7 @@ async fn a_draft_heal_pr_is_marked_ready_after_a_confirmation() {
     let pos = app
         .visible()
         .iter()
-        .position(|&i| app.rows[i].key.1 == 9001)
+        .position(|&i| app.rows[i].key.run_id == 9001)
         .unwrap();
     app.selected = pos;
     // Heal, then let the simulated Copilot's PR pass its checks.
@@ -635,7 +635,7 @@ async fn a_draft_heal_pr_is_marked_ready_after_a_confirmation() {
     update(
         &mut app,
         Action::Healed {
-            key: (shop(), 9001),
+            key: RunKey::new(shop(), 9001),
             steps: autoheal::heal::execute::Steps::ALL,
             result: Ok(Box::new(outcome)),
         },
@@ -662,7 +662,7 @@ async fn a_draft_heal_pr_is_marked_ready_after_a_confirmation() {
     update(
         &mut app,
         Action::PrStatus {
-            key: (shop(), 9001),
+            key: RunKey::new(shop(), 9001),
             result: Ok(Some(Box::new(snapshot.clone()))),
         },
     );
@@ -723,7 +723,7 @@ async fn nothing_from_a_hostile_run_reaches_the_rendered_buffer() {
     let [Effect::LoadLog { key: run, job_id }] = effects.as_slice() else {
         panic!("{effects:?}")
     };
-    let bytes = gh.job_log(&run.0, *job_id).await.unwrap();
+    let bytes = gh.job_log(&run.repo, *job_id).await.unwrap();
     let (run, job_id) = (run.clone(), *job_id);
     log_loaded(
         &mut app,
@@ -774,7 +774,7 @@ async fn the_runner_finds_the_heal_pr_once_then_follows_it_by_number() {
     let sim = start_sim().await;
     let (gh, mut rx, _home, runner) = started(&sim);
     let issue = issue_for_copilot(&gh).await;
-    let key = (shop(), 9001);
+    let key = RunKey::new(shop(), 9001);
     let watch = |pr: Option<u64>| {
         runner.run(Effect::WatchPr {
             key: key.clone(),
@@ -834,10 +834,10 @@ async fn the_selected_run_is_explained_before_the_runs_queued_ahead_of_it() {
         .collect();
     assert!(runs.len() >= 3, "{runs:?}");
     for &id in &runs {
-        runner.run(Effect::Explain((shop(), id)));
+        runner.run(Effect::Explain(RunKey::new(shop(), id)));
     }
     let last = *runs.last().unwrap();
-    runner.run(Effect::ExplainFirst((shop(), last)));
+    runner.run(Effect::ExplainFirst(RunKey::new(shop(), last)));
     runner.start_explainers(1);
     let mut order = Vec::new();
     while order.len() < runs.len() {
@@ -847,7 +847,7 @@ async fn the_selected_run_is_explained_before_the_runs_queued_ahead_of_it() {
             .expect("the runner is alive");
         if let Action::Explained { key, result } = action {
             assert!(result.is_ok(), "{result:?}");
-            order.push(key.1);
+            order.push(key.run_id);
         }
     }
     // Explained on a task of its own, the selected run overtakes the whole queue; only the
@@ -877,7 +877,7 @@ async fn the_listing_is_kept_until_the_rows_the_filter_or_the_grouping_change() 
     assert!(!std::sync::Arc::ptr_eq(&first, &grouped));
     assert_eq!(grouped.rows.len(), 6);
     // A run analysed anew under another fingerprint: the grouped list shows it at once.
-    let key_9008 = (shop(), 9008);
+    let key_9008 = RunKey::new(shop(), 9008);
     let gh = client(&sim);
     let mut prepared = autoheal::heal::prepare(
         &gh,
@@ -1047,7 +1047,7 @@ async fn a_settled_heal_pr_is_followed_with_one_conditional_request() {
     let sim = start_sim().await;
     let (gh, mut rx, _home, runner) = started(&sim);
     let issue = issue_for_copilot(&gh).await;
-    let key = (shop(), 9001);
+    let key = RunKey::new(shop(), 9001);
     let look = async |rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>| {
         runner.run(Effect::WatchPr {
             key: key.clone(),
@@ -1241,7 +1241,7 @@ async fn a_saved_draft_is_read_by_an_effect_and_opens_in_the_editor() {
             budget: None,
         },
     );
-    let key = (shop(), 9001);
+    let key = RunKey::new(shop(), 9001);
     let effects = update(
         &mut app,
         Action::Explained {
@@ -1302,7 +1302,11 @@ async fn quitting_waits_for_writes_in_flight_or_records_them_as_unfinished() {
         .expect("recorded");
     assert_eq!(
         unfinished,
-        vec![(key_of.clone(), "creating the issue…".to_string())]
+        vec![Unanswered {
+            repo: key_of.repo.clone(),
+            run_id: Some(key_of.run_id),
+            what: "creating the issue…".to_string(),
+        }]
     );
 
     // The runner writes it to the audit log.
@@ -1379,13 +1383,13 @@ async fn only_a_complete_poll_drops_rows() {
         .clone();
     app.row_mut(&going).unwrap().run.status = Some("in_progress".into());
     update(&mut app, partial(true));
-    let left: Vec<u64> = app.rows.iter().map(|r| r.key.1).collect();
+    let left: Vec<u64> = app.rows.iter().map(|r| r.key.run_id).collect();
     assert_eq!(
         left.len(),
         2,
         "the failure list no longer holds the others: {left:?}"
     );
-    assert!(left.contains(&going.1));
+    assert!(left.contains(&going.run_id));
 }
 
 /// A run still going in which a job failed is marked in the list and in the details.
@@ -1411,7 +1415,7 @@ async fn explaining_a_run_reuses_the_policy_the_poller_read() {
     next_poll(&mut rx).await;
     sim.clear_requests();
     runner.start_explainers(1);
-    runner.run(Effect::Explain((shop(), 9001)));
+    runner.run(Effect::Explain(RunKey::new(shop(), 9001)));
     next_explained(&mut rx).await;
     let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
     assert!(
@@ -1460,7 +1464,7 @@ async fn background_explanations_read_the_failed_jobs_of_many_runs_in_one_reques
     assert!(runs.len() >= 3, "{}", runs.len());
     sim.clear_requests();
     for run in &runs {
-        runner.run(Effect::ExplainLater((shop(), run.id)));
+        runner.run(Effect::ExplainLater(RunKey::new(shop(), run.id)));
     }
     runner.start_explainers(1);
     let mut explained = Vec::new();
@@ -1518,7 +1522,7 @@ async fn without_graphql_policies_and_jobs_are_read_over_rest() {
     runner.start_pollers(&[shop()], Duration::from_secs(3600));
     let runs = next_listed(&mut rx).await;
     runner.start_explainers(1);
-    runner.run(Effect::ExplainLater((shop(), runs[0].id)));
+    runner.run(Effect::ExplainLater(RunKey::new(shop(), runs[0].id)));
     let explained = next_explained(&mut rx).await;
     assert!(!explained.run.failed.jobs.is_empty());
     let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
@@ -1686,7 +1690,7 @@ async fn a_run_explained_in_the_background_costs_its_jobs_and_log_and_in_full_wh
     // Nobody looks at it: the listed run is not read again, nor the last green run, nor the
     // files the policy adds to the prompt.
     sim.clear_requests();
-    runner.run(Effect::Explain((shop(), 9001)));
+    runner.run(Effect::Explain(RunKey::new(shop(), 9001)));
     let background = next_explained(&mut rx).await;
     assert!(!background.complete);
     let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
@@ -1707,7 +1711,7 @@ async fn a_run_explained_in_the_background_costs_its_jobs_and_log_and_in_full_wh
 
     // The user selects it: its requests go first, and the last green run's logs are read.
     sim.clear_requests();
-    runner.run(Effect::ExplainFirst((shop(), 9001)));
+    runner.run(Effect::ExplainFirst(RunKey::new(shop(), 9001)));
     let full = next_explained(&mut rx).await;
     assert!(full.complete);
     let paths: Vec<String> = sim.requests().into_iter().map(|r| r.path).collect();
@@ -1741,8 +1745,8 @@ async fn a_partial_explanation_is_completed_when_selected_and_never_replaces_a_f
         async move {
             autoheal::heal::prepare(
                 gh,
-                &key.0,
-                key.1,
+                &key.repo,
+                key.run_id,
                 None,
                 None,
                 &[],
@@ -1938,7 +1942,7 @@ async fn a_flaky_failure_is_marked_in_the_list_and_the_grouped_view() {
     let at = app
         .rows
         .iter()
-        .position(|r| r.key.1 == 12795379595)
+        .position(|r| r.key.run_id == 12795379595)
         .unwrap();
     update(&mut app, key('f'));
     app.selected = app.listing().rows.iter().position(|&i| i == at).unwrap();

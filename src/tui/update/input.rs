@@ -432,7 +432,7 @@ fn on_command(app: &mut App, cmd: Command) -> Vec<Effect> {
             let job_id = job.job.id;
             let title = format!(
                 "{} · {} · job {}",
-                key.0,
+                key.repo,
                 row.run.workflow_name(),
                 job.job.name
             );

@@ -11,7 +11,7 @@ mod results;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEventKind};
 use tui_textarea::TextArea;
 
-use super::action::{Action, Effect, RunKey};
+use super::action::{Action, Effect, RunKey, Unanswered};
 use super::app::{App, Confirm, ConfirmAction, InFlight, LogView, Mode, Pane, Row};
 use super::keymap::Command;
 use crate::heal::execute::Steps;
@@ -132,16 +132,26 @@ fn watch_pr(row: &Row) -> Option<Effect> {
 
 /// Opens the confirmation dialog showing exactly what will be created.
 /// The writes to GitHub sent and not yet answered: each run's, and the branch cleanup.
-fn unanswered_writes(app: &App) -> Vec<(RunKey, String)> {
-    let mut writes: Vec<(RunKey, String)> = app
+fn unanswered_writes(app: &App) -> Vec<Unanswered> {
+    let mut writes: Vec<Unanswered> = app
         .rows
         .iter()
-        .filter_map(|r| Some((r.key.clone(), r.heal.busy.clone()?)))
+        .filter_map(|r| {
+            Some(Unanswered {
+                repo: r.key.repo.clone(),
+                run_id: Some(r.key.run_id),
+                what: r.heal.busy.clone()?,
+            })
+        })
         .collect();
     if app.cleanup_running
         && let Some(repo) = app.repos.first()
     {
-        writes.push(((repo.clone(), 0), "deleting stale heal branches".into()));
+        writes.push(Unanswered {
+            repo: repo.clone(),
+            run_id: None,
+            what: "deleting stale heal branches".into(),
+        });
     }
     writes
 }

@@ -146,7 +146,8 @@ pub(super) fn on_result(app: &mut App, action: Action) -> Vec<Effect> {
             let run = match result {
                 Ok(run) => run,
                 Err(e) => {
-                    app.status.error(format!("cannot read run {}: {e}", key.1));
+                    app.status
+                        .error(format!("cannot read run {}: {e}", key.run_id));
                     return Vec::new();
                 }
             };
@@ -223,7 +224,7 @@ pub(super) fn on_result(app: &mut App, action: Action) -> Vec<Effect> {
                 let selected_key = app.selected_row().map(|r| r.key.clone());
                 app.rows_version += 1;
                 app.rows.retain(|row| {
-                    row.key.0 != repo
+                    row.key.repo != repo
                         || row.heal.issue.is_some()
                         || row.heal.branch.is_some()
                         || row.heal.rerun
@@ -354,8 +355,8 @@ fn merge_runs(
     app.rows_version += 1;
     app.rows.retain(|r| {
         !complete
-            || r.key.0 != repo
-            || ids.contains(&r.key.1)
+            || r.key.repo != repo
+            || ids.contains(&r.key.run_id)
             // A run still going is not in the failure list; the next poll says how it ends.
             || r.run.status.as_ref().is_some_and(|s| *s != Status::Completed)
             || r.heal.issue.is_some()
@@ -368,7 +369,7 @@ fn merge_runs(
     // person looks at first, and is explained before the older ones.
     let mut kinds_seen = std::collections::HashSet::new();
     for run in runs {
-        let key = (repo.clone(), run.id);
+        let key = RunKey::new(repo.clone(), run.id);
         let newest_of_kind = kinds_seen.insert((run.workflow_id, run.head_branch.clone()));
         let explain = if newest_of_kind {
             Effect::Explain(key.clone())

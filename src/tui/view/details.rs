@@ -26,7 +26,7 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
             label("Run"),
             Span::raw(format!(
                 "{} · {} #{} · attempt {}",
-                row.key.0,
+                row.key.repo,
                 r.workflow_name(),
                 r.id,
                 r.run_attempt.unwrap_or(1)
@@ -72,7 +72,7 @@ pub fn draw(app: &App, selected: Option<&Row>, frame: &mut Frame, area: Rect) {
             first = first.min(g.run.created_at);
             last = last.max(g.run.created_at);
             branches.insert(g.run.branch());
-            repos.insert(&g.key.0);
+            repos.insert(&g.key.repo);
         }
         if count > 1 {
             let branches: Vec<String> = branches

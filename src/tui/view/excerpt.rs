@@ -104,7 +104,7 @@ pub fn draw(
             let emphasis = emphasis.filter(|_| text.len() == l.text.len());
             items.push(Item::Text {
                 line: l.line,
-                key: key_of(row.key.1, j.job.id, l.line),
+                key: key_of(row.key.run_id, j.job.id, l.line),
                 text: text.into_owned(),
                 emphasis,
                 repeated: l.repeated,

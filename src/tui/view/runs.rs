@@ -120,7 +120,7 @@ pub fn draw(app: &App, listing: &Listing, frame: &mut Frame, area: Rect) {
             }
             TableRow::new(vec![
                 Cell::from(Span::styled(new, Style::default().fg(Color::Yellow))),
-                Cell::from(r.key.0.name.clone()),
+                Cell::from(r.key.repo.name.clone()),
                 // A flaky failure (it passed on a re-run before): re-run, don't heal.
                 Cell::from(Line::from(vec![
                     Span::raw(workflow),
