@@ -346,8 +346,8 @@ fn print_outcome(
         let doc = HealDocument {
             repo: repo.to_string(),
             run_id,
-            issue_number: Some(o.issue_number),
-            issue_url: Some(&o.issue_url),
+            issue_number: o.issue_number,
+            issue_url: o.issue_url.as_deref(),
             branch: o.branch.as_deref(),
             copilot: o.copilot.as_ref(),
             created: &o.created,
@@ -360,13 +360,13 @@ fn print_outcome(
         output::json(&doc)
     } else {
         output::text(|out| {
-            match o.failed_again_of {
-                Some(first) => writeln!(
+            match (o.failed_again_of, o.issue_number, &o.issue_url) {
+                (Some(first), Some(n), Some(url)) => writeln!(
                     out,
-                    "Run {run_id} failed the same way as run {first}: noted on issue #{} ({})",
-                    o.issue_number, o.issue_url
+                    "Run {run_id} failed the same way as run {first}: noted on issue #{n} ({url})"
                 )?,
-                None => writeln!(out, "Tracking issue #{}: {}", o.issue_number, o.issue_url)?,
+                (_, Some(n), Some(url)) => writeln!(out, "Tracking issue #{n}: {url}")?,
+                _ => writeln!(out, "No tracking issue (it was not asked for)")?,
             }
             if let Some(b) = &o.branch {
                 writeln!(out, "Heal branch: {b}")?;

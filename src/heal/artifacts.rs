@@ -70,8 +70,8 @@ pub fn write(
         actor: r.actor.as_ref().map(|a| a.login.as_str()),
         heal_branch: &plan.heal_branch,
         fingerprint: &plan.fingerprint,
-        issue_number: outcome.map(|o| o.issue_number),
-        issue_url: outcome.map(|o| o.issue_url.as_str()),
+        issue_number: outcome.and_then(|o| o.issue_number),
+        issue_url: outcome.and_then(|o| o.issue_url.as_deref()),
         copilot: serde_json::json!({
             "enabled": policy.policy.copilot.enabled,
             "mode": policy.policy.copilot.mode,
@@ -93,8 +93,8 @@ pub fn write(
         None => plan.prompt.clone(),
     };
     // As it was sent: with the tracking issue's number, once there is one.
-    let sent = match outcome {
-        Some(o) => super::prompt::with_issue_number(&sent, o.issue_number),
+    let sent = match outcome.and_then(|o| o.issue_number) {
+        Some(number) => super::prompt::with_issue_number(&sent, number),
         None => sent,
     };
     let report = plan

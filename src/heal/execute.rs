@@ -51,9 +51,9 @@ impl Steps {
 /// What a heal did, and what it found already done.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HealOutcome {
-    /// 0 when only the branch was asked for and no issue exists yet.
-    pub issue_number: u64,
-    pub issue_url: String,
+    /// The tracking issue; `None` when only the branch was asked for and no issue exists yet.
+    pub issue_number: Option<u64>,
+    pub issue_url: Option<String>,
     /// `None` when the run joined an existing issue as "failed again".
     pub branch: Option<String>,
     pub copilot: Option<CopilotOutcome>,
@@ -120,8 +120,8 @@ impl Executor<'_> {
         let own = first_of_run(&tracked, plan.run_id);
 
         let mut outcome = HealOutcome {
-            issue_number: 0,
-            issue_url: String::new(),
+            issue_number: None,
+            issue_url: None,
             branch: None,
             copilot: None,
             created: Vec::new(),
@@ -158,16 +158,16 @@ impl Executor<'_> {
                         issue.number, winner.number
                     ));
                     outcome.existing.push(format!("issue #{}", winner.number));
-                    outcome.issue_number = winner.number;
-                    outcome.issue_url = winner.html_url.clone();
+                    outcome.issue_number = Some(winner.number);
+                    outcome.issue_url = Some(winner.html_url.clone());
                     return Ok(outcome);
                 }
                 Some(issue)
             }
         };
         if let Some(issue) = &issue {
-            outcome.issue_number = issue.number;
-            outcome.issue_url = issue.html_url.clone();
+            outcome.issue_number = Some(issue.number);
+            outcome.issue_url = Some(issue.html_url.clone());
         }
 
         // The branch, at the failed run's commit.
@@ -381,8 +381,8 @@ impl Executor<'_> {
                 outcome.existing.push(what);
             }
         }
-        outcome.issue_number = issue.number;
-        outcome.issue_url = issue.html_url.clone();
+        outcome.issue_number = Some(issue.number);
+        outcome.issue_url = Some(issue.html_url.clone());
         outcome.failed_again_of = Some(original_run);
         Ok(outcome)
     }

@@ -298,6 +298,39 @@ async fn without_a_terminal_and_without_yes_heal_refuses() {
     assert!(writes(&sim).is_empty());
 }
 
+/// The console's `b` key: the branch alone. No issue exists, and the outcome says so
+/// (there is no issue number, not a number 0).
+#[tokio::test]
+async fn the_branch_alone_creates_only_the_ref_and_names_no_issue() {
+    let sim = start_sim().await;
+    let gh = client(&sim);
+    let prepared = heal::prepare(&gh, &shop(), 9001, None, None, &[], heal::Fetch::full())
+        .await
+        .unwrap();
+    let plan = heal::plan::plan(
+        &prepared.run,
+        &prepared.policy.policy,
+        &prepared.default_prompt,
+        &[],
+    );
+    let audit = AuditLog::disabled();
+    let outcome = Executor {
+        forge: &gh,
+        policy: &prepared.policy.policy,
+        audit: &audit,
+        now: Utc::now(),
+    }
+    .execute_steps(&plan, false, heal::execute::Steps::BRANCH)
+    .await
+    .unwrap();
+    assert_eq!(outcome.issue_number, None);
+    assert_eq!(outcome.issue_url, None);
+    assert_eq!(outcome.branch.as_deref(), Some("auto-heal/ci-9001"));
+    let w = writes(&sim);
+    assert_eq!(w.len(), 1, "only the ref: {w:?}");
+    assert_eq!(count(&w, "POST", "/git/refs"), 1);
+}
+
 #[tokio::test]
 async fn a_heal_interrupted_after_the_issue_resumes_without_a_second_issue() {
     let sim = start_sim().await;
@@ -317,7 +350,7 @@ async fn a_heal_interrupted_after_the_issue_resumes_without_a_second_issue() {
     let second = heal_in_process(&sim, 9001, false).await.unwrap();
     assert_eq!(
         second.existing,
-        vec![format!("issue #{}", second.issue_number)]
+        vec![format!("issue #{}", second.issue_number.expect("an issue"))]
     );
     assert!(
         second
@@ -350,11 +383,10 @@ async fn a_lost_answer_to_the_issue_post_is_found_by_its_marker() {
         issues, 1,
         "the issue was created once, though its answer was lost"
     );
-    assert!(
-        outcome
-            .created
-            .contains(&format!("issue #{}", outcome.issue_number))
-    );
+    assert!(outcome.created.contains(&format!(
+        "issue #{}",
+        outcome.issue_number.expect("an issue")
+    )));
 }
 
 #[tokio::test]

@@ -67,9 +67,10 @@ pub(super) fn on_result(app: &mut App, action: Action) -> Vec<Effect> {
                 row.heal.busy = None;
                 match result {
                     Ok(outcome) => {
-                        if outcome.issue_number != 0 {
-                            row.heal.issue =
-                                Some((outcome.issue_number, outcome.issue_url.clone()));
+                        if let (Some(number), Some(url)) =
+                            (outcome.issue_number, &outcome.issue_url)
+                        {
+                            row.heal.issue = Some((number, url.clone()));
                         }
                         if outcome.branch.is_some() {
                             row.heal.branch = outcome.branch.clone();
