@@ -98,18 +98,12 @@ pub async fn rerun(global: &GlobalArgs, args: RerunArgs) -> Result<(), Failure> 
     let session = session::open(global.demo, &global.targets()).await?;
     let repo = one_repo(&session)?;
     let given = match &global.config {
-        Some(path) => {
-            Some(crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?)
-        }
+        Some(path) => Some(crate::config::load_file(path)?),
         None => None,
     };
     let policy =
         crate::engine::scan::resolve_policy(session.forge(), &repo, given.as_ref()).await?;
-    let run = session
-        .forge()
-        .run(&repo, args.run)
-        .await
-        .map_err(|e| Failure::internal(e.to_string()))?;
+    let run = session.forge().run(&repo, args.run).await?;
     if let Some(reason) = rerun::refusal(&policy.policy, &run) {
         return Err(Failure::refused(reason));
     }
@@ -125,9 +119,7 @@ pub async fn rerun(global: &GlobalArgs, args: RerunArgs) -> Result<(), Failure> 
         args.yes,
     )?;
     let audit = AuditLog::in_dir(&crate::platform::paths::data_dir());
-    let attempt = rerun::rerun(session.forge(), &repo, &run, &audit)
-        .await
-        .map_err(|e| Failure::internal(e.to_string()))?;
+    let attempt = rerun::rerun(session.forge(), &repo, &run, &audit).await?;
     print(
         json!({"repo": repo.to_string(), "run_id": run.id, "attempt": attempt, "html_url": run.html_url}),
         args.json,
@@ -143,14 +135,10 @@ pub async fn approve(global: &GlobalArgs, args: ApproveArgs) -> Result<(), Failu
     let session = session::open(global.demo, &global.targets()).await?;
     let repo = one_repo(&session)?;
     let forge = session.forge();
-    let pull = forge
-        .pull(&repo, args.pr)
-        .await
-        .map_err(|e| Failure::internal(e.to_string()))?;
+    let pull = forge.pull(&repo, args.pr).await?;
     let waiting: Vec<u64> = forge
         .runs_for_sha(&repo, &pull.head.sha)
-        .await
-        .map_err(|e| Failure::internal(e.to_string()))?
+        .await?
         .into_iter()
         .filter(|r| r.conclusion == Some(Conclusion::ActionRequired))
         .map(|r| r.id)
@@ -217,9 +205,7 @@ pub async fn approve(global: &GlobalArgs, args: ApproveArgs) -> Result<(), Failu
 pub async fn cleanup(global: &GlobalArgs, args: CleanupArgs) -> Result<(), Failure> {
     let session = session::open(global.demo, &global.targets()).await?;
     let given = match &global.config {
-        Some(path) => {
-            Some(crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?)
-        }
+        Some(path) => Some(crate::config::load_file(path)?),
         None => None,
     };
     let audit = AuditLog::in_dir(&crate::platform::paths::data_dir());

@@ -46,7 +46,7 @@ struct AnalyzeDocument<'a> {
 pub fn run(global: &GlobalArgs, args: AnalyzeArgs) -> Result<(), Failure> {
     let policy = match &global.config {
         Some(path) => {
-            let p = crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?;
+            let p = crate::config::load_file(path)?;
             for w in &p.warnings {
                 output::warning(w);
             }

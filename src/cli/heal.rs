@@ -106,9 +106,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
         .chain(global.repos.clone())
         .collect();
     let given = match &global.config {
-        Some(path) => {
-            Some(crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?)
-        }
+        Some(path) => Some(crate::config::load_file(path)?),
         None => None,
     };
     let session = session::open(global.demo, &session::Targets::repos(&repo_flags)).await?;
@@ -160,8 +158,7 @@ pub async fn run(global: &GlobalArgs, args: HealArgs) -> Result<(), Failure> {
         let audit = AuditLog::in_dir(&crate::platform::paths::data_dir());
         let attempt =
             crate::heal::rerun::rerun(session.forge(), &repo, &prepared.run.failed.run, &audit)
-                .await
-                .map_err(|e| Failure::internal(e.to_string()))?;
+                .await?;
         output::line(&format!(
             "run {run_id}: {}; re-running its failed jobs (attempt {attempt}) instead of healing",
             prepared.run.verdict.recommendation_reason

@@ -135,6 +135,26 @@ impl Failure {
     }
 }
 
+/// A broken policy file is the user's to fix: a usage error, naming file, line and column.
+impl From<crate::config::ConfigError> for Failure {
+    fn from(e: crate::config::ConfigError) -> Self {
+        Failure::usage(e.to_string())
+    }
+}
+
+/// GitHub could not be reached or refused: the command could not do its work.
+impl From<crate::forge::ForgeError> for Failure {
+    fn from(e: crate::forge::ForgeError) -> Self {
+        Failure::internal(e.to_string())
+    }
+}
+
+impl From<crate::tui::ConsoleError> for Failure {
+    fn from(e: crate::tui::ConsoleError) -> Self {
+        Failure::internal(e.to_string())
+    }
+}
+
 impl From<crate::engine::scan::ScanError> for Failure {
     fn from(e: crate::engine::scan::ScanError) -> Self {
         match e {
@@ -174,9 +194,7 @@ async fn console(global: &GlobalArgs) -> Result<(), Failure> {
     }
     let settings = crate::config::settings::load().map_err(Failure::usage)?;
     let given = match &global.config {
-        Some(path) => {
-            Some(crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?)
-        }
+        Some(path) => Some(crate::config::load_file(path)?),
         None => None,
     };
     // Repositories: --repo and --org, else the settings file's, else GITHUB_REPOSITORY / the
@@ -211,5 +229,5 @@ async fn console(global: &GlobalArgs) -> Result<(), Failure> {
     // The session (and the demo's simulator in it) lives as long as the console.
     let ran = crate::tui::run(start, settings, given).await;
     drop(session);
-    ran.map_err(|e| Failure::internal(e.to_string()))
+    Ok(ran?)
 }

@@ -47,8 +47,7 @@ pub async fn run(global: &GlobalArgs, args: ScanArgs) -> Result<(), Failure> {
     // --config is read once, before anything else happens, and its warnings said once.
     let given = match &global.config {
         Some(path) => {
-            let policy =
-                crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?;
+            let policy = crate::config::load_file(path)?;
             for w in &policy.warnings {
                 output::warning(w);
             }

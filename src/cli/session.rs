@@ -79,6 +79,7 @@ pub async fn open(demo: bool, targets: &Targets) -> Result<Session, Failure> {
         return open_demo(targets, Some(NO_TOKEN_NOTICE.to_string())).await;
     };
     tracing::info!(api_url, token_from = %source, "connecting");
+    // A malformed GITHUB_API_URL is the user's to fix.
     let github = GitHub::new(&api_url, Some(&token), RetryPolicy::default())
         .map_err(|e| Failure::usage(e.to_string()))?
         .with_disk_cache(crate::platform::paths::http_cache_dir());
@@ -144,6 +145,7 @@ pub async fn add_org_repos(
             )
             .await
         }
+        // An organisation that cannot be listed is one the user named: theirs to fix.
         .map_err(|e| Failure::usage(e.to_string()))?;
         for repo in found {
             if !repos.contains(&repo) {
@@ -175,8 +177,7 @@ async fn open_demo(targets: &Targets, notice: Option<String>) -> Result<Session,
         pace: crate::forge::Limits::unpaced(),
         ..RetryPolicy::default()
     };
-    let github = GitHub::new(&sim.url(), Some(&token), paced)
-        .map_err(|e| Failure::internal(e.to_string()))?;
+    let github = GitHub::new(&sim.url(), Some(&token), paced)?;
     let mut repos = if targets.repos.is_empty() && targets.orgs.is_empty() {
         all
     } else {

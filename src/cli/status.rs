@@ -55,9 +55,7 @@ pub async fn status(global: &GlobalArgs, args: StatusArgs) -> Result<(), Failure
         output::to_stderr(notice);
     }
     let given = match &global.config {
-        Some(path) => {
-            Some(crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?)
-        }
+        Some(path) => Some(crate::config::load_file(path)?),
         None => None,
     };
     let audit = AuditLog::in_dir(&crate::platform::paths::data_dir());
@@ -178,9 +176,7 @@ pub async fn stats(global: &GlobalArgs, args: StatsArgs) -> Result<(), Failure> 
         output::to_stderr(notice);
     }
     let given = match &global.config {
-        Some(path) => {
-            Some(crate::config::load_file(path).map_err(|e| Failure::usage(e.to_string()))?)
-        }
+        Some(path) => Some(crate::config::load_file(path)?),
         None => None,
     };
     let mut all = Vec::new();
