@@ -49,7 +49,7 @@ impl Recommendation {
     }
 }
 
-/// A failure category and whether the design deems it safe to hand to an AI.
+/// A failure category and whether it is safe to hand to an AI (see [`super::verdict`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Category {
     pub name: String,

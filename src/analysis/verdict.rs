@@ -1,8 +1,9 @@
 //! Is a failure safe to hand to an AI, does the policy allow it, and what should be done?
 //!
-//! Safe, per the design: configuration errors, workflow syntax errors, missing dependencies,
-//! timeouts, resource constraints (and, by the design's own examples, build and test
-//! failures). Not safe: security findings, authentication failures, credential issues. The
+//! Safe to hand to an AI: configuration errors, workflow syntax errors, missing dependencies,
+//! timeouts, resource constraints, and build and test failures (the Auto-Healing design's list
+//! and its worked examples). Not safe, left for a person: security findings, authentication
+//! failures, credential issues. The
 //! policy blocks too: `enabled: false`, excluded or unmonitored workflows, branches outside
 //! `security.trusted_branches`, and runs from forks.
 

@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::{Failure, output};
 
-/// The design's example policy, commented.
+/// The default policy, every key written out and commented.
 pub const CONFIG_TEMPLATE: &str = include_str!("../../assets/init/auto-heal-config.yml");
 /// The `workflow_run` workflow.
 pub const WORKFLOW_TEMPLATE: &str = include_str!("../../assets/init/auto-heal-failures.yml");

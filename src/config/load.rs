@@ -19,7 +19,7 @@ pub enum PolicySource {
     File { path: PathBuf },
     /// The repository's default branch, through the contents API.
     Repository { repo: String, path: String },
-    /// No file anywhere: the design's example values.
+    /// No file anywhere: the defaults, the values `autoheal init` writes.
     Defaults,
 }
 

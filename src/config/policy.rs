@@ -1,9 +1,14 @@
 //! The repository's policy: a typed model of `.github/auto-heal-config.yml`.
 //!
-//! Every key of the original design is here with the design's example as its default, so a
-//! repository without the file behaves exactly like one that copied the design's example. Keys
-//! the design names without spelling them (notifications, branch naming, PR template, labels)
-//! are ours; they are documented in the README's configuration reference.
+//! The keys come from the Auto-Healing System design autoheal implements (`AUTO_HEAL.md`), each
+//! with that design's example as its default: every workflow monitored but the healer's own,
+//! at most 3 heals a day, Copilot on (`gpt-4`, temperature 0.2, `README.md` and
+//! `requirements.txt` as context), the `timeout` and `no space left on device` patterns,
+//! `main` and `develop` trusted, code review required, at most 20 changed files. So a
+//! repository without the file behaves exactly like one that copied the example (which is what
+//! `autoheal init` writes). Keys the design describes without spelling them (notifications,
+//! branch naming, the PR template, labels) are ours; the README's configuration reference
+//! documents every key.
 //!
 //! This module only describes the data; reading and validating a file is `config::load`.
 
@@ -57,8 +62,9 @@ impl Default for Policy {
     }
 }
 
-/// How Copilot is asked to fix a failure. See the README: the design's Copilot Workspace
-/// comment still works (`mode: comment`), today's coding agent is `assign` or `task`.
+/// How Copilot is asked to fix a failure. The design asked Copilot Workspace with an issue
+/// comment starting `@github-copilot workspace`; that still works (`mode: comment`), and
+/// today's coding agent is `assign` or `task` (see the README).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct CopilotPolicy {
@@ -100,7 +106,8 @@ impl Default for CopilotPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CopilotMode {
-    /// The design's way: a comment that starts with the trigger line.
+    /// A comment that starts with the trigger line (`@github-copilot workspace` by default),
+    /// as Copilot Workspace was asked.
     Comment,
     /// The comment, then the issue is assigned to the Copilot coding agent.
     Assign,
@@ -220,9 +227,10 @@ impl Default for BranchPolicy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct PullRequestPolicy {
-    /// Ask for a draft PR (the design's default).
+    /// Ask for a draft PR, so a person marks it ready (on by default).
     pub draft: bool,
-    /// Labels the PR should carry (the design filters PRs by `automated-fix`).
+    /// Labels the PR should carry; `automated-fix` by default, the label heal PRs are found
+    /// by.
     pub labels: Vec<String>,
     /// Template for the PR description, given to Copilot; `{issue_number}` is replaced.
     pub template: String,

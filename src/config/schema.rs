@@ -12,7 +12,7 @@ pub fn schema() -> serde_json::Value {
         serde_json::to_value(schemars::schema_for!(super::Policy)).expect("a schema is JSON");
     schema["title"] = "autoheal policy (.github/auto-heal-config.yml)".into();
     schema["description"] = "What autoheal may heal in this repository, and how. Every key is \
-        optional; a missing key takes the design's example value."
+        optional; a missing key takes the value `autoheal init` writes."
         .into();
     schema
 }

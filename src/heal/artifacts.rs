@@ -1,4 +1,4 @@
-//! The design's four artifacts of one heal, written to `--out DIR` or the data directory:
+//! The four artifacts of one heal (the files the Auto-Healing workflow uploads), written to `--out DIR` or the data directory:
 //! `failure_analysis.json`, `failure_report.md`, `healing_context.json`,
 //! `copilot_healing_prompt.md`. Each is written to a temporary file and renamed, so a reader
 //! never sees half a file.

@@ -2,7 +2,7 @@
 //! each exactly once, within the repository's policy, with an audit trail.
 //!
 //! `plan` is pure (everything that will be sent, computed up front); `execute` talks to
-//! GitHub and is idempotent; `artifacts` writes the design's four files; `audit` records every
+//! GitHub and is idempotent; `artifacts` writes the four files a heal leaves behind; `audit` records every
 //! write. [`prepare`] gathers what a plan needs (the run, its analysis, the prompt's inputs):
 //! the console and `autoheal heal` share it.
 
