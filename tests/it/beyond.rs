@@ -5,13 +5,12 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::common::*;
-use autoheal::engine::AuditLog;
 use autoheal::forge::{Conclusion, Status};
 use autoheal::forge::{Forge, GitHub};
-use autoheal::heal::{self, Executor};
+use autoheal::heal::execute::Steps;
+use autoheal::heal::{self};
 use autoheal::sim::{Faults, RequestRecord, RunningSim};
 use autoheal::watch::{self, HealState};
-use chrono::Utc;
 use serde_json::Value;
 
 fn writes(sim: &RunningSim) -> Vec<RequestRecord> {
@@ -166,25 +165,8 @@ async fn a_heal_pr_awaiting_approval_says_so_and_is_approved_exactly_once() {
     })
     .await;
     let gh = client(&sim);
-    let prepared = heal::prepare(&gh, &shop(), 9001, None, None, &[], heal::Fetch::full())
-        .await
-        .unwrap();
-    let plan = heal::plan::plan(
-        &prepared.run,
-        &prepared.policy.policy,
-        &prepared.default_prompt,
-        &[],
-    );
-    Executor {
-        forge: &gh,
-        policy: &prepared.policy.policy,
-        audit: &AuditLog::disabled(),
-        now: Utc::now(),
-    }
-    .execute(&plan, false)
-    .await
-    .unwrap();
-    let policy = prepared.policy.policy.clone();
+    let (outcome, policy) = heal_run(&gh, 9001, Steps::ALL, false).await;
+    outcome.unwrap();
     let waiting = eventually(Duration::from_secs(5), async || {
         let s = watch::statuses(&gh, &shop(), &policy)
             .await

@@ -7,11 +7,10 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::common::*;
-use autoheal::engine::AuditLog;
 use autoheal::forge::Forge;
-use autoheal::heal::{self, Executor, HealError};
+use autoheal::heal::execute::Steps;
+use autoheal::heal::{self, HealError};
 use autoheal::sim::{Faults, RequestRecord, RunningSim, ScriptedFault};
-use chrono::Utc;
 use serde_json::Value;
 
 fn writes(sim: &RunningSim) -> Vec<RequestRecord> {
@@ -50,25 +49,7 @@ async fn heal_in_process(
     run_id: u64,
     force: bool,
 ) -> Result<heal::HealOutcome, HealError> {
-    let gh = client(sim);
-    let prepared = heal::prepare(&gh, &shop(), run_id, None, None, &[], heal::Fetch::full())
-        .await
-        .unwrap();
-    let plan = heal::plan::plan(
-        &prepared.run,
-        &prepared.policy.policy,
-        &prepared.default_prompt,
-        &[],
-    );
-    let audit = AuditLog::disabled();
-    Executor {
-        forge: &gh,
-        policy: &prepared.policy.policy,
-        audit: &audit,
-        now: Utc::now(),
-    }
-    .execute(&plan, force)
-    .await
+    heal_run(&client(sim), run_id, Steps::ALL, force).await.0
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -303,26 +284,8 @@ async fn without_a_terminal_and_without_yes_heal_refuses() {
 #[tokio::test]
 async fn the_branch_alone_creates_only_the_ref_and_names_no_issue() {
     let sim = start_sim().await;
-    let gh = client(&sim);
-    let prepared = heal::prepare(&gh, &shop(), 9001, None, None, &[], heal::Fetch::full())
-        .await
-        .unwrap();
-    let plan = heal::plan::plan(
-        &prepared.run,
-        &prepared.policy.policy,
-        &prepared.default_prompt,
-        &[],
-    );
-    let audit = AuditLog::disabled();
-    let outcome = Executor {
-        forge: &gh,
-        policy: &prepared.policy.policy,
-        audit: &audit,
-        now: Utc::now(),
-    }
-    .execute_steps(&plan, false, heal::execute::Steps::BRANCH)
-    .await
-    .unwrap();
+    let (outcome, _) = heal_run(&client(&sim), 9001, Steps::BRANCH, false).await;
+    let outcome = outcome.unwrap();
     assert_eq!(outcome.issue_number, None);
     assert_eq!(outcome.issue_url, None);
     assert_eq!(outcome.branch.as_deref(), Some("auto-heal/ci-9001"));

@@ -8,32 +8,14 @@ use crate::common::*;
 use autoheal::config::Policy;
 use autoheal::engine::AuditLog;
 use autoheal::forge::{Forge, GitHub};
-use autoheal::heal::{self, Executor};
-use autoheal::sim::{Faults, RunningSim};
+use autoheal::heal::execute::Steps;
+use autoheal::sim::Faults;
 use autoheal::watch::{self, HealState, HealStatus};
 use chrono::Utc;
 
-async fn heal_9001(sim: &RunningSim, gh: &GitHub) -> u64 {
-    let prepared = heal::prepare(gh, &shop(), 9001, None, None, &[], heal::Fetch::full())
-        .await
-        .unwrap();
-    let plan = heal::plan::plan(
-        &prepared.run,
-        &prepared.policy.policy,
-        &prepared.default_prompt,
-        &[],
-    );
-    let outcome = Executor {
-        forge: gh,
-        policy: &prepared.policy.policy,
-        audit: &AuditLog::disabled(),
-        now: Utc::now(),
-    }
-    .execute(&plan, false)
-    .await
-    .unwrap();
-    let _ = sim;
-    outcome.issue_number.expect("a tracking issue")
+async fn heal_9001(gh: &GitHub) -> u64 {
+    let (outcome, _) = heal_run(gh, 9001, Steps::ALL, false).await;
+    outcome.unwrap().issue_number.expect("a tracking issue")
 }
 
 async fn settled(gh: &GitHub, policy: &Policy) -> HealStatus {
@@ -65,7 +47,7 @@ fn policy() -> Policy {
 async fn the_copilot_pr_is_found_and_its_passing_checks_are_reported_once_and_marked_ready() {
     let sim = start_sim().await;
     let gh = client(&sim);
-    let issue = heal_9001(&sim, &gh).await;
+    let issue = heal_9001(&gh).await;
     let policy = policy();
     let s = settled(&gh, &policy).await;
     assert_eq!(s.issue_number, issue);
@@ -107,7 +89,7 @@ async fn failing_checks_are_reported_exactly_once_with_their_names() {
     })
     .await;
     let gh = client(&sim);
-    let issue = heal_9001(&sim, &gh).await;
+    let issue = heal_9001(&gh).await;
     let policy = policy();
     let s = settled(&gh, &policy).await;
     assert_eq!(s.state, HealState::ChecksFailed);
@@ -142,7 +124,7 @@ async fn a_pr_over_the_file_limit_is_labelled_and_noted_once() {
     })
     .await;
     let gh = client(&sim);
-    let issue = heal_9001(&sim, &gh).await;
+    let issue = heal_9001(&gh).await;
     let policy = policy();
     let s = settled(&gh, &policy).await;
     assert!(s.over_file_limit);
@@ -169,7 +151,7 @@ async fn a_pr_over_the_file_limit_is_labelled_and_noted_once() {
 async fn a_merged_pr_and_a_green_run_close_the_issue_as_healed() {
     let sim = start_sim().await;
     let gh = client(&sim);
-    let issue = heal_9001(&sim, &gh).await;
+    let issue = heal_9001(&gh).await;
     let policy = policy();
     let s = settled(&gh, &policy).await;
     let audit = AuditLog::disabled();
@@ -228,7 +210,7 @@ async fn a_merged_pr_and_a_green_run_close_the_issue_as_healed() {
 async fn watching_an_unchanged_repository_costs_only_conditional_requests() {
     let sim = start_sim().await;
     let gh = client(&sim);
-    heal_9001(&sim, &gh).await;
+    heal_9001(&gh).await;
     let policy = policy();
     settled(&gh, &policy).await;
     // Let every check finish, then poll with one watcher: the later polls are the steady state.
@@ -261,7 +243,7 @@ async fn watching_an_unchanged_repository_costs_only_conditional_requests() {
 async fn status_and_stats_commands_report_in_json() {
     let sim = start_sim().await;
     let gh = client(&sim);
-    heal_9001(&sim, &gh).await;
+    heal_9001(&gh).await;
     settled(&gh, &policy()).await;
     let home = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {

@@ -7,7 +7,11 @@ pub mod terminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use autoheal::config::Policy;
+use autoheal::engine::AuditLog;
 use autoheal::forge::{GitHub, RepoRef, RetryPolicy, Secret};
+use autoheal::heal::execute::Steps;
+use autoheal::heal::{self, Executor, HealError, HealOutcome};
 use autoheal::sim::{self, Faults, LoadedScenario, RunningSim, SimOptions, WorldOptions};
 
 pub fn fixtures() -> PathBuf {
@@ -201,4 +205,32 @@ pub async fn eventually<T>(timeout: Duration, mut f: impl AsyncFnMut() -> Option
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Heals a run of octo/shop in this process, as `autoheal heal --yes` would: the given steps,
+/// under the repository's policy, without an audit log. Gives the outcome and that policy.
+pub async fn heal_run(
+    gh: &GitHub,
+    run_id: u64,
+    steps: Steps,
+    force: bool,
+) -> (Result<HealOutcome, HealError>, Policy) {
+    let prepared = heal::prepare(gh, &shop(), run_id, None, None, &[], heal::Fetch::full())
+        .await
+        .expect("the run is prepared");
+    let plan = heal::plan::plan(
+        &prepared.run,
+        &prepared.policy.policy,
+        &prepared.default_prompt,
+        &[],
+    );
+    let outcome = Executor {
+        forge: gh,
+        policy: &prepared.policy.policy,
+        audit: &AuditLog::disabled(),
+        now: chrono::Utc::now(),
+    }
+    .execute_steps(&plan, force, steps)
+    .await;
+    (outcome, prepared.policy.policy)
 }
