@@ -106,12 +106,7 @@ async fn under_every_fault_at_once_scan_is_right_and_heal_writes_exactly_once() 
 
     let (issues, branches, copilot_comments, assignments) = sim.with_world(|w| {
         let repo = &w.repos[0];
-        let copilot = repo
-            .issues
-            .iter()
-            .flat_map(|i| &i.comments)
-            .filter(|c| c.body.starts_with("@github-copilot workspace"))
-            .count();
+        let copilot = copilot_comments(repo, "@github-copilot workspace");
         let assigned = repo
             .issues
             .iter()
@@ -119,10 +114,7 @@ async fn under_every_fault_at_once_scan_is_right_and_heal_writes_exactly_once() 
             .count();
         (
             repo.issues.len(),
-            repo.branches
-                .keys()
-                .filter(|b| b.starts_with("auto-heal/ci-9001"))
-                .count(),
+            heal_branches(repo, 9001),
             copilot,
             assigned,
         )

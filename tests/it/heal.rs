@@ -560,17 +560,8 @@ async fn two_healers_racing_on_one_run_make_one_heal() {
                 .iter()
                 .filter(|i| i.state_reason.as_deref() == Some("duplicate"))
                 .count();
-            let requests: usize = repo
-                .issues
-                .iter()
-                .flat_map(|i| &i.comments)
-                .filter(|c| c.body.starts_with("@github-copilot"))
-                .count();
-            let branches = repo
-                .branches
-                .keys()
-                .filter(|b| b.starts_with("auto-heal/ci-9001"))
-                .count();
+            let requests = copilot_comments(repo, "@github-copilot");
+            let branches = heal_branches(repo, 9001);
             (open, duplicates, requests, branches)
         });
         assert_eq!(open.len(), 1, "trial {trial}: open issues {open:?}");

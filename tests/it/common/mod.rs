@@ -234,3 +234,22 @@ pub async fn heal_run(
     .await;
     (outcome, prepared.policy.policy)
 }
+
+/// The comments of a simulated repository's issues that ask Copilot: those starting with
+/// `trigger` (`@github-copilot` takes every trigger line).
+pub fn copilot_comments(repo: &sim::world::RepoState, trigger: &str) -> usize {
+    repo.issues
+        .iter()
+        .flat_map(|i| &i.comments)
+        .filter(|c| c.body.starts_with(trigger))
+        .count()
+}
+
+/// A simulated repository's heal branches for one run (a second heal would add `-2`).
+pub fn heal_branches(repo: &sim::world::RepoState, run_id: u64) -> usize {
+    let prefix = format!("auto-heal/ci-{run_id}");
+    repo.branches
+        .keys()
+        .filter(|b| b.starts_with(&prefix))
+        .count()
+}
